@@ -1,0 +1,244 @@
+//! Creating local accounts: username, email and password rules, keys, and the rows, in one transaction.
+
+use sqlx::PgPool;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::federation::keys;
+use crate::passwords;
+
+/// Longest local username (Mastodon's rule).
+pub const USERNAME_MAX_LENGTH: usize = 30;
+
+/// Names nobody may take, not even the operator: ones the server uses itself or that speak for
+/// the machine (RFC 2142 mailboxes and the like).
+const SYSTEM_NAMES: &[&str] = &[
+    "abuse",
+    "actor",
+    "ferrodon",
+    "hostmaster",
+    "instance",
+    "mailer_daemon",
+    "no_reply",
+    "nobody",
+    "noreply",
+    "null",
+    "postmaster",
+    "relay",
+    "root",
+    "security",
+    "system",
+    "webmaster",
+];
+
+/// Names that look like staff: the operator may create them, sign-ups may not.
+const STAFF_NAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "mod",
+    "moderator",
+    "owner",
+    "staff",
+    "support",
+    "help",
+];
+
+/// A member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    #[default]
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    /// The role as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "user" => Ok(Role::User),
+            "moderator" => Ok(Role::Moderator),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "unknown role {other:?}: expected user, moderator or admin"
+            )),
+        }
+    }
+}
+
+/// Who is creating the account, which decides the reserved names that apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creator {
+    /// The operator, through the command line or the admin pages.
+    Operator,
+    /// A person signing up.
+    SignUp,
+}
+
+/// A request to create a local account.
+#[derive(Debug)]
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub approved: bool,
+    pub creator: Creator,
+}
+
+/// The created account's ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Created {
+    pub account_id: i64,
+    pub user_id: i64,
+}
+
+/// The problem with a username, if any, in Mastodon's words.
+pub fn username_problem(username: &str, creator: Creator) -> Option<String> {
+    if username.is_empty() {
+        return Some("Username can't be blank".to_owned());
+    }
+    if !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Some("Username must contain only letters, numbers and underscores".to_owned());
+    }
+    if username.len() > USERNAME_MAX_LENGTH {
+        return Some(format!(
+            "Username is too long (maximum is {USERNAME_MAX_LENGTH} characters)"
+        ));
+    }
+    let lower = username.to_ascii_lowercase();
+    let reserved = SYSTEM_NAMES.contains(&lower.as_str())
+        || (creator == Creator::SignUp && STAFF_NAMES.contains(&lower.as_str()));
+    reserved.then(|| "Username is reserved".to_owned())
+}
+
+/// The problem with an email address, if any. Deliberately loose: one `@` between a local part
+/// and a host name, no spaces; mail delivery is the real test.
+pub fn email_problem(email: &str) -> Option<String> {
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, host)| {
+            !local.is_empty()
+                && !host.is_empty()
+                && !host.contains('@')
+                && host
+                    .split('.')
+                    .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+        });
+    (!valid).then(|| "Email is invalid".to_owned())
+}
+
+/// Creates a local account with its user, password hash and RSA key pair.
+pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Created> {
+    let username = new.username.trim();
+    let email = new.email.trim();
+    if let Some(problem) = username_problem(username, new.creator)
+        .or_else(|| email_problem(email))
+        .or_else(|| passwords::problem(new.password))
+    {
+        return Err(AppError::Invalid(format!("Validation failed: {problem}")));
+    }
+    // Checked before the slow hashing for a quick answer; the unique indexes decide races.
+    if db::accounts::exists_local_username(pool, username).await? {
+        return Err(username_taken());
+    }
+    if db::users::exists_email(pool, email).await? {
+        return Err(email_taken());
+    }
+
+    let password = new.password.to_owned();
+    let (hash, key_pair) = tokio::join!(
+        tokio::task::spawn_blocking(move || passwords::hash(&password)),
+        tokio::task::spawn_blocking(keys::generate),
+    );
+    let hash = hash.map_err(anyhow::Error::from)??;
+    let key_pair = key_pair.map_err(anyhow::Error::from)??;
+
+    let mut tx = pool.begin().await?;
+    let account_id = db::accounts::insert_local(
+        &mut *tx,
+        &db::accounts::NewLocalAccount {
+            username,
+            public_key_pem: &key_pair.public_pem,
+            private_key_pem: &key_pair.private_pem,
+        },
+    )
+    .await
+    .map_err(|e| map_unique(e, "accounts_local_username_key", username_taken))?;
+    let user_id = db::users::insert(
+        &mut *tx,
+        &db::users::NewUser {
+            account_id,
+            email,
+            password_hash: &hash,
+            role: new.role.as_str(),
+            approved: new.approved,
+        },
+    )
+    .await
+    .map_err(|e| map_unique(e, "users_email_key", email_taken))?;
+    tx.commit().await?;
+    Ok(Created { account_id, user_id })
+}
+
+fn username_taken() -> AppError {
+    AppError::Invalid("Validation failed: Username has already been taken".to_owned())
+}
+
+fn email_taken() -> AppError {
+    AppError::Invalid("Validation failed: Email has already been taken".to_owned())
+}
+
+fn map_unique(error: sqlx::Error, constraint: &str, to: fn() -> AppError) -> AppError {
+    if db::is_unique_violation(&error, constraint) {
+        to()
+    } else {
+        error.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert_eq!(username_problem("alice_01", Creator::SignUp), None);
+        assert_eq!(username_problem(&"a".repeat(30), Creator::SignUp), None);
+        assert!(username_problem(&"a".repeat(31), Creator::SignUp).is_some());
+        for bad in ["", "al ice", "al.ice", "al-ice", "élise", "a@b"] {
+            assert!(username_problem(bad, Creator::Operator).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn system_names_are_reserved_for_everyone_and_staff_names_for_sign_ups() {
+        assert!(username_problem("Root", Creator::Operator).is_some());
+        assert!(username_problem("postmaster", Creator::SignUp).is_some());
+        assert_eq!(username_problem("admin", Creator::Operator), None);
+        assert!(username_problem("Admin", Creator::SignUp).is_some());
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_host() {
+        assert_eq!(email_problem("admin@localhost"), None);
+        assert_eq!(email_problem("a.b+c@mail.example.com"), None);
+        for bad in [
+            "", "plain", "@host", "me@", "me@@host", "a@b@c", "me @host", "me@.host", "me@host.",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Every state change, shared by the API, the inbox, the web pages and the command line.
+//! Transactions begin and commit here and nowhere else.
+
+pub mod accounts;

@@ -1,0 +1,177 @@
+//! `AppState`, router assembly, `serve()`, and the server's lifecycle from start to graceful stop.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::error::{AppError, JSON_UTF8};
+use crate::web;
+
+/// How long in-flight requests may take to finish after a stop is asked for.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: PgPool,
+}
+
+impl AppState {
+    /// State over an open pool.
+    pub fn new(config: Config, db: PgPool) -> Self {
+        Self {
+            config: Arc::new(config),
+            db,
+        }
+    }
+}
+
+/// All routes, with the layers every answer passes through.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(json_with_charset))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// (for up to 30 seconds).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // Trailing slashes are trimmed before routing, so `/api/v2/instance/` is `/api/v2/instance`.
+    let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    };
+    let server = axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(app),
+    )
+    .with_graceful_shutdown(shutdown);
+    let grace = async {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result,
+        () = grace => {
+            tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// `ferrodon serve`: opens the database, migrates, listens, and stops cleanly on SIGINT/SIGTERM.
+pub async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = run_with_database(config, &database, started).await;
+    let closed = database.close().await;
+    result.and(closed)
+}
+
+async fn run_with_database(config: Config, database: &Database, started: Instant) -> anyhow::Result<()> {
+    database.migrate().await?;
+    let database_ready = started.elapsed();
+    let bind = config.server.bind;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("could not listen on server.bind = {bind}"))?;
+    let base_url = config.base_url();
+    let state = AppState::new(config, database.pool.clone());
+    tracing::info!(
+        %base_url,
+        listening = %listener.local_addr()?,
+        ready_ms = started.elapsed().as_millis() as u64,
+        database_ms = database_ready.as_millis() as u64,
+        "ferrodon is ready"
+    );
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped accepting requests; shutting down");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+/// Unknown paths: Mastodon's JSON error for API paths, an HTML page for people.
+async fn not_found(request: Request) -> Response {
+    if wants_json(request.uri().path()) {
+        AppError::NotFound.into_response()
+    } else {
+        web::not_found_page().into_response()
+    }
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Paths whose clients read JSON, not pages.
+fn wants_json(path: &str) -> bool {
+    ["/api/", "/oauth/", "/.well-known/", "/nodeinfo/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
+/// Every JSON answer says `charset=utf-8`, as Mastodon's do (some clients insist).
+async fn json_with_charset(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_bare_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == b"application/json");
+    if is_bare_json {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    }
+    response
+}

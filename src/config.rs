@@ -1,0 +1,508 @@
+//! Configuration: `config.toml` plus `FERRODON_<SECTION>__<KEY>` overrides, defaults and validation.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+/// Environment variables that name configuration keys start with this.
+const ENV_PREFIX: &str = "FERRODON_";
+/// Separates the section from the key in an environment variable name.
+const ENV_SEPARATOR: &str = "__";
+
+/// The whole configuration of one ferrodon process.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub registrations: RegistrationsConfig,
+    #[serde(default)]
+    pub oauth: OauthConfig,
+    #[serde(default)]
+    pub federation: FederationConfig,
+}
+
+/// `[server]`: the instance's name and where it listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Public host name (with an optional port); handles are `user@domain`.
+    #[serde(default = "default_domain")]
+    pub domain: String,
+    /// Address the HTTP listener binds.
+    #[serde(default = "default_bind", deserialize_with = "deserialize_socket_addr")]
+    pub bind: SocketAddr,
+    /// Whether public URLs use `https`.
+    #[serde(default)]
+    pub https: bool,
+    /// Directory for the embedded database, media and anything else on disk.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+}
+
+/// `[database]`: which PostgreSQL to use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://` URL; empty runs the embedded cluster under `server.data_dir`.
+    #[serde(default)]
+    pub url: String,
+    /// Size of the connection pool.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+/// `[registrations]`: who may sign up.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationsConfig {
+    #[serde(default)]
+    pub mode: RegistrationMode,
+}
+
+/// Whether sign-ups are open, need approval, or are closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    #[default]
+    Open,
+    Approval,
+    Closed,
+}
+
+/// `[oauth]`: OAuth 2 server options.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OauthConfig {
+    /// Allow the `password` grant (off by default: it hands passwords to apps).
+    #[serde(default)]
+    pub password_grant: bool,
+}
+
+/// `[federation]`: how the instance reaches other servers.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Allow outgoing connections to loopback and private addresses.
+    #[serde(default)]
+    pub allow_private_addresses: bool,
+    /// DNS overrides for the outgoing HTTP client: host name to `ip:port`.
+    #[serde(default, deserialize_with = "deserialize_resolve")]
+    pub resolve: BTreeMap<String, SocketAddr>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            domain: default_domain(),
+            bind: default_bind(),
+            https: false,
+            data_dir: default_data_dir(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+fn default_domain() -> String {
+    "localhost:8080".to_owned()
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+fn default_max_connections() -> u32 {
+    10
+}
+
+/// A configuration problem, naming the key and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    fn key(key: &str, problem: impl std::fmt::Display) -> Self {
+        Self(format!("{key}: {problem}"))
+    }
+}
+
+/// Where the configuration file is looked for: `--config`, then `FERRODON_CONFIG`, then `./config.toml`.
+pub fn locate_file(cli_path: Option<&Path>) -> Option<(PathBuf, bool)> {
+    if let Some(path) = cli_path {
+        return Some((path.to_owned(), true));
+    }
+    if let Some(path) = std::env::var_os("FERRODON_CONFIG").filter(|p| !p.is_empty()) {
+        return Some((PathBuf::from(path), true));
+    }
+    let local = PathBuf::from("config.toml");
+    local.exists().then_some((local, false))
+}
+
+impl Config {
+    /// Loads the configuration the way `ferrodon` does: file located by [`locate_file`], then the
+    /// process environment.
+    pub fn load(cli_path: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_from(locate_file(cli_path).as_ref().map(|(p, _)| p.as_path()), &env)
+    }
+
+    /// Loads from an optional file and an explicit environment (tests pass their own map).
+    pub fn load_from(file: Option<&Path>, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
+                .prefix_separator("_")
+                .separator(ENV_SEPARATOR)
+                .try_parsing(true)
+                .source(Some(config_env_vars(env))),
+        );
+        let raw = builder
+            .build()
+            .map_err(|e| ConfigError(describe_config_error(&e)))?;
+        let config: Config = raw
+            .try_deserialize()
+            .map_err(|e| ConfigError(describe_config_error(&e)))?;
+        config.validated()
+    }
+
+    /// Checks what serde cannot, and normalizes the domain and data directory.
+    fn validated(mut self) -> Result<Self, ConfigError> {
+        self.server.domain = normalize_domain(&self.server.domain)
+            .map_err(|problem| ConfigError::key("server.domain", problem))?;
+        if self.server.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::key("server.data_dir", "must not be empty"));
+        }
+        self.server.data_dir =
+            std::path::absolute(&self.server.data_dir).map_err(|e| ConfigError::key("server.data_dir", e))?;
+        if !self.database.url.is_empty() {
+            if !(self.database.url.starts_with("postgres://")
+                || self.database.url.starts_with("postgresql://"))
+            {
+                return Err(ConfigError::key(
+                    "database.url",
+                    "must start with postgres:// (or be empty for the embedded database)",
+                ));
+            }
+            sqlx::postgres::PgConnectOptions::from_str(&self.database.url)
+                .map_err(|e| ConfigError::key("database.url", e))?;
+        }
+        if !(1..=1000).contains(&self.database.max_connections) {
+            return Err(ConfigError::key(
+                "database.max_connections",
+                "must be between 1 and 1000",
+            ));
+        }
+        let mut resolve = BTreeMap::new();
+        for (host, addr) in std::mem::take(&mut self.federation.resolve) {
+            let host = normalize_domain(&host)
+                .map_err(|problem| ConfigError::key("federation.resolve", format!("{host:?}: {problem}")))?;
+            resolve.insert(host, addr);
+        }
+        self.federation.resolve = resolve;
+        Ok(self)
+    }
+
+    /// `http` or `https`, as public URLs use.
+    pub fn scheme(&self) -> &'static str {
+        if self.server.https { "https" } else { "http" }
+    }
+
+    /// The instance's base URL, e.g. `https://example.com` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.server.domain)
+    }
+}
+
+/// Picks the `FERRODON_<SECTION>__<KEY>` variables; others under the prefix (such as
+/// `FERRODON_CONFIG` and `FERRODON_LOG`) are not configuration keys.
+fn config_env_vars(env: &HashMap<String, String>) -> HashMap<String, String> {
+    env.iter()
+        .filter(|(name, _)| {
+            name.strip_prefix(ENV_PREFIX)
+                .is_some_and(|rest| rest.contains(ENV_SEPARATOR))
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// Turns the config crate's messages into ones that lead with the key.
+fn describe_config_error(error: &config::ConfigError) -> String {
+    match error {
+        config::ConfigError::Type {
+            key: Some(key),
+            unexpected,
+            expected,
+            ..
+        } => format!("{key}: expected {expected}, got {unexpected}"),
+        config::ConfigError::At {
+            error,
+            key: Some(key),
+            ..
+        } => format!("{key}: {error}"),
+        other => other.to_string(),
+    }
+}
+
+/// Lower-cases a host name, drops a trailing dot, and checks it is `host` or `host:port`.
+pub fn normalize_domain(input: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    let (host, port) = match trimmed.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (trimmed, None),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let valid_host = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !valid_host {
+        return Err(format!(
+            "must be a host name with an optional port, like example.com or localhost:8080 (got {input:?})"
+        ));
+    }
+    match port {
+        None => Ok(host),
+        Some(port) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(format!("{host}:{p}")),
+            _ => Err(format!("has an invalid port (got {input:?})")),
+        },
+    }
+}
+
+fn deserialize_socket_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    text.trim()
+        .parse()
+        .map_err(|_| serde::de::Error::custom(format!("expected an ip:port address, got {text:?}")))
+}
+
+/// Accepts a TOML table `{ "host" = "ip:port" }` or, from the environment, `host=ip:port,host=ip:port`.
+fn deserialize_resolve<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, SocketAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Resolve {
+        Table(BTreeMap<String, String>),
+        List(String),
+    }
+    let pairs: Vec<(String, String)> = match Resolve::deserialize(d)? {
+        Resolve::Table(table) => table.into_iter().collect(),
+        Resolve::List(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.split_once('=')
+                    .map(|(h, a)| (h.trim().to_owned(), a.trim().to_owned()))
+                    .ok_or_else(|| serde::de::Error::custom(format!("expected host=ip:port, got {item:?}")))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    pairs
+        .into_iter()
+        .map(|(host, addr)| {
+            let parsed = addr.parse::<SocketAddr>().map_err(|_| {
+                serde::de::Error::custom(format!("{host}: expected an ip:port address, got {addr:?}"))
+            })?;
+            Ok((host, parsed))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn file(contents: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new()
+            .suffix(".toml")
+            .tempfile()
+            .expect("temp file");
+        f.write_all(contents.as_bytes()).expect("write");
+        f
+    }
+
+    fn load(contents: &str, pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let f = file(contents);
+        Config::load_from(Some(f.path()), &env(pairs))
+    }
+
+    fn error_of(contents: &str, pairs: &[(&str, &str)]) -> String {
+        match load(contents, pairs) {
+            Ok(c) => panic!("expected an error, got {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        let config = Config::load_from(None, &HashMap::new()).unwrap();
+        assert_eq!(config.server.domain, "localhost:8080");
+        assert_eq!(config.server.bind, "127.0.0.1:8080".parse().unwrap());
+        assert!(!config.server.https);
+        assert!(config.server.data_dir.is_absolute());
+        assert!(config.server.data_dir.ends_with("data"));
+        assert_eq!(config.database.url, "");
+        assert_eq!(config.registrations.mode, RegistrationMode::Open);
+        assert!(!config.oauth.password_grant);
+        assert!(!config.federation.allow_private_addresses);
+        assert!(config.federation.resolve.is_empty());
+        assert_eq!(config.base_url(), "http://localhost:8080");
+    }
+
+    #[test]
+    fn file_values_are_read_and_environment_overrides_them() {
+        let config = load(
+            r#"
+            [server]
+            domain = "Social.Example.COM."
+            bind = "0.0.0.0:3000"
+            https = true
+            [registrations]
+            mode = "approval"
+            [federation.resolve]
+            "remote.test" = "127.0.0.1:9001"
+            "#,
+            &[
+                ("FERRODON_SERVER__BIND", "127.0.0.1:4000"),
+                ("FERRODON_OAUTH__PASSWORD_GRANT", "true"),
+                ("FERRODON_CONFIG", "/not/a/key.toml"),
+                ("FERRODON_LOG", "debug"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.server.domain, "social.example.com");
+        assert_eq!(config.server.bind.port(), 4000);
+        assert!(config.server.https);
+        assert!(config.oauth.password_grant);
+        assert_eq!(config.registrations.mode, RegistrationMode::Approval);
+        assert_eq!(
+            config.federation.resolve.get("remote.test").map(|a| a.port()),
+            Some(9001)
+        );
+        assert_eq!(config.base_url(), "https://social.example.com");
+    }
+
+    #[test]
+    fn resolve_overrides_can_come_from_one_environment_variable() {
+        let config = load(
+            "",
+            &[(
+                "FERRODON_FEDERATION__RESOLVE",
+                "remote.test=127.0.0.1:9001, EVIL.test=127.0.0.1:9002",
+            )],
+        )
+        .unwrap();
+        assert_eq!(config.federation.resolve.len(), 2);
+        assert_eq!(
+            config.federation.resolve.get("evil.test").map(|a| a.port()),
+            Some(9002)
+        );
+    }
+
+    #[test]
+    fn bad_bind_address_names_the_key() {
+        let message = error_of("[server]\nbind = \"nowhere\"\n", &[]);
+        assert!(message.contains("server.bind"), "{message}");
+    }
+
+    #[test]
+    fn bad_value_from_environment_names_the_key() {
+        let message = error_of("", &[("FERRODON_DATABASE__MAX_CONNECTIONS", "many")]);
+        assert!(message.contains("database.max_connections"), "{message}");
+        let message = error_of("", &[("FERRODON_DATABASE__MAX_CONNECTIONS", "0")]);
+        assert!(message.contains("database.max_connections"), "{message}");
+    }
+
+    #[test]
+    fn unknown_registration_mode_names_the_key() {
+        let message = error_of("[registrations]\nmode = \"sometimes\"\n", &[]);
+        assert!(message.contains("registrations.mode"), "{message}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let message = error_of("[server]\ndomian = \"typo.example\"\n", &[]);
+        assert!(message.contains("domian"), "{message}");
+    }
+
+    #[test]
+    fn domain_with_scheme_or_path_is_refused() {
+        for bad in [
+            "https://example.com",
+            "example.com/path",
+            "",
+            "exa mple.com",
+            "example.com:99999",
+        ] {
+            let message = error_of(&format!("[server]\ndomain = {bad:?}\n"), &[]);
+            assert!(message.contains("server.domain"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn database_url_must_be_postgres() {
+        let message = error_of("[database]\nurl = \"mysql://x\"\n", &[]);
+        assert!(message.contains("database.url"), "{message}");
+    }
+
+    #[test]
+    fn bad_resolve_entry_names_the_key() {
+        let message = error_of("[federation.resolve]\n\"remote.test\" = \"nowhere\"\n", &[]);
+        assert!(message.contains("federation.resolve"), "{message}");
+    }
+
+    #[test]
+    fn malformed_toml_is_reported() {
+        let message = error_of("[server\n", &[]);
+        assert!(message.starts_with("invalid configuration"), "{message}");
+    }
+
+    #[test]
+    fn missing_named_file_is_an_error() {
+        let result = Config::load_from(Some(Path::new("/nonexistent/ferrodon.toml")), &HashMap::new());
+        let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("does not exist"), "{message}");
+    }
+}

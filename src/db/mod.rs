@@ -1,0 +1,92 @@
+//! SQL only: one file per table family, the pool, migrations and the embedded cluster.
+
+pub mod accounts;
+pub mod embedded;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::Config;
+use embedded::{EmbeddedOptions, EmbeddedPostgres};
+
+/// Name of the database the server uses inside the embedded cluster.
+pub const EMBEDDED_DATABASE: &str = "ferrodon";
+
+/// The migrations under `migrations/`, compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The connection pool, and the embedded cluster behind it when `database.url` is empty.
+#[derive(Debug)]
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `database.url`, or starts (or attaches to) the embedded cluster.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        if !config.database.url.is_empty() {
+            let options: PgConnectOptions = config.database.url.parse()?;
+            let pool = pool_options(config)
+                .connect_with(options)
+                .await
+                .context("connecting to database.url")?;
+            return Ok(Self { pool, embedded: None });
+        }
+        let data_dir = config.server.data_dir.clone();
+        let cluster = tokio::task::spawn_blocking(move || {
+            EmbeddedPostgres::start(&data_dir, EmbeddedOptions::default())
+        })
+        .await??;
+        let result = async {
+            embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30)).await?;
+            embedded::ensure_database(&cluster, EMBEDDED_DATABASE).await?;
+            pool_options(config)
+                .connect_with(cluster.connect_options(EMBEDDED_DATABASE))
+                .await
+        }
+        .await;
+        match result {
+            Ok(pool) => Ok(Self {
+                pool,
+                embedded: Some(cluster),
+            }),
+            Err(error) => {
+                let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
+                Err(anyhow::Error::new(error).context("opening the embedded database"))
+            }
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR.run(&self.pool).await.context("running migrations")
+    }
+
+    /// Closes the pool and stops the embedded cluster if this process started it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(cluster) = self.embedded {
+            tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        }
+        Ok(())
+    }
+}
+
+fn pool_options(config: &Config) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+}
+
+/// Whether an error is a unique-constraint violation on the named constraint or index.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db.is_unique_violation() && db.constraint() == Some(constraint),
+        _ => false,
+    }
+}

@@ -1,0 +1,15 @@
+//! ferrodon: a self-hosted ActivityPub microblogging server with Mastodon's client API.
+
+pub mod actions;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod federation;
+pub mod ids;
+pub mod passwords;
+pub mod telemetry;
+pub mod web;
+
+/// The version of this build, as reported to clients and peers.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

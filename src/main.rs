@@ -1,0 +1,186 @@
+//! The `ferrodon` command: serve, migrate, and the operator's administration commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use ferrodon::actions::accounts::{self, Creator, NewAccount, Role};
+use ferrodon::config::Config;
+use ferrodon::db::{self, Database};
+use ferrodon::error::AppError;
+use ferrodon::telemetry::{self, LogFormat};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferrodon",
+    version,
+    about = "A self-hosted ActivityPub server with Mastodon's API"
+)]
+struct Cli {
+    /// Configuration file (default: $FERRODON_CONFIG, else ./config.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Log line format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server until SIGINT or SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage local accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Create a local account (its password is generated and printed when not given).
+    Create {
+        /// Username: letters, digits and underscores, at most 30 characters.
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, default_value = "user", value_parser = ["user", "moderator", "admin"])]
+        role: String,
+        /// Succeed without changes when the username is already taken.
+        #[arg(long)]
+        if_missing: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    let default_filter = match cli.command {
+        Command::Serve => "info,sqlx=warn",
+        _ => "warn",
+    };
+    telemetry::init(cli.log_format, default_filter);
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: starting the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => ferrodon::app::run(config, started).await,
+            Command::Migrate => migrate(config).await,
+            Command::Accounts { command } => run_accounts(config, command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = database.migrate().await;
+    database.close().await?;
+    result?;
+    println!("migrations are up to date");
+    Ok(())
+}
+
+async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = async {
+        database.migrate().await?;
+        match command {
+            AccountsCommand::Create {
+                name,
+                email,
+                password,
+                role,
+                if_missing,
+            } => create_account(&database, &name, &email, password, &role, if_missing).await,
+        }
+    }
+    .await;
+    database.close().await?;
+    result
+}
+
+async fn create_account(
+    database: &Database,
+    name: &str,
+    email: &str,
+    password: Option<String>,
+    role: &str,
+    if_missing: bool,
+) -> anyhow::Result<()> {
+    if if_missing && db::accounts::exists_local_username(&database.pool, name.trim()).await? {
+        println!("account {name} already exists; nothing to do");
+        return Ok(());
+    }
+    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+    let generated = password.is_none();
+    let password = match password {
+        Some(password) => password,
+        None => generate_password()?,
+    };
+    let created = accounts::create_local(
+        &database.pool,
+        NewAccount {
+            username: name,
+            email,
+            password: &password,
+            role,
+            approved: true,
+            creator: Creator::Operator,
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        // Validation messages are for people: show them without the "Validation failed" prefix.
+        AppError::Invalid(message) => {
+            anyhow::anyhow!("{}", message.trim_start_matches("Validation failed: "))
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    println!(
+        "created account {name} (id {}, role {})",
+        created.account_id,
+        role.as_str()
+    );
+    if generated {
+        println!("password: {password}");
+        println!("(shown only this once: keep it somewhere safe)");
+    }
+    Ok(())
+}
+
+/// A random password of 24 characters from an alphabet without look-alikes.
+fn generate_password() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
