@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::db::Database;
 use crate::error::{AppError, JSON_UTF8};
-use crate::web;
+use crate::mastodon::rate_limit::RateLimiter;
+use crate::{federation, mastodon, web};
 
 /// How long in-flight requests may take to finish after a stop is asked for.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -30,6 +31,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: PgPool,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
         Self {
             config: Arc::new(config),
             db,
+            limiter: Arc::new(RateLimiter::default()),
         }
     }
 }
@@ -46,6 +49,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
+        .merge(mastodon::routes())
+        .merge(federation::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(json_with_charset))

@@ -26,6 +26,12 @@ pub struct Config {
     pub oauth: OauthConfig,
     #[serde(default)]
     pub federation: FederationConfig,
+    #[serde(default)]
+    pub instance: InstanceConfig,
+    #[serde(default)]
+    pub statuses: StatusesConfig,
+    #[serde(default)]
+    pub rate_limits: RateLimitsConfig,
 }
 
 /// `[server]`: the instance's name and where it listens.
@@ -44,6 +50,124 @@ pub struct ServerConfig {
     /// Directory for the embedded database, media and anything else on disk.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed: addresses or CIDR blocks.
+    #[serde(default, deserialize_with = "deserialize_networks")]
+    pub trusted_proxies: Vec<Network>,
+}
+
+/// `[instance]`: what the instance says about itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// Shown as the server's name; empty means the domain.
+    #[serde(default)]
+    pub title: String,
+    /// A short plain-text description.
+    #[serde(default = "default_description")]
+    pub description: String,
+    /// Where people can write to the staff; may be empty.
+    #[serde(default)]
+    pub contact_email: String,
+    /// Username of the local account people can contact; may be empty.
+    #[serde(default)]
+    pub contact_username: String,
+    /// Primary languages (ISO 639-1 codes).
+    #[serde(default = "default_languages", deserialize_with = "deserialize_list_comma")]
+    pub languages: Vec<String>,
+    /// The server's rules, one per entry.
+    #[serde(default, deserialize_with = "deserialize_list_newline")]
+    pub rules: Vec<String>,
+    /// Longer description (HTML allowed), for the About page and its API.
+    #[serde(default)]
+    pub extended_description: String,
+    /// Privacy policy (HTML allowed); empty serves the built-in policy.
+    #[serde(default)]
+    pub privacy_policy: String,
+    /// Where the source code of the running server is (AGPL): change it if you change the code.
+    #[serde(default = "default_source_url")]
+    pub source_url: String,
+}
+
+/// `[statuses]`: limits on posts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusesConfig {
+    /// Most characters in a status (links count as 23).
+    #[serde(default = "default_max_characters")]
+    pub max_characters: u32,
+}
+
+/// `[rate_limits]`: attempts allowed per client address (and per account on sign-in) in fixed
+/// windows; 0 turns a limit off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    /// Sign-in attempts (form and password grant) per address, per 5 minutes.
+    #[serde(default = "default_sign_in_per_ip")]
+    pub sign_in_per_ip: u32,
+    /// Sign-in attempts per account name, per 5 minutes.
+    #[serde(default = "default_sign_in_per_account")]
+    pub sign_in_per_account: u32,
+    /// Sign-ups per address, per 30 minutes.
+    #[serde(default = "default_sign_up_per_ip")]
+    pub sign_up_per_ip: u32,
+    /// Token requests per address, per 5 minutes.
+    #[serde(default = "default_token_per_ip")]
+    pub token_per_ip: u32,
+}
+
+/// An address block: an IP address and how many leading bits must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub address: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    /// Whether `ip` lies in this block (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for Network {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let address: std::net::IpAddr = address
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address or CIDR block"))?;
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text:?} has an invalid prefix length"))?,
+            None => max,
+        };
+        Ok(Self { address, prefix })
+    }
 }
 
 /// `[database]`: which PostgreSQL to use.
@@ -104,8 +228,76 @@ impl Default for ServerConfig {
             bind: default_bind(),
             https: false,
             data_dir: default_data_dir(),
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            description: default_description(),
+            contact_email: String::new(),
+            contact_username: String::new(),
+            languages: default_languages(),
+            rules: Vec::new(),
+            extended_description: String::new(),
+            privacy_policy: String::new(),
+            source_url: default_source_url(),
+        }
+    }
+}
+
+impl Default for StatusesConfig {
+    fn default() -> Self {
+        Self {
+            max_characters: default_max_characters(),
+        }
+    }
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        Self {
+            sign_in_per_ip: default_sign_in_per_ip(),
+            sign_in_per_account: default_sign_in_per_account(),
+            sign_up_per_ip: default_sign_up_per_ip(),
+            token_per_ip: default_token_per_ip(),
+        }
+    }
+}
+
+fn default_description() -> String {
+    "A ferrodon server.".to_owned()
+}
+
+fn default_languages() -> Vec<String> {
+    vec!["en".to_owned()]
+}
+
+fn default_source_url() -> String {
+    env!("CARGO_PKG_REPOSITORY").to_owned()
+}
+
+fn default_max_characters() -> u32 {
+    500
+}
+
+fn default_sign_in_per_ip() -> u32 {
+    25
+}
+
+fn default_sign_in_per_account() -> u32 {
+    10
+}
+
+fn default_sign_up_per_ip() -> u32 {
+    5
+}
+
+fn default_token_per_ip() -> u32 {
+    100
 }
 
 impl Default for DatabaseConfig {
@@ -226,6 +418,26 @@ impl Config {
             resolve.insert(host, addr);
         }
         self.federation.resolve = resolve;
+        if self.statuses.max_characters == 0 {
+            return Err(ConfigError::key("statuses.max_characters", "must be at least 1"));
+        }
+        if !self.instance.contact_username.is_empty()
+            && !self
+                .instance
+                .contact_username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(ConfigError::key(
+                "instance.contact_username",
+                "must be a local username",
+            ));
+        }
+        if !(self.instance.source_url.starts_with("https://")
+            || self.instance.source_url.starts_with("http://"))
+        {
+            return Err(ConfigError::key("instance.source_url", "must be an http(s) URL"));
+        }
         Ok(self)
     }
 
@@ -237,6 +449,15 @@ impl Config {
     /// The instance's base URL, e.g. `https://example.com` (no trailing slash).
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.server.domain)
+    }
+
+    /// The instance's title: the configured one, else its domain.
+    pub fn title(&self) -> &str {
+        if self.instance.title.is_empty() {
+            &self.server.domain
+        } else {
+            &self.instance.title
+        }
     }
 }
 
@@ -306,6 +527,44 @@ fn deserialize_socket_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Soc
     text.trim()
         .parse()
         .map_err(|_| serde::de::Error::custom(format!("expected an ip:port address, got {text:?}")))
+}
+
+/// Accepts a list, or (from the environment) a string split on commas.
+fn deserialize_list_comma<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    deserialize_list(d, ',')
+}
+
+/// Accepts a list, or (from the environment) a string split on newlines.
+fn deserialize_list_newline<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    deserialize_list(d, '\n')
+}
+
+fn deserialize_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    separator: char,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Items(Vec<String>),
+        Text(String),
+    }
+    Ok(match List::deserialize(d)? {
+        List::Items(items) => items,
+        List::Text(text) => text
+            .split(separator)
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+fn deserialize_networks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Network>, D::Error> {
+    deserialize_list(d, ',')?
+        .iter()
+        .map(|item| item.parse().map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// Accepts a TOML table `{ "host" = "ip:port" }` or, from the environment, `host=ip:port,host=ip:port`.
@@ -491,6 +750,31 @@ mod tests {
     fn bad_resolve_entry_names_the_key() {
         let message = error_of("[federation.resolve]\n\"remote.test\" = \"nowhere\"\n", &[]);
         assert!(message.contains("federation.resolve"), "{message}");
+    }
+
+    #[test]
+    fn trusted_proxies_accept_addresses_and_blocks() {
+        let config = load(
+            "",
+            &[("FERRODON_SERVER__TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, ::1")],
+        )
+        .unwrap();
+        let proxies = &config.server.trusted_proxies;
+        assert_eq!(proxies.len(), 3);
+        assert!(proxies[1].contains("10.20.30.40".parse().unwrap()));
+        assert!(!proxies[1].contains("11.0.0.1".parse().unwrap()));
+        assert!(proxies[0].contains("::ffff:127.0.0.1".parse().unwrap()));
+        let message = error_of("[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n", &[]);
+        assert!(message.contains("server.trusted_proxies"), "{message}");
+    }
+
+    #[test]
+    fn instance_rules_come_from_a_list_or_lines() {
+        let config = load("[instance]\nrules = [\"Be kind\", \"No spam\"]\n", &[]).unwrap();
+        assert_eq!(config.instance.rules, ["Be kind", "No spam"]);
+        let config = load("", &[("FERRODON_INSTANCE__RULES", "Be kind, please\nNo spam")]).unwrap();
+        assert_eq!(config.instance.rules, ["Be kind, please", "No spam"]);
+        assert_eq!(config.title(), "localhost:8080");
     }
 
     #[test]

@@ -33,9 +33,19 @@ pub enum AppError {
     /// 422: well-formed but invalid (`Validation failed: ...`).
     #[error("{0}")]
     Invalid(String),
-    /// 429: slow down; retry after this many seconds.
+    /// 422 naming the field at fault, with Mastodon's `details` (`ERR_TAKEN`, ...).
+    #[error("Validation failed: {description}")]
+    Validation {
+        field: &'static str,
+        code: &'static str,
+        description: String,
+    },
+    /// An OAuth error (RFC 6749 §5.2): 400, or 401 for `invalid_client`.
+    #[error("{code}: {description}")]
+    OAuth { code: &'static str, description: String },
+    /// 429: slow down; retry after this many seconds (`limit` attempts per window).
     #[error("Too many requests")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited { retry_after_secs: u64, limit: u32 },
     /// 500: the database failed; the cause is logged, not shown.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -55,7 +65,12 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::OAuth {
+                code: "invalid_client",
+                ..
+            } => StatusCode::UNAUTHORIZED,
+            AppError::OAuth { .. } => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,12 +93,35 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let body = serde_json::json!({ "error": self.public_message() }).to_string();
+        let body = match &self {
+            AppError::OAuth { code, description } => {
+                serde_json::json!({ "error": code, "error_description": description })
+            }
+            AppError::Validation {
+                field,
+                code,
+                description,
+            } => serde_json::json!({
+                "error": self.public_message(),
+                "details": { *field: [{ "error": code, "description": description }] },
+            }),
+            _ => serde_json::json!({ "error": self.public_message() }),
+        }
+        .to_string();
         let mut response = (status, [(header::CONTENT_TYPE, JSON_UTF8)], body).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        if let AppError::RateLimited {
+            retry_after_secs,
+            limit,
+        } = self
+        {
+            let reset = chrono::Utc::now() + chrono::Duration::seconds(retry_after_secs as i64);
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            if let Ok(value) = HeaderValue::from_str(&reset.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()) {
+                headers.insert("x-ratelimit-reset", value);
+            }
         }
         response
     }
@@ -91,3 +129,42 @@ impl IntoResponse for AppError {
 
 /// Result of a handler or action.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// An error shown to a person in a browser: a page with a status and one sentence.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    /// A page error with this status and sentence.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        let status = error.status();
+        if status.is_server_error() {
+            tracing::error!(error = %error, "page failed");
+        }
+        Self::new(status, error.public_message())
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::from(error).into()
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        crate::web::error_page(self.status, &self.message)
+    }
+}

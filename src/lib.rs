@@ -7,8 +7,11 @@ pub mod db;
 pub mod error;
 pub mod federation;
 pub mod ids;
+pub mod mastodon;
 pub mod passwords;
+pub mod secrets;
 pub mod telemetry;
+pub mod text;
 pub mod web;
 
 /// The version of this build, as reported to clients and peers.

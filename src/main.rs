@@ -152,14 +152,14 @@ async fn create_account(
             role,
             approved: true,
             creator: Creator::Operator,
+            locale: "en",
+            reason: None,
         },
     )
     .await
     .map_err(|error| match error {
         // Validation messages are for people: show them without the "Validation failed" prefix.
-        AppError::Invalid(message) => {
-            anyhow::anyhow!("{}", message.trim_start_matches("Validation failed: "))
-        }
+        AppError::Validation { description, .. } => anyhow::anyhow!("{description}"),
         other => anyhow::Error::new(other),
     })?;
     println!(

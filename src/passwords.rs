@@ -29,22 +29,6 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The problem with a new password, if any, in Mastodon's words.
-pub fn problem(password: &str) -> Option<String> {
-    let length = password.chars().count();
-    if length < MIN_LENGTH {
-        Some(format!(
-            "Password is too short (minimum is {MIN_LENGTH} characters)"
-        ))
-    } else if length > MAX_LENGTH {
-        Some(format!(
-            "Password is too long (maximum is {MAX_LENGTH} characters)"
-        ))
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,12 +40,5 @@ mod tests {
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("correct horse battery!", &stored));
         assert!(!verify("anything", "not a hash"));
-    }
-
-    #[test]
-    fn length_rules_follow_mastodon() {
-        assert!(problem("short").is_some());
-        assert!(problem("12345678").is_none());
-        assert!(problem(&"x".repeat(73)).is_some());
     }
 }

@@ -96,6 +96,10 @@ pub struct NewAccount<'a> {
     pub role: Role,
     pub approved: bool,
     pub creator: Creator,
+    /// The member's language, e.g. `en`.
+    pub locale: &'a str,
+    /// Why they want to join, when sign-ups need approval.
+    pub reason: Option<&'a str>,
 }
 
 /// The created account's ids.
@@ -105,28 +109,67 @@ pub struct Created {
     pub user_id: i64,
 }
 
+/// Why a field of a new account is refused: the field, Mastodon's error code, and the words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub description: String,
+}
+
+impl Problem {
+    fn new(field: &'static str, code: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl From<Problem> for AppError {
+    fn from(problem: Problem) -> Self {
+        AppError::Validation {
+            field: problem.field,
+            code: problem.code,
+            description: problem.description,
+        }
+    }
+}
+
 /// The problem with a username, if any, in Mastodon's words.
-pub fn username_problem(username: &str, creator: Creator) -> Option<String> {
+pub fn username_problem(username: &str, creator: Creator) -> Option<Problem> {
+    let problem = |code, text: &str| Some(Problem::new("username", code, text));
     if username.is_empty() {
-        return Some("Username can't be blank".to_owned());
+        return problem("ERR_BLANK", "Username can't be blank");
     }
     if !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Some("Username must contain only letters, numbers and underscores".to_owned());
+        return problem(
+            "ERR_INVALID",
+            "Username must contain only letters, numbers and underscores",
+        );
     }
     if username.len() > USERNAME_MAX_LENGTH {
-        return Some(format!(
-            "Username is too long (maximum is {USERNAME_MAX_LENGTH} characters)"
-        ));
+        return problem(
+            "ERR_TOO_LONG",
+            &format!("Username is too long (maximum is {USERNAME_MAX_LENGTH} characters)"),
+        );
     }
     let lower = username.to_ascii_lowercase();
     let reserved = SYSTEM_NAMES.contains(&lower.as_str())
         || (creator == Creator::SignUp && STAFF_NAMES.contains(&lower.as_str()));
-    reserved.then(|| "Username is reserved".to_owned())
+    if reserved {
+        return problem("ERR_RESERVED", "Username is reserved");
+    }
+    None
 }
 
 /// The problem with an email address, if any. Deliberately loose: one `@` between a local part
 /// and a host name, no spaces; mail delivery is the real test.
-pub fn email_problem(email: &str) -> Option<String> {
+pub fn email_problem(email: &str) -> Option<Problem> {
+    if email.is_empty() {
+        return Some(Problem::new("email", "ERR_BLANK", "Email can't be blank"));
+    }
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, host)| {
@@ -137,7 +180,33 @@ pub fn email_problem(email: &str) -> Option<String> {
                     .split('.')
                     .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
         });
-    (!valid).then(|| "Email is invalid".to_owned())
+    (!valid).then(|| Problem::new("email", "ERR_INVALID", "Email is invalid"))
+}
+
+/// The problem with a new password, if any.
+pub fn password_problem(password: &str) -> Option<Problem> {
+    let length = password.chars().count();
+    if length < passwords::MIN_LENGTH {
+        Some(Problem::new(
+            "password",
+            "ERR_TOO_SHORT",
+            format!(
+                "Password is too short (minimum is {} characters)",
+                passwords::MIN_LENGTH
+            ),
+        ))
+    } else if length > passwords::MAX_LENGTH {
+        Some(Problem::new(
+            "password",
+            "ERR_TOO_LONG",
+            format!(
+                "Password is too long (maximum is {} characters)",
+                passwords::MAX_LENGTH
+            ),
+        ))
+    } else {
+        None
+    }
 }
 
 /// Creates a local account with its user, password hash and RSA key pair.
@@ -146,9 +215,9 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     let email = new.email.trim();
     if let Some(problem) = username_problem(username, new.creator)
         .or_else(|| email_problem(email))
-        .or_else(|| passwords::problem(new.password))
+        .or_else(|| password_problem(new.password))
     {
-        return Err(AppError::Invalid(format!("Validation failed: {problem}")));
+        return Err(problem.into());
     }
     // Checked before the slow hashing for a quick answer; the unique indexes decide races.
     if db::accounts::exists_local_username(pool, username).await? {
@@ -185,6 +254,8 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
             password_hash: &hash,
             role: new.role.as_str(),
             approved: new.approved,
+            locale: new.locale,
+            sign_up_reason: new.reason,
         },
     )
     .await
@@ -193,12 +264,27 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     Ok(Created { account_id, user_id })
 }
 
+/// Changes a member's profile and posting preferences together.
+pub async fn update_profile(
+    pool: &PgPool,
+    account_id: i64,
+    user_id: i64,
+    profile: &db::accounts::ProfileUpdate,
+    preferences: &db::users::PreferencesUpdate,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    db::accounts::update_profile(&mut *tx, account_id, profile).await?;
+    db::users::update_preferences(&mut *tx, user_id, preferences).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 fn username_taken() -> AppError {
-    AppError::Invalid("Validation failed: Username has already been taken".to_owned())
+    Problem::new("username", "ERR_TAKEN", "Username has already been taken").into()
 }
 
 fn email_taken() -> AppError {
-    AppError::Invalid("Validation failed: Email has already been taken".to_owned())
+    Problem::new("email", "ERR_TAKEN", "Email has already been taken").into()
 }
 
 fn map_unique(error: sqlx::Error, constraint: &str, to: fn() -> AppError) -> AppError {
@@ -216,6 +302,10 @@ mod tests {
     #[test]
     fn usernames_follow_mastodon_rules() {
         assert_eq!(username_problem("alice_01", Creator::SignUp), None);
+        assert_eq!(
+            username_problem("x y", Creator::SignUp).map(|p| p.code),
+            Some("ERR_INVALID")
+        );
         assert_eq!(username_problem(&"a".repeat(30), Creator::SignUp), None);
         assert!(username_problem(&"a".repeat(31), Creator::SignUp).is_some());
         for bad in ["", "al ice", "al.ice", "al-ice", "élise", "a@b"] {
@@ -229,6 +319,16 @@ mod tests {
         assert!(username_problem("postmaster", Creator::SignUp).is_some());
         assert_eq!(username_problem("admin", Creator::Operator), None);
         assert!(username_problem("Admin", Creator::SignUp).is_some());
+    }
+
+    #[test]
+    fn password_length_follows_mastodon() {
+        assert_eq!(password_problem("short").map(|p| p.code), Some("ERR_TOO_SHORT"));
+        assert_eq!(password_problem("12345678"), None);
+        assert_eq!(
+            password_problem(&"x".repeat(73)).map(|p| p.code),
+            Some("ERR_TOO_LONG")
+        );
     }
 
     #[test]

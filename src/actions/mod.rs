@@ -2,3 +2,6 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod markers;
+pub mod oauth;
+pub mod sessions;

@@ -10,10 +10,18 @@ pub struct Account {
     pub username: String,
     pub domain: Option<String>,
     pub display_name: String,
+    /// Plain text for local accounts, sanitized HTML for remote ones.
     pub note: String,
+    pub uri: Option<String>,
+    pub url: Option<String>,
     pub public_key_pem: String,
     pub locked: bool,
     pub bot: bool,
+    pub discoverable: Option<bool>,
+    pub indexable: bool,
+    pub hide_collections: bool,
+    /// `[{"name": ..., "value": ...}]`: plain text for local accounts.
+    pub fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
 
@@ -44,11 +52,107 @@ pub async fn find_local_by_username(
 ) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(
         Account,
-        "select id, username, domain, display_name, note, public_key_pem, locked, bot, created_at
+        "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
+                discoverable, indexable, hide_collections, fields, created_at
          from accounts where domain is null and lower(username) = lower($1)",
         username,
     )
     .fetch_optional(db)
+    .await
+}
+
+/// The account with this id.
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
+                discoverable, indexable, hide_collections, fields, created_at
+         from accounts where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The accounts with these ids, in no particular order.
+pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
+                discoverable, indexable, hide_collections, fields, created_at
+         from accounts where id = any($1)",
+        ids,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The remote account `username@domain`, compared case-insensitively.
+pub async fn find_remote_by_username(
+    db: impl PgExecutor<'_>,
+    username: &str,
+    domain: &str,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
+                discoverable, indexable, hide_collections, fields, created_at
+         from accounts where lower(username) = lower($1) and domain = lower($2)",
+        username,
+        domain,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Profile changes of a local account; `None` leaves a value as it is.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub indexable: Option<bool>,
+    pub hide_collections: Option<bool>,
+    pub fields: Option<serde_json::Value>,
+}
+
+/// Applies a profile update.
+pub async fn update_profile(db: impl PgExecutor<'_>, id: i64, update: &ProfileUpdate) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update accounts set
+            display_name = coalesce($2, display_name),
+            note = coalesce($3, note),
+            locked = coalesce($4, locked),
+            bot = coalesce($5, bot),
+            discoverable = coalesce($6, discoverable),
+            indexable = coalesce($7, indexable),
+            hide_collections = coalesce($8, hide_collections),
+            fields = coalesce($9, fields),
+            updated_at = now()
+         where id = $1",
+        id,
+        update.display_name,
+        update.note,
+        update.locked,
+        update.bot,
+        update.discoverable,
+        update.indexable,
+        update.hide_collections,
+        update.fields,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Distinct domains of known remote accounts, sorted.
+pub async fn list_known_domains(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"select distinct domain as "domain!" from accounts where domain is not null order by 1"#
+    )
+    .fetch_all(db)
     .await
 }
 

@@ -1,7 +1,16 @@
 //! SQL only: one file per table family, the pool, migrations and the embedded cluster.
 
 pub mod accounts;
+pub mod announcements;
+pub mod custom_emojis;
 pub mod embedded;
+pub mod filters;
+pub mod follow_requests;
+pub mod lists;
+pub mod markers;
+pub mod oauth;
+pub mod sessions;
+pub mod tags;
 pub mod users;
 
 use std::time::Duration;

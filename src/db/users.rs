@@ -11,6 +11,13 @@ pub struct User {
     pub password_hash: String,
     pub role: String,
     pub approved: bool,
+    pub locale: String,
+    pub default_privacy: String,
+    pub default_sensitive: bool,
+    pub default_language: Option<String>,
+    pub expand_media: String,
+    pub expand_spoilers: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What a new user is made of.
@@ -21,18 +28,22 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: &'a str,
     pub approved: bool,
+    pub locale: &'a str,
+    pub sign_up_reason: Option<&'a str>,
 }
 
 /// Inserts a user and returns its id.
 pub async fn insert(db: impl PgExecutor<'_>, new: &NewUser<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "insert into users (account_id, email, password_hash, role, approved)
-         values ($1, $2, $3, $4, $5) returning id",
+        "insert into users (account_id, email, password_hash, role, approved, locale, sign_up_reason)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
         new.account_id,
         new.email,
         new.password_hash,
         new.role,
         new.approved,
+        new.locale,
+        new.sign_up_reason,
     )
     .fetch_one(db)
     .await
@@ -42,7 +53,9 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewUser<'_>) -> sqlx::Result<
 pub async fn find_by_account(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as!(
         User,
-        "select id, account_id, email, password_hash, role, approved from users where account_id = $1",
+        "select id, account_id, email, password_hash, role, approved, locale, default_privacy, default_sensitive,
+                default_language, expand_media, expand_spoilers, created_at
+         from users where account_id = $1",
         account_id,
     )
     .fetch_optional(db)
@@ -58,4 +71,113 @@ pub async fn exists_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<
     .fetch_one(db)
     .await?
     .unwrap_or(false))
+}
+
+/// The user with this id.
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as!(
+        User,
+        "select id, account_id, email, password_hash, role, approved, locale, default_privacy, default_sensitive,
+                default_language, expand_media, expand_spoilers, created_at
+         from users where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The user signing in as `login`: an email address or a local username, case-insensitively.
+pub async fn find_by_login(db: impl PgExecutor<'_>, login: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as!(
+        User,
+        "select u.id, u.account_id, u.email, u.password_hash, u.role, u.approved, u.locale,
+                u.default_privacy, u.default_sensitive, u.default_language, u.expand_media,
+                u.expand_spoilers, u.created_at
+         from users u join accounts a on a.id = u.account_id
+         where lower(u.email) = lower($1) or (a.domain is null and lower(a.username) = lower($1))
+         limit 1",
+        login,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Posting and reading preferences; `None` leaves a value as it is.
+#[derive(Debug, Default)]
+pub struct PreferencesUpdate {
+    pub default_privacy: Option<String>,
+    pub default_sensitive: Option<bool>,
+    pub default_language: Option<String>,
+}
+
+/// Applies a preferences update (an empty language clears it).
+pub async fn update_preferences(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    update: &PreferencesUpdate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update users set
+            default_privacy = coalesce($2, default_privacy),
+            default_sensitive = coalesce($3, default_sensitive),
+            default_language = case when $4::text is null then default_language
+                                    when $4 = '' then null else $4 end,
+            updated_at = now()
+         where id = $1",
+        id,
+        update.default_privacy,
+        update.default_sensitive,
+        update.default_language,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records activity, at most once an hour per member (it feeds the active-user counts).
+pub async fn touch_last_active(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update users set last_active_at = now()
+         where id = $1 and (last_active_at is null or last_active_at < now() - interval '1 hour')",
+        id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Members active since `since`.
+pub async fn count_active_since(
+    db: impl PgExecutor<'_>,
+    since: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<i64> {
+    Ok(
+        sqlx::query_scalar!("select count(*) from users where last_active_at >= $1", since)
+            .fetch_one(db)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// Sign-ups per week since `since`.
+pub async fn count_registrations_since(
+    db: impl PgExecutor<'_>,
+    since: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<Vec<(chrono::DateTime<chrono::Utc>, i64)>> {
+    let rows = sqlx::query!(
+        r#"select date_trunc('week', created_at) as "week!", count(*) as "count!"
+           from users where created_at >= $1 group by 1"#,
+        since,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.week, r.count)).collect())
+}
+
+/// How many members there are (approved or not).
+pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar!("select count(*) from users")
+        .fetch_one(db)
+        .await?
+        .unwrap_or(0))
 }

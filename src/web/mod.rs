@@ -1,7 +1,12 @@
 //! HTML pages and the plain endpoints beside them (`/health`, static files).
 
+mod about;
+mod auth;
 mod health;
 mod home;
+pub mod session;
+
+pub use auth::SignInPage;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -16,6 +21,52 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::show_home))
         .route("/health", get(health::get_health))
         .route("/static/style.css", get(get_stylesheet))
+        .route(
+            "/static/avatar.png",
+            get(|| static_png(include_bytes!("../../static/avatar.png"))),
+        )
+        .route(
+            "/static/header.png",
+            get(|| static_png(include_bytes!("../../static/header.png"))),
+        )
+        .route(
+            "/static/thumbnail.png",
+            get(|| static_png(include_bytes!("../../static/thumbnail.png"))),
+        )
+        .route("/about", get(about::show_about))
+        .route("/privacy-policy", get(about::show_privacy_policy))
+        .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
+        .route("/auth/sign_out", axum::routing::post(auth::sign_out))
+        .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
+}
+
+async fn static_png(bytes: &'static [u8]) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes,
+    )
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+/// A page naming an error, with its status.
+pub fn error_page(status: StatusCode, message: &str) -> axum::response::Response {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        message,
+    };
+    match askama::Template::render(&page) {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => (status, message.to_owned()).into_response(),
+    }
 }
 
 /// GET /static/style.css

@@ -14,12 +14,14 @@ fn new_account<'a>(username: &'a str, email: &'a str) -> NewAccount<'a> {
         role: Role::User,
         approved: true,
         creator: Creator::Operator,
+        locale: "en",
+        reason: None,
     }
 }
 
 fn invalid_message(result: Result<impl std::fmt::Debug, AppError>) -> String {
     match result {
-        Err(AppError::Invalid(message)) => message,
+        Err(error @ AppError::Validation { .. }) => error.to_string(),
         other => panic!("expected a validation error, got {other:?}"),
     }
 }

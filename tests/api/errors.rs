@@ -62,8 +62,15 @@ fn server_errors_hide_their_cause() {
 #[test]
 fn rate_limited_answers_429_with_retry_after() {
     use axum::response::IntoResponse;
-    let response = ferrodon::error::AppError::RateLimited { retry_after_secs: 30 }.into_response();
+    let response = ferrodon::error::AppError::RateLimited {
+        retry_after_secs: 30,
+        limit: 5,
+    }
+    .into_response();
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "30");
     assert_eq!(response.headers()["content-type"], JSON_UTF8);
+    assert_eq!(response.headers()["x-ratelimit-limit"], "5");
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "0");
+    assert!(response.headers().contains_key("x-ratelimit-reset"));
 }

@@ -37,6 +37,8 @@ async fn front_page_names_the_instance() {
         role: ferrodon::actions::accounts::Role::User,
         approved: true,
         creator: ferrodon::actions::accounts::Creator::Operator,
+        locale: "en",
+        reason: None,
     };
     ferrodon::actions::accounts::create_local(&app.pool, account)
         .await

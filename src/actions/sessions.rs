@@ -1,0 +1,66 @@
+//! Signing in and out of the web pages: password checks and browser sessions.
+
+use std::sync::OnceLock;
+
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::db;
+use crate::error::AppResult;
+use crate::{passwords, secrets};
+
+/// How long a browser stays signed in.
+pub const SESSION_DAYS: i64 = 30;
+
+/// Why a sign-in failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// Unknown login or wrong password (never said apart).
+    WrongCredentials,
+    /// Right password, but the account awaits the staff's approval.
+    PendingApproval,
+}
+
+/// Checks a login (email or username) and password. Takes as long for an unknown login as for
+/// a known one, so that answers do not reveal which accounts exist.
+pub async fn check_password(
+    pool: &PgPool,
+    login: &str,
+    password: &str,
+) -> AppResult<Result<db::users::User, SignInRefusal>> {
+    let user = db::users::find_by_login(pool, login.trim()).await?;
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(match user {
+        Some(user) if matches && user.approved => Ok(user),
+        Some(_) if matches => Err(SignInRefusal::PendingApproval),
+        _ => Err(SignInRefusal::WrongCredentials),
+    })
+}
+
+/// A hash to verify against when the login is unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| passwords::hash("not anyone's password").unwrap_or_default())
+}
+
+/// Starts a session for `user_id` and returns the cookie value naming it.
+pub async fn start_session(pool: &PgPool, user_id: i64) -> AppResult<String> {
+    let value = secrets::random_token()?;
+    let expires_at = Utc::now() + Duration::days(SESSION_DAYS);
+    db::sessions::insert(pool, &secrets::digest(&value), user_id, expires_at).await?;
+    db::users::touch_last_active(pool, user_id).await?;
+    Ok(value)
+}
+
+/// Ends the session named by a cookie value.
+pub async fn end_session(pool: &PgPool, cookie_value: &str) -> AppResult<()> {
+    db::sessions::delete(pool, &secrets::digest(cookie_value)).await?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The `lists` table: members' lists of accounts.
+
+use sqlx::PgExecutor;
+
+/// A list row.
+#[derive(Debug, Clone)]
+pub struct List {
+    pub id: i64,
+    pub title: String,
+    pub replies_policy: String,
+    pub exclusive: bool,
+}
+
+/// The lists an account owns, oldest first.
+pub async fn list_by_owner(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Vec<List>> {
+    sqlx::query_as!(
+        List,
+        "select id, title, replies_policy, exclusive from lists where account_id = $1 order by id",
+        account_id,
+    )
+    .fetch_all(db)
+    .await
+}

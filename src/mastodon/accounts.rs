@@ -1,0 +1,390 @@
+//! Accounts: sign-up, the member's own account and preferences, profiles, lookup, relationships.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::actions;
+use crate::actions::accounts::{Creator, NewAccount, Role};
+use crate::app::AppState;
+use crate::config::RegistrationMode;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::ids;
+use crate::mastodon::auth::Auth;
+use crate::mastodon::entities::instance::{
+    MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PROFILE_FIELDS, PROFILE_FIELD_NAME_LIMIT,
+    PROFILE_FIELD_VALUE_LIMIT,
+};
+use crate::mastodon::entities::{Account, CredentialAccount, Relationship, Token};
+use crate::mastodon::params::Params;
+use crate::mastodon::rate_limit::{ClientIp, Limit};
+
+#[derive(Debug, Deserialize)]
+pub struct SignUp {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    agreement: bool,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// POST /api/v1/accounts
+pub async fn create_account(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    auth: Auth,
+    Params(params): Params<SignUp>,
+) -> AppResult<Json<Token>> {
+    auth.require(&["write:accounts"])?;
+    if auth.user().is_ok() {
+        return Err(AppError::Forbidden(
+            "This method is only available to applications, not signed-in members".into(),
+        ));
+    }
+    let mode = state.config.registrations.mode;
+    if mode == RegistrationMode::Closed {
+        return Err(AppError::Forbidden(
+            "Registrations are closed on this server".into(),
+        ));
+    }
+    state.limiter.hit(
+        Limit {
+            name: "sign_up",
+            max: state.config.rate_limits.sign_up_per_ip,
+            period: Duration::from_secs(1800),
+        },
+        &ip,
+    )?;
+    let created = sign_up(&state, &params, Creator::SignUp).await?;
+    let token = actions::oauth::issue_token(
+        &state.db,
+        auth.application_id,
+        Some(created.user_id),
+        &auth.scopes,
+    )
+    .await?;
+    Ok(Json(Token {
+        access_token: token.access_token,
+        token_type: "Bearer",
+        scope: token.scopes,
+        created_at: token.created_at.timestamp(),
+        refresh_token: Some(token.refresh_token),
+    }))
+}
+
+/// Creates an account for a sign-up (API or page): agreement, locale and approval mode applied.
+pub async fn sign_up(
+    state: &AppState,
+    params: &SignUp,
+    creator: Creator,
+) -> AppResult<actions::accounts::Created> {
+    if !params.agreement {
+        return Err(AppError::Validation {
+            field: "agreement",
+            code: "ERR_ACCEPTED",
+            description: "Agreement must be accepted".into(),
+        });
+    }
+    let locale = params
+        .locale
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| {
+            (2..=10).contains(&l.len())
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .unwrap_or("en");
+    let reason = params.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    actions::accounts::create_local(
+        &state.db,
+        NewAccount {
+            username: &params.username,
+            email: &params.email,
+            password: &params.password,
+            role: Role::User,
+            approved: state.config.registrations.mode != RegistrationMode::Approval,
+            creator,
+            locale,
+            reason,
+        },
+    )
+    .await
+}
+
+impl SignUp {
+    /// A sign-up from the HTML form's fields.
+    pub fn new(
+        username: String,
+        email: String,
+        password: String,
+        agreement: bool,
+        reason: Option<String>,
+    ) -> Self {
+        Self {
+            username,
+            email,
+            password,
+            agreement,
+            locale: None,
+            reason,
+        }
+    }
+}
+
+async fn credential_account(state: &AppState, account_id: i64) -> AppResult<CredentialAccount> {
+    let account = db::accounts::find(&state.db, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let user = db::users::find_by_account(&state.db, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let requests = db::follow_requests::count_for(&state.db, account_id).await?;
+    Ok(CredentialAccount::from_rows(
+        &account,
+        &user,
+        requests,
+        &state.config,
+    ))
+}
+
+/// GET /api/v1/accounts/verify_credentials
+pub async fn verify_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> AppResult<Json<CredentialAccount>> {
+    let user = auth.require_user(&["read:accounts", "profile"])?;
+    Ok(Json(credential_account(&state, user.account_id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FieldParam {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SourceParams {
+    privacy: Option<String>,
+    sensitive: Option<bool>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateCredentials {
+    display_name: Option<String>,
+    note: Option<String>,
+    locked: Option<bool>,
+    bot: Option<bool>,
+    discoverable: Option<bool>,
+    indexable: Option<bool>,
+    hide_collections: Option<bool>,
+    fields_attributes: Option<Vec<FieldParam>>,
+    #[serde(default)]
+    source: SourceParams,
+}
+
+fn too_long(field: &'static str, label: &str, max: usize) -> AppError {
+    AppError::Validation {
+        field,
+        code: "ERR_TOO_LONG",
+        description: format!("{label} is too long (maximum is {max} characters)"),
+    }
+}
+
+/// PATCH /api/v1/accounts/update_credentials
+pub async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(params): Params<UpdateCredentials>,
+) -> AppResult<Json<CredentialAccount>> {
+    let user = auth.require_user(&["write:accounts"])?;
+    if let Some(name) = &params.display_name
+        && name.chars().count() > MAX_DISPLAY_NAME_LENGTH
+    {
+        return Err(too_long("display_name", "Display name", MAX_DISPLAY_NAME_LENGTH));
+    }
+    if let Some(note) = &params.note
+        && note.chars().count() > MAX_NOTE_LENGTH
+    {
+        return Err(too_long("note", "Bio", MAX_NOTE_LENGTH));
+    }
+    let fields = match &params.fields_attributes {
+        None => None,
+        Some(items) => {
+            let kept: Vec<&FieldParam> = items
+                .iter()
+                .filter(|f| !(f.name.trim().is_empty() && f.value.trim().is_empty()))
+                .collect();
+            if kept.len() > MAX_PROFILE_FIELDS {
+                return Err(AppError::Validation {
+                    field: "fields",
+                    code: "ERR_TOO_LONG",
+                    description: format!("Fields are too many (maximum is {MAX_PROFILE_FIELDS})"),
+                });
+            }
+            for field in &kept {
+                if field.name.chars().count() > PROFILE_FIELD_NAME_LIMIT {
+                    return Err(too_long("fields", "Field name", PROFILE_FIELD_NAME_LIMIT));
+                }
+                if field.value.chars().count() > PROFILE_FIELD_VALUE_LIMIT {
+                    return Err(too_long("fields", "Field value", PROFILE_FIELD_VALUE_LIMIT));
+                }
+            }
+            Some(Value::Array(
+                kept.iter()
+                    .map(|f| json!({ "name": f.name.trim(), "value": f.value.trim() }))
+                    .collect(),
+            ))
+        }
+    };
+    if let Some(privacy) = &params.source.privacy
+        && !["public", "unlisted", "private", "direct"].contains(&privacy.as_str())
+    {
+        return Err(AppError::Validation {
+            field: "source.privacy",
+            code: "ERR_INCLUSION",
+            description: "Privacy is not one of public, unlisted, private or direct".into(),
+        });
+    }
+    if let Some(language) = &params.source.language
+        && !language.is_empty()
+        && !crate::mastodon::languages::is_known(language)
+    {
+        return Err(AppError::Validation {
+            field: "source.language",
+            code: "ERR_INCLUSION",
+            description: "Language is not a known ISO 639-1 code".into(),
+        });
+    }
+    let profile = db::accounts::ProfileUpdate {
+        display_name: params.display_name.map(|n| n.trim().to_owned()),
+        note: params.note,
+        locked: params.locked,
+        bot: params.bot,
+        discoverable: params.discoverable,
+        indexable: params.indexable,
+        hide_collections: params.hide_collections,
+        fields,
+    };
+    let preferences = db::users::PreferencesUpdate {
+        default_privacy: params.source.privacy,
+        default_sensitive: params.source.sensitive,
+        default_language: params.source.language,
+    };
+    actions::accounts::update_profile(&state.db, user.account_id, user.user_id, &profile, &preferences)
+        .await?;
+    Ok(Json(credential_account(&state, user.account_id).await?))
+}
+
+/// GET /api/v1/preferences
+pub async fn get_preferences(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+    let user = auth.require_user(&["read:accounts"])?;
+    let row = db::users::find(&state.db, user.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({
+        "posting:default:visibility": row.default_privacy,
+        "posting:default:sensitive": row.default_sensitive,
+        "posting:default:language": row.default_language,
+        "posting:default:quote_policy": "public",
+        "reading:expand:media": row.expand_media,
+        "reading:expand:spoilers": row.expand_spoilers,
+        "reading:autoplay:gifs": false,
+    })))
+}
+
+/// GET /api/v1/accounts/:id
+pub async fn get_account(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Account>> {
+    if let Some(auth) = &auth {
+        auth.require(&["read:accounts"])?;
+    }
+    let id = ids::parse(&id).ok_or(AppError::NotFound)?;
+    let row = db::accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(Account::from_row(&row, &state.config)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Lookup {
+    #[serde(default)]
+    acct: String,
+}
+
+/// GET /api/v1/accounts/lookup
+pub async fn lookup_account(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Params(params): Params<Lookup>,
+) -> AppResult<Json<Account>> {
+    if let Some(auth) = &auth {
+        auth.require(&["read:accounts"])?;
+    }
+    let acct = params.acct.trim().trim_start_matches('@');
+    let (username, domain) = match acct.split_once('@') {
+        Some((username, domain)) => (username, Some(domain.to_ascii_lowercase())),
+        None => (acct, None),
+    };
+    let ours = domain.as_deref().is_none_or(|d| d == state.config.server.domain);
+    let row = if ours {
+        db::accounts::find_local_by_username(&state.db, username).await?
+    } else {
+        let domain = domain.unwrap_or_default();
+        db::accounts::find_remote_by_username(&state.db, username, &domain).await?
+    };
+    Ok(Json(Account::from_row(
+        &row.ok_or(AppError::NotFound)?,
+        &state.config,
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RelationshipsQuery {
+    #[serde(default)]
+    id: Vec<String>,
+}
+
+/// GET /api/v1/accounts/relationships
+pub async fn get_relationships(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(params): Params<RelationshipsQuery>,
+) -> AppResult<Json<Vec<Relationship>>> {
+    let user = auth.require_user(&["read:follows"])?;
+    let wanted: Vec<i64> = params.id.iter().filter_map(|id| ids::parse(id)).collect();
+    let known: Vec<i64> = db::accounts::list_by_ids(&state.db, &wanted)
+        .await?
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let mut relationships = Vec::new();
+    for id in wanted.into_iter().filter(|id| known.contains(id)) {
+        let pending = db::follow_requests::pending_between(&state.db, user.account_id, id).await?;
+        relationships.push(Relationship {
+            id: id.to_string(),
+            requested: pending.0,
+            requested_by: pending.1,
+            showing_reblogs: false,
+            ..Relationship::default()
+        });
+    }
+    Ok(Json(relationships))
+}

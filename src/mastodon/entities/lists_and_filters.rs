@@ -1,0 +1,188 @@
+//! The first-screen entities: List, Tag, Marker, FilterV2/V1, Announcement, CustomEmoji.
+
+use serde::Serialize;
+
+use super::{format_id, format_time};
+use crate::db;
+use crate::text;
+
+/// A list of accounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct List {
+    pub id: String,
+    pub title: String,
+    pub replies_policy: String,
+    pub exclusive: bool,
+}
+
+impl List {
+    /// Renders a list row.
+    pub fn from_row(row: &db::lists::List) -> Self {
+        Self {
+            id: format_id(row.id),
+            title: row.title.clone(),
+            replies_policy: row.replies_policy.clone(),
+            exclusive: row.exclusive,
+        }
+    }
+}
+
+/// A hashtag, with whether the viewer follows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub url: String,
+    pub history: Vec<serde_json::Value>,
+    pub following: bool,
+}
+
+/// Where the member stopped reading a timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub last_read_id: String,
+    pub version: i32,
+    pub updated_at: String,
+}
+
+impl Marker {
+    /// Renders a marker row.
+    pub fn from_row(row: &db::markers::Marker) -> Self {
+        Self {
+            last_read_id: format_id(row.last_read_id),
+            version: row.version,
+            updated_at: format_time(row.updated_at),
+        }
+    }
+}
+
+/// A filter keyword.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterKeyword {
+    pub id: String,
+    pub keyword: String,
+    pub whole_word: bool,
+}
+
+/// A filter (v2).
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterV2 {
+    pub id: String,
+    pub title: String,
+    pub context: Vec<String>,
+    pub expires_at: Option<String>,
+    pub filter_action: String,
+    pub keywords: Vec<FilterKeyword>,
+    pub statuses: Vec<serde_json::Value>,
+}
+
+impl FilterV2 {
+    /// Renders a filter with its keywords.
+    pub fn from_rows(filter: &db::filters::Filter, keywords: &[db::filters::Keyword]) -> Self {
+        Self {
+            id: format_id(filter.id),
+            title: filter.title.clone(),
+            context: filter.context.clone(),
+            expires_at: filter.expires_at.map(format_time),
+            filter_action: filter.action.clone(),
+            keywords: keywords
+                .iter()
+                .filter(|k| k.filter_id == filter.id)
+                .map(|k| FilterKeyword {
+                    id: format_id(k.id),
+                    keyword: k.keyword.clone(),
+                    whole_word: k.whole_word,
+                })
+                .collect(),
+            statuses: Vec::new(),
+        }
+    }
+}
+
+/// A v1 filter: one keyword of a v2 filter, as older clients read them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterV1 {
+    pub id: String,
+    pub phrase: String,
+    pub context: Vec<String>,
+    pub whole_word: bool,
+    pub expires_at: Option<String>,
+    pub irreversible: bool,
+}
+
+impl FilterV1 {
+    /// Renders a keyword with its filter.
+    pub fn from_rows(filter: &db::filters::Filter, keyword: &db::filters::Keyword) -> Self {
+        Self {
+            id: format_id(keyword.id),
+            phrase: keyword.keyword.clone(),
+            context: filter.context.clone(),
+            whole_word: keyword.whole_word,
+            expires_at: filter.expires_at.map(format_time),
+            irreversible: filter.action == "hide",
+        }
+    }
+}
+
+/// A staff announcement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Announcement {
+    pub id: String,
+    pub content: String,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub published: bool,
+    pub all_day: bool,
+    pub published_at: String,
+    pub updated_at: String,
+    pub read: bool,
+    pub mentions: Vec<serde_json::Value>,
+    pub statuses: Vec<serde_json::Value>,
+    pub tags: Vec<serde_json::Value>,
+    pub emojis: Vec<serde_json::Value>,
+    pub reactions: Vec<serde_json::Value>,
+}
+
+impl Announcement {
+    /// Renders an announcement row (its text is plain and becomes HTML).
+    pub fn from_row(row: &db::announcements::Announcement) -> Self {
+        Self {
+            id: format_id(row.id),
+            content: text::plain_to_html(&row.text),
+            starts_at: row.starts_at.map(format_time),
+            ends_at: row.ends_at.map(format_time),
+            published: true,
+            all_day: row.all_day,
+            published_at: format_time(row.published_at),
+            updated_at: format_time(row.updated_at),
+            read: row.read,
+            mentions: Vec::new(),
+            statuses: Vec::new(),
+            tags: Vec::new(),
+            emojis: Vec::new(),
+            reactions: Vec::new(),
+        }
+    }
+}
+
+/// A custom emoji.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomEmoji {
+    pub shortcode: String,
+    pub url: String,
+    pub static_url: String,
+    pub visible_in_picker: bool,
+    pub category: Option<String>,
+}
+
+impl CustomEmoji {
+    /// Renders an emoji row.
+    pub fn from_row(row: &db::custom_emojis::CustomEmoji) -> Self {
+        Self {
+            shortcode: row.shortcode.clone(),
+            url: row.image_url.clone(),
+            static_url: row.static_url.clone(),
+            visible_in_picker: row.visible_in_picker,
+            category: row.category.clone(),
+        }
+    }
+}

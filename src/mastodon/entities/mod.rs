@@ -1,0 +1,25 @@
+//! The JSON shapes Mastodon clients read. Nothing else in the crate speaks them.
+
+mod account;
+mod application;
+pub mod instance;
+mod lists_and_filters;
+
+pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source};
+pub use application::{Application, CredentialApplication, Token};
+pub use instance::{InstanceV1, InstanceV2, Rule};
+pub use lists_and_filters::{
+    Announcement, CustomEmoji, FilterKeyword, FilterV1, FilterV2, List, Marker, Tag,
+};
+
+use chrono::{DateTime, Utc};
+
+/// A time as clients expect it: UTC with milliseconds, `2026-10-14T19:03:26.588Z`.
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// An id as clients expect it: a decimal string.
+pub fn format_id(id: i64) -> String {
+    id.to_string()
+}

@@ -1,0 +1,52 @@
+//! `GET /api/v1/followed_tags`: hashtags the member follows.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppResult;
+use crate::mastodon::auth::Auth;
+use crate::mastodon::entities::Tag;
+use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::params::Params;
+
+/// GET /api/v1/followed_tags
+pub async fn get_followed_tags(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(page): Params<PageParams>,
+) -> AppResult<(HeaderMap, Json<Vec<Tag>>)> {
+    let user = auth.require_user(&["read:follows"])?;
+    let rows = db::tags::list_followed(
+        &state.db,
+        user.account_id,
+        page.max_id,
+        page.since_id,
+        page.min_id,
+        page.limit(),
+    )
+    .await?;
+    let mut headers = HeaderMap::new();
+    let ids: Vec<i64> = rows.iter().map(|r| r.follow_id).collect();
+    if let Some(link) = link_header(
+        &state.config.base_url(),
+        "/api/v1/followed_tags",
+        &ids,
+        page.limit(),
+    ) {
+        headers.insert(header::LINK, link);
+    }
+    let base = state.config.base_url();
+    let tags = rows
+        .into_iter()
+        .map(|row| Tag {
+            url: format!("{base}/tags/{}", row.name),
+            name: row.name,
+            history: Vec::new(),
+            following: true,
+        })
+        .collect();
+    Ok((headers, Json(tags)))
+}

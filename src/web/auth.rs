@@ -1,0 +1,318 @@
+//! The sign-in, sign-up and sign-out pages.
+
+use std::time::Duration;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::Cookie;
+use serde::Deserialize;
+
+use crate::actions;
+use crate::actions::accounts::Creator;
+use crate::actions::sessions::SignInRefusal;
+use crate::app::AppState;
+use crate::config::{Config, RegistrationMode};
+use crate::error::{AppError, PageError};
+use crate::mastodon::params::Params;
+use crate::mastodon::rate_limit::{ClientIp, Limit};
+use crate::mastodon::{SignUp, sign_up};
+use crate::web::session::{Browser, SESSION_COOKIE, cookie, is_local_path};
+
+/// The sign-in form.
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    title: String,
+    csrf_token: String,
+    return_to: String,
+    error: Option<String>,
+    registrations_open: bool,
+}
+
+impl SignInPage {
+    /// The form, leading back to `return_to` once signed in.
+    pub fn new(config: &Config, csrf_token: &str, return_to: &str, error: Option<String>) -> Self {
+        Self {
+            title: config.title().to_owned(),
+            csrf_token: csrf_token.to_owned(),
+            return_to: return_to.to_owned(),
+            error,
+            registrations_open: config.registrations.mode != RegistrationMode::Closed,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_up.html")]
+struct SignUpPage {
+    title: String,
+    csrf_token: String,
+    return_to: String,
+    error: Option<String>,
+    approval_required: bool,
+    closed: bool,
+    username: String,
+    email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+struct MessagePage {
+    heading: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SignInQuery {
+    #[serde(default)]
+    return_to: String,
+}
+
+fn safe_return(path: &str) -> String {
+    if is_local_path(path) {
+        path.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// GET /auth/sign_in
+pub async fn show_sign_in(
+    State(state): State<AppState>,
+    browser: Browser,
+    Params(query): Params<SignInQuery>,
+) -> Response {
+    let page = SignInPage::new(
+        &state.config,
+        &browser.csrf_token,
+        &safe_return(&query.return_to),
+        None,
+    );
+    (browser.jar, page).into_response()
+}
+
+/// POST /auth/sign_in
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    browser: Browser,
+    Params(form): Params<SignInForm>,
+) -> Result<Response, PageError> {
+    browser.verify_csrf(&form.authenticity_token)?;
+    let return_to = safe_return(&form.return_to);
+    let limits = &state.config.rate_limits;
+    let login = form.username.trim().to_lowercase();
+    let limited = state
+        .limiter
+        .hit(
+            Limit {
+                name: "sign_in_ip",
+                max: limits.sign_in_per_ip,
+                period: Duration::from_secs(300),
+            },
+            &ip,
+        )
+        .and_then(|()| {
+            state.limiter.hit(
+                Limit {
+                    name: "sign_in_account",
+                    max: limits.sign_in_per_account,
+                    period: Duration::from_secs(300),
+                },
+                &login,
+            )
+        });
+    if let Err(error) = limited {
+        // The page, with the 429 status and headers clients and proxies understand.
+        let mut response = error.into_response();
+        let page = SignInPage::new(
+            &state.config,
+            &browser.csrf_token,
+            &return_to,
+            Some("Too many attempts. Wait a few minutes and try again.".into()),
+        );
+        let headers = response.headers().clone();
+        response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+        for name in [
+            "retry-after",
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ] {
+            if let Some(value) = headers.get(name) {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
+        return Ok(response);
+    }
+    let user = match actions::sessions::check_password(&state.db, &form.username, &form.password).await? {
+        Ok(user) => user,
+        Err(refusal) => {
+            let message = match refusal {
+                SignInRefusal::WrongCredentials => "Invalid email, username or password.",
+                SignInRefusal::PendingApproval => "Your account is waiting for the staff's approval.",
+            };
+            let page = SignInPage::new(
+                &state.config,
+                &browser.csrf_token,
+                &return_to,
+                Some(message.into()),
+            );
+            return Ok((StatusCode::UNAUTHORIZED, browser.jar, page).into_response());
+        }
+    };
+    let session = actions::sessions::start_session(&state.db, user.id).await?;
+    let jar = browser.jar.add(cookie(&state.config, SESSION_COOKIE, session));
+    Ok((jar, Redirect::to(&return_to)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    authenticity_token: String,
+}
+
+/// POST /auth/sign_out
+pub async fn sign_out(
+    State(state): State<AppState>,
+    browser: Browser,
+    Params(form): Params<CsrfForm>,
+) -> Result<Response, PageError> {
+    browser.verify_csrf(&form.authenticity_token)?;
+    if let Some(session) = browser.jar.get(SESSION_COOKIE) {
+        actions::sessions::end_session(&state.db, session.value()).await?;
+    }
+    let jar = browser.jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+/// GET /auth/sign_up
+pub async fn show_sign_up(
+    State(state): State<AppState>,
+    browser: Browser,
+    Params(query): Params<SignInQuery>,
+) -> Response {
+    let mode = state.config.registrations.mode;
+    let page = SignUpPage {
+        title: state.config.title().to_owned(),
+        csrf_token: browser.csrf_token.clone(),
+        return_to: safe_return(&query.return_to),
+        error: None,
+        approval_required: mode == RegistrationMode::Approval,
+        closed: mode == RegistrationMode::Closed,
+        username: String::new(),
+        email: String::new(),
+    };
+    let status = if page.closed {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::OK
+    };
+    (status, browser.jar, page).into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SignUpForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+    #[serde(default)]
+    agreement: bool,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// POST /auth/sign_up
+pub async fn sign_up_form(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    browser: Browser,
+    Params(form): Params<SignUpForm>,
+) -> Result<Response, PageError> {
+    browser.verify_csrf(&form.authenticity_token)?;
+    let mode = state.config.registrations.mode;
+    if mode == RegistrationMode::Closed {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Sign-ups are closed on this server.",
+        ));
+    }
+    state.limiter.hit(
+        Limit {
+            name: "sign_up",
+            max: state.config.rate_limits.sign_up_per_ip,
+            period: Duration::from_secs(1800),
+        },
+        &ip,
+    )?;
+    let return_to = safe_return(&form.return_to);
+    let refuse = |message: String| {
+        let page = SignUpPage {
+            title: state.config.title().to_owned(),
+            csrf_token: browser.csrf_token.clone(),
+            return_to: return_to.clone(),
+            error: Some(message),
+            approval_required: mode == RegistrationMode::Approval,
+            closed: false,
+            username: form.username.clone(),
+            email: form.email.clone(),
+        };
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    };
+    if form.password != form.password_confirmation {
+        return Ok(refuse("The password and its confirmation differ.".into()));
+    }
+    let request = SignUp::new(
+        form.username.clone(),
+        form.email.clone(),
+        form.password.clone(),
+        form.agreement,
+        form.reason.clone(),
+    );
+    let created = match sign_up(&state, &request, Creator::SignUp).await {
+        Ok(created) => created,
+        Err(error @ (AppError::Validation { .. } | AppError::Invalid(_))) => {
+            return Ok(refuse(
+                error
+                    .to_string()
+                    .trim_start_matches("Validation failed: ")
+                    .to_owned(),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if mode == RegistrationMode::Approval {
+        let page = MessagePage {
+            heading: "Thank you for signing up".into(),
+            message: "The staff will review your request; you can sign in once it is approved.".into(),
+        };
+        return Ok(page.into_response());
+    }
+    let session = actions::sessions::start_session(&state.db, created.user_id).await?;
+    let jar = browser.jar.add(cookie(&state.config, SESSION_COOKIE, session));
+    Ok((jar, Redirect::to(&return_to)).into_response())
+}
