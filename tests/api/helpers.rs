@@ -271,3 +271,280 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// A registered OAuth application.
+pub struct TestClient {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A member with a token.
+pub struct TestMember {
+    pub username: String,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    /// POST a form to a path.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}{path}", self.base_url)).form(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Send JSON with a method to a path.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base_url))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// GET a path with a bearer token.
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers an app with these scopes and redirect URI.
+    pub async fn register_client(&self, scopes: &str, redirect_uri: &str) -> TestClient {
+        let response = self
+            .post_form(
+                "/api/v1/apps",
+                None,
+                &[
+                    ("client_name", "Test app"),
+                    ("redirect_uris", redirect_uri),
+                    ("scopes", scopes),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        TestClient {
+            client_id: body["client_id"].as_str().unwrap().to_owned(),
+            client_secret: body["client_secret"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// An app-only token (client credentials) with these scopes.
+    pub async fn app_token(&self, client: &TestClient, scopes: &str) -> String {
+        let response = self
+            .post_form(
+                "/oauth/token",
+                None,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client.client_id),
+                    ("client_secret", &client.client_secret),
+                    ("scope", scopes),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A member made directly (no HTTP), with a token of these scopes.
+    pub async fn member(&self, username: &str, scopes: &str) -> TestMember {
+        use ferrodon::actions::accounts::{Creator, NewAccount, Role, create_local};
+        let created = create_local(
+            &self.pool,
+            NewAccount {
+                username,
+                email: &format!("{username}@example.com"),
+                password: "correct horse battery",
+                role: Role::User,
+                approved: true,
+                creator: Creator::Operator,
+                locale: "en",
+                reason: None,
+            },
+        )
+        .await
+        .expect("member created");
+        let (app, _) = ferrodon::actions::oauth::register_application(
+            &self.pool,
+            "Test",
+            None,
+            &["urn:ietf:wg:oauth:2.0:oob".to_owned()],
+            &ferrodon::mastodon::scopes::Scopes::parse("read write follow push").unwrap(),
+        )
+        .await
+        .unwrap();
+        let token = ferrodon::actions::oauth::issue_token(
+            &self.pool,
+            app.id,
+            Some(created.user_id),
+            &ferrodon::mastodon::scopes::Scopes::parse(scopes).unwrap(),
+        )
+        .await
+        .unwrap();
+        TestMember {
+            username: username.to_owned(),
+            account_id: created.account_id,
+            user_id: created.user_id,
+            token: token.access_token,
+        }
+    }
+}
+
+/// A browser for the HTML pages: keeps cookies, never follows redirects.
+pub struct TestBrowser<'a> {
+    pub app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl<'a> TestBrowser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: Default::default(),
+        }
+    }
+
+    fn remember(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// GET a path or absolute URL; returns status, Location and body.
+    pub async fn get(&mut self, path: &str) -> (u16, Option<String>, String) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.app.base_url)
+        };
+        let response = self
+            .app
+            .client
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
+    /// POST a form; returns status, Location and body.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let response = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.base_url))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> (u16, Option<String>, String) {
+        self.remember(&response);
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, location, response.text().await.unwrap())
+    }
+
+    /// The value of a hidden or text input named `name` in a page.
+    pub fn input_value(page: &str, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker)? + marker.len();
+        let end = page[start..].find('"')? + start;
+        Some(unescape_html(&page[start..end]))
+    }
+
+    /// Signs in through the form at `/auth/sign_in`.
+    pub async fn sign_in(&mut self, login: &str, password: &str) -> (u16, Option<String>, String) {
+        let (_, _, page) = self.get("/auth/sign_in").await;
+        let token = Self::input_value(&page, "authenticity_token").expect("csrf token");
+        self.post(
+            "/auth/sign_in",
+            &[
+                ("username", login),
+                ("password", password),
+                ("authenticity_token", &token),
+                ("return_to", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+/// Undoes HTML escaping of an attribute value (named and numeric entities askama writes).
+pub fn unescape_html(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find(';') else {
+            out.push_str(after);
+            return out;
+        };
+        let entity = &after[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => out.push(c),
+            None => out.push_str(&after[..=end]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -2,9 +2,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod accounts_api;
 mod cli;
 mod embedded_db;
 mod errors;
+mod first_screen;
 mod health;
 mod helpers;
 mod ids;
+mod instance;
+mod oauth;
+mod rate_limits;
+mod registrations;
