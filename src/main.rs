@@ -57,6 +57,11 @@ enum AccountsCommand {
         #[arg(long)]
         if_missing: bool,
     },
+    /// Approve an account that signed up while registrations needed approval.
+    Approve {
+        /// Username of the local account.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -118,6 +123,13 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 role,
                 if_missing,
             } => create_account(&database, &name, &email, password, &role, if_missing).await,
+            AccountsCommand::Approve { name } => {
+                match accounts::approve(&database.pool, &name).await? {
+                    true => println!("approved {name}: they can sign in now"),
+                    false => println!("{name} was already approved"),
+                }
+                Ok(())
+            }
         }
     }
     .await;

@@ -264,6 +264,14 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     Ok(Created { account_id, user_id })
 }
 
+/// Approves a pending local account; false when it was approved already.
+pub async fn approve(pool: &PgPool, username: &str) -> AppResult<bool> {
+    let account = db::accounts::find_local_by_username(pool, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(db::users::approve(pool, account.id).await?)
+}
+
 /// Changes a member's profile and posting preferences together.
 pub async fn update_profile(
     pool: &PgPool,

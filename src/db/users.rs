@@ -181,3 +181,14 @@ pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .await?
         .unwrap_or(0))
 }
+
+/// Approves the user of an account; true when it was pending.
+pub async fn approve(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query!(
+        "update users set approved = true, updated_at = now() where account_id = $1 and not approved",
+        account_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}

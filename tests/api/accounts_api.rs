@@ -272,3 +272,27 @@ async fn relationships_report_pending_follow_requests() {
     assert_eq!(list[0]["requested"], false);
     assert_eq!(list[0]["following"], false);
 }
+
+#[tokio::test]
+async fn multipart_profile_updates_are_read_like_forms() {
+    let app = TestApp::spawn().await;
+    let member = app.member("una", "read write").await;
+    let form = reqwest::multipart::Form::new()
+        .text("display_name", "Una")
+        .text("bot", "true")
+        .text("fields_attributes[0][name]", "Home")
+        .text("fields_attributes[0][value]", "Here");
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/accounts/update_credentials", app.base_url))
+        .bearer_auth(&member.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["display_name"], "Una");
+    assert_eq!(body["bot"], true);
+    assert_eq!(body["fields"][0]["name"], "Home");
+}

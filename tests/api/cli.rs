@@ -307,3 +307,47 @@ async fn accounts_create_command_reports_success_and_each_rule() {
     assert!(!output.status.success());
     assert_eq!(ferrodon::db::accounts::count_local(&pool).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn accounts_approve_command_lets_a_pending_member_in() {
+    let database = TestDatabase::create().await;
+    let pool = database.pool().await;
+    ferrodon::actions::accounts::create_local(
+        &pool,
+        ferrodon::actions::accounts::NewAccount {
+            username: "pending",
+            email: "pending@example.com",
+            password: "a fine password",
+            role: ferrodon::actions::accounts::Role::User,
+            approved: false,
+            creator: ferrodon::actions::accounts::Creator::SignUp,
+            locale: "en",
+            reason: Some("I like it here"),
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let approve = || {
+        ferrodon(dir.path())
+            .args(["accounts", "approve", "pending"])
+            .env("FERRODON_DATABASE__URL", &database.url)
+            .output()
+            .unwrap()
+    };
+    let (stdout, stderr) = output_text(&approve());
+    assert!(stdout.contains("approved pending"), "{stdout}{stderr}");
+    let (stdout, _) = output_text(&approve());
+    assert!(stdout.contains("already approved"), "{stdout}");
+    let approved: bool = sqlx::query_scalar("select approved from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(approved);
+    let output = ferrodon(dir.path())
+        .args(["accounts", "approve", "ghost"])
+        .env("FERRODON_DATABASE__URL", &database.url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+}
