@@ -2,6 +2,9 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod follows;
+pub mod interactions;
 pub mod markers;
 pub mod oauth;
 pub mod sessions;
+pub mod statuses;

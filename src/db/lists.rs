@@ -21,3 +21,20 @@ pub async fn list_by_owner(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Re
     .fetch_all(db)
     .await
 }
+
+/// Takes `target` off every list `owner` has (after an unfollow or a block).
+pub async fn remove_account_from_owner_lists(
+    db: impl PgExecutor<'_>,
+    owner: i64,
+    target: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from list_accounts la using lists l
+         where la.list_id = l.id and l.account_id = $1 and la.account_id = $2",
+        owner,
+        target
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

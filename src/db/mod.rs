@@ -6,11 +6,16 @@ pub mod custom_emojis;
 pub mod embedded;
 pub mod filters;
 pub mod follow_requests;
+pub mod follows;
+pub mod interactions;
 pub mod lists;
 pub mod markers;
+pub mod notifications;
 pub mod oauth;
 pub mod sessions;
+pub mod statuses;
 pub mod tags;
+pub mod timelines;
 pub mod users;
 
 use std::time::Duration;

@@ -42,8 +42,7 @@ async fn nodeinfo(state: &AppState, version: &str) -> AppResult<Response> {
                 "activeMonth": db::users::count_active_since(&state.db, now - Duration::days(30)).await?,
                 "activeHalfyear": db::users::count_active_since(&state.db, now - Duration::days(180)).await?,
             },
-            // Statuses arrive with the social core.
-            "localPosts": 0,
+            "localPosts": db::statuses::count_local(&state.db).await?,
         },
         "metadata": {
             "nodeName": state.config.title(),

@@ -19,8 +19,9 @@ use crate::mastodon::entities::instance::{
     MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PROFILE_FIELDS, PROFILE_FIELD_NAME_LIMIT,
     PROFILE_FIELD_VALUE_LIMIT,
 };
-use crate::mastodon::entities::{Account, CredentialAccount, Relationship, Token};
+use crate::mastodon::entities::{Account, CredentialAccount, Token};
 use crate::mastodon::params::Params;
+use crate::mastodon::present;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
 
 #[derive(Debug, Deserialize)]
@@ -151,12 +152,11 @@ async fn credential_account(state: &AppState, account_id: i64) -> AppResult<Cred
         .await?
         .ok_or(AppError::NotFound)?;
     let requests = db::follow_requests::count_for(&state.db, account_id).await?;
-    Ok(CredentialAccount::from_rows(
-        &account,
-        &user,
-        requests,
-        &state.config,
-    ))
+    let mut credential = CredentialAccount::from_rows(&account, &user, requests, &state.config);
+    if let Some(counted) = present::account(state, account_id).await? {
+        credential.account = counted;
+    }
+    Ok(credential)
 }
 
 /// GET /api/v1/accounts/verify_credentials
@@ -317,10 +317,9 @@ pub async fn get_account(
         auth.require(&["read:accounts"])?;
     }
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    let row = db::accounts::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(Account::from_row(&row, &state.config)))
+    Ok(Json(
+        present::account(&state, id).await?.ok_or(AppError::NotFound)?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -350,41 +349,10 @@ pub async fn lookup_account(
         let domain = domain.unwrap_or_default();
         db::accounts::find_remote_by_username(&state.db, username, &domain).await?
     };
-    Ok(Json(Account::from_row(
-        &row.ok_or(AppError::NotFound)?,
-        &state.config,
-    )))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RelationshipsQuery {
-    #[serde(default)]
-    id: Vec<String>,
-}
-
-/// GET /api/v1/accounts/relationships
-pub async fn get_relationships(
-    State(state): State<AppState>,
-    auth: Auth,
-    Params(params): Params<RelationshipsQuery>,
-) -> AppResult<Json<Vec<Relationship>>> {
-    let user = auth.require_user(&["read:follows"])?;
-    let wanted: Vec<i64> = params.id.iter().filter_map(|id| ids::parse(id)).collect();
-    let known: Vec<i64> = db::accounts::list_by_ids(&state.db, &wanted)
-        .await?
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let mut relationships = Vec::new();
-    for id in wanted.into_iter().filter(|id| known.contains(id)) {
-        let pending = db::follow_requests::pending_between(&state.db, user.account_id, id).await?;
-        relationships.push(Relationship {
-            id: id.to_string(),
-            requested: pending.0,
-            requested_by: pending.1,
-            showing_reblogs: false,
-            ..Relationship::default()
-        });
-    }
-    Ok(Json(relationships))
+    let row = row.ok_or(AppError::NotFound)?;
+    Ok(Json(
+        present::account(&state, row.id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    ))
 }

@@ -24,8 +24,7 @@ async fn facts(state: &AppState) -> AppResult<InstanceFacts> {
     };
     Ok(InstanceFacts {
         user_count: db::users::count(&state.db).await?,
-        // Statuses arrive with the social core.
-        status_count: 0,
+        status_count: db::statuses::count_local(&state.db).await?,
         domain_count: db::accounts::list_known_domains(&state.db).await?.len() as i64,
         active_month: db::users::count_active_since(&state.db, Utc::now() - Duration::days(30)).await?,
         contact_account,
@@ -89,6 +88,7 @@ pub async fn get_activity(State(state): State<AppState>) -> AppResult<Json<Vec<V
     let since = weeks.last().copied().unwrap_or_else(Utc::now);
     let registrations = db::users::count_registrations_since(&state.db, since).await?;
     let logins = db::oauth::count_logins_since(&state.db, since).await?;
+    let statuses = db::statuses::count_local_by_week_since(&state.db, since).await?;
     let count_in = |rows: &[(chrono::DateTime<Utc>, i64)], week: chrono::DateTime<Utc>| {
         rows.iter()
             .find(|(w, _)| *w == week)
@@ -101,8 +101,7 @@ pub async fn get_activity(State(state): State<AppState>) -> AppResult<Json<Vec<V
             .map(|week| {
                 json!({
                     "week": week.timestamp().to_string(),
-                    // Statuses arrive with the social core.
-                    "statuses": "0",
+                    "statuses": count_in(&statuses, *week).to_string(),
                     "logins": count_in(&logins, *week).to_string(),
                     "registrations": count_in(&registrations, *week).to_string(),
                 })

@@ -11,16 +11,50 @@ mod instance;
 pub mod languages;
 mod lists;
 mod markers;
+mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+pub mod present;
 pub mod rate_limit;
+mod relationships;
 pub mod scopes;
+mod statuses;
+mod timelines;
 
 use axum::Router;
+use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
 
 use crate::app::AppState;
+use auth::Auth;
+use pagination::PageParams;
+use params::Params;
+use relationships::Change;
+use statuses::Interaction;
+
+/// A route whose handler takes the state, the token and the path id, and one fixed argument.
+macro_rules! with_id {
+    ($method:ident, $handler:path, $arg:expr) => {
+        $method(
+            |State(state): State<AppState>, auth: Auth, Path(id): Path<String>| {
+                $handler(state, auth, id, $arg)
+            },
+        )
+    };
+}
+
+/// A paged route over an account or status id, with one fixed argument.
+macro_rules! paged_with_id {
+    ($handler:path, $arg:expr) => {
+        get(
+            |State(state): State<AppState>,
+             auth: Option<Auth>,
+             Path(id): Path<String>,
+             Params(page): Params<PageParams>| { $handler(state, auth, id, page, $arg) },
+        )
+    };
+}
 
 pub use accounts::{SignUp, sign_up};
 pub use instance::privacy_policy_html;
@@ -39,8 +73,125 @@ pub fn routes() -> Router<AppState> {
             patch(accounts::update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup_account))
-        .route("/api/v1/accounts/relationships", get(accounts::get_relationships))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(relationships::get_relationships),
+        )
         .route("/api/v1/accounts/{id}", get(accounts::get_account))
+        .route(
+            "/api/v1/accounts/{id}/statuses",
+            get(timelines::get_account_statuses),
+        )
+        .route(
+            "/api/v1/accounts/{id}/followers",
+            paged_with_id!(relationships::follow_list, true),
+        )
+        .route(
+            "/api/v1/accounts/{id}/following",
+            paged_with_id!(relationships::follow_list, false),
+        )
+        .route("/api/v1/accounts/{id}/follow", post(relationships::follow))
+        .route(
+            "/api/v1/accounts/{id}/unfollow",
+            with_id!(post, relationships::change, Change::Unfollow),
+        )
+        .route(
+            "/api/v1/accounts/{id}/block",
+            with_id!(post, relationships::change, Change::Block),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unblock",
+            with_id!(post, relationships::change, Change::Unblock),
+        )
+        .route("/api/v1/accounts/{id}/mute", post(relationships::mute))
+        .route(
+            "/api/v1/accounts/{id}/unmute",
+            with_id!(post, relationships::change, Change::Unmute),
+        )
+        .route("/api/v1/accounts/{id}/note", post(relationships::set_note))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            with_id!(post, relationships::answer_request, true),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            with_id!(post, relationships::answer_request, false),
+        )
+        .route(
+            "/api/v1/statuses",
+            post(statuses::post_status).get(statuses::get_statuses),
+        )
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::get_status)
+                .put(statuses::edit_status)
+                .delete(statuses::delete_status),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::get_context))
+        .route("/api/v1/statuses/{id}/history", get(statuses::get_history))
+        .route("/api/v1/statuses/{id}/source", get(statuses::get_source))
+        .route(
+            "/api/v1/statuses/{id}/favourite",
+            with_id!(post, statuses::interact, Interaction::Favourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            with_id!(post, statuses::interact, Interaction::Unfavourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/bookmark",
+            with_id!(post, statuses::interact, Interaction::Bookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            with_id!(post, statuses::interact, Interaction::Unbookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/pin",
+            with_id!(post, statuses::interact, Interaction::Pin),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unpin",
+            with_id!(post, statuses::interact, Interaction::Unpin),
+        )
+        .route(
+            "/api/v1/statuses/{id}/mute",
+            with_id!(post, statuses::interact, Interaction::Mute),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unmute",
+            with_id!(post, statuses::interact, Interaction::Unmute),
+        )
+        .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog_status))
+        .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog_status))
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            paged_with_id!(statuses::interactors, false),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            paged_with_id!(statuses::interactors, true),
+        )
+        .route("/api/v1/timelines/home", get(timelines::get_home))
+        .route("/api/v1/timelines/public", get(timelines::get_public))
+        .route("/api/v1/timelines/tag/{hashtag}", get(timelines::get_hashtag))
+        .route("/api/v1/timelines/list/{id}", get(timelines::get_list))
+        .route("/api/v1/bookmarks", get(timelines::get_bookmarks))
+        .route("/api/v1/favourites", get(timelines::get_favourites))
+        .route("/api/v1/notifications", get(notifications::get_notifications))
+        .route(
+            "/api/v1/notifications/unread_count",
+            get(notifications::get_unread_count),
+        )
+        .route(
+            "/api/v1/notifications/clear",
+            post(notifications::clear_notifications),
+        )
+        .route("/api/v1/notifications/{id}", get(notifications::get_notification))
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(notifications::dismiss_notification),
+        )
         .route("/api/v1/preferences", get(accounts::get_preferences))
         .route("/api/v1/instance", get(instance::get_instance_v1))
         .route("/api/v2/instance", get(instance::get_instance_v2))

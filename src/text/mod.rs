@@ -1,5 +1,7 @@
 //! Text: local plain text to HTML (links, paragraphs, line breaks); remote HTML sanitizing to come.
 
+pub mod compose;
+
 use linkify::{LinkFinder, LinkKind};
 
 /// Escapes the five characters HTML gives meaning to.

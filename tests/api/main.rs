@@ -14,3 +14,6 @@ mod instance;
 mod oauth;
 mod rate_limits;
 mod registrations;
+mod social;
+mod statuses;
+mod visibility;

@@ -114,7 +114,7 @@ impl Account {
             avatar_static: format!("{base}/static/avatar.png"),
             header: format!("{base}/static/header.png"),
             header_static: format!("{base}/static/header.png"),
-            // Follows and statuses arrive with the social core; until then there are none.
+            // Counts are filled in by `mastodon::present`, which loads them in one batch.
             followers_count: 0,
             following_count: 0,
             statuses_count: 0,

@@ -4,12 +4,16 @@ mod account;
 mod application;
 pub mod instance;
 mod lists_and_filters;
+mod status;
 
 pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source};
 pub use application::{Application, CredentialApplication, Token};
 pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterV1, FilterV2, List, Marker, Tag,
+};
+pub use status::{
+    Context, Notification, Status, StatusApplication, StatusEdit, StatusMention, StatusSource, StatusTag,
 };
 
 use chrono::{DateTime, Utc};

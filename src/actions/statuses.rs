@@ -1,0 +1,268 @@
+//! Posting, editing and deleting statuses: text rendering, mentions, hashtags, replies and the
+//! notifications they cause, each change in one transaction.
+
+use chrono::Utc;
+use sqlx::{PgConnection, PgPool};
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::text::compose::{self, MentionTarget, Token};
+
+/// The visibilities a status may have.
+pub const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+
+/// A status a local member writes.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: String,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The instance facts a post needs: where links point and how long it may be.
+#[derive(Debug, Clone)]
+pub struct Composer<'a> {
+    pub base_url: &'a str,
+    pub local_domain: &'a str,
+    pub max_characters: usize,
+}
+
+fn invalid(message: &str) -> AppError {
+    AppError::Invalid(format!("Validation failed: {message}"))
+}
+
+/// A status's text, rendered, with the accounts and tags it names.
+struct Rendered {
+    content: String,
+    mentioned: Vec<i64>,
+    tags: Vec<String>,
+}
+
+/// Renders text, resolving mentions to local accounts and to remote accounts already known.
+async fn render(db: &mut PgConnection, composer: &Composer<'_>, tokens: &[Token]) -> AppResult<Rendered> {
+    let mut targets: Vec<(String, Option<String>, i64, MentionTarget)> = Vec::new();
+    let mut tags = Vec::new();
+    for token in tokens {
+        match token {
+            Token::Mention { username, domain, .. } => {
+                let ours = domain.as_deref().is_none_or(|d| d == composer.local_domain);
+                let row = if ours {
+                    db::accounts::find_local_by_username(&mut *db, username).await?
+                } else {
+                    db::accounts::find_remote_by_username(
+                        &mut *db,
+                        username,
+                        domain.as_deref().unwrap_or_default(),
+                    )
+                    .await?
+                };
+                if let Some(row) = row {
+                    let url = match &row.domain {
+                        None => format!("{}/@{}", composer.base_url, row.username),
+                        Some(_) => row.url.clone().or(row.uri.clone()).unwrap_or_default(),
+                    };
+                    targets.push((
+                        username.to_lowercase(),
+                        domain.clone(),
+                        row.id,
+                        MentionTarget {
+                            url,
+                            username: row.username.clone(),
+                        },
+                    ));
+                }
+            }
+            Token::Hashtag(name) if !tags.iter().any(|t: &String| t.eq_ignore_ascii_case(name)) => {
+                tags.push(name.clone())
+            }
+            _ => {}
+        }
+    }
+    let content = compose::render(tokens, composer.base_url, |username, domain| {
+        targets
+            .iter()
+            .find(|(u, d, _, _)| *u == username.to_lowercase() && d.as_deref() == domain)
+            .map(|(_, _, _, target)| target.clone())
+    });
+    let mut mentioned: Vec<i64> = targets.iter().map(|(_, _, id, _)| *id).collect();
+    mentioned.sort_unstable();
+    mentioned.dedup();
+    Ok(Rendered {
+        content,
+        mentioned,
+        tags,
+    })
+}
+
+fn check_length(composer: &Composer<'_>, tokens: &[Token], spoiler_text: &str) -> AppResult<()> {
+    let length = compose::counted_length(tokens) + spoiler_text.chars().count();
+    if length > composer.max_characters {
+        return Err(invalid(&format!(
+            "Text character limit of {} exceeded",
+            composer.max_characters
+        )));
+    }
+    Ok(())
+}
+
+/// Posts a status for a local account; returns its id. A repeated idempotency key returns the
+/// status the first request made.
+pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &Draft) -> AppResult<i64> {
+    if let Some(key) = &draft.idempotency_key
+        && let Some(existing) = db::statuses::find_by_idempotency_key(pool, author, key).await?
+    {
+        return Ok(existing);
+    }
+    if !VISIBILITIES.contains(&draft.visibility.as_str()) {
+        return Err(invalid(
+            "Visibility is not one of public, unlisted, private or direct",
+        ));
+    }
+    if draft.text.trim().is_empty() {
+        return Err(invalid("Text can't be blank"));
+    }
+    let tokens = compose::tokenize(&draft.text);
+    check_length(composer, &tokens, &draft.spoiler_text)?;
+
+    let mut tx = pool.begin().await?;
+    let parent = match draft.in_reply_to_id {
+        None => None,
+        Some(id) => Some(
+            db::statuses::find_visible(&mut *tx, id, Some(author))
+                .await?
+                .filter(|p| p.reblog_of_id.is_none())
+                .ok_or_else(|| {
+                    invalid("The status you are replying to does not exist or is not visible to you")
+                })?,
+        ),
+    };
+    let rendered = render(&mut tx, composer, &tokens).await?;
+    let conversation_id = match &parent {
+        Some(parent) => parent.conversation_id,
+        None => db::statuses::new_conversation_id(&mut *tx).await?,
+    };
+    let status_id = db::statuses::insert(
+        &mut *tx,
+        &db::statuses::NewStatus {
+            account_id: author,
+            local: true,
+            uri: None,
+            url: None,
+            text: &draft.text,
+            content: &rendered.content,
+            spoiler_text: draft.spoiler_text.trim(),
+            sensitive: draft.sensitive || !draft.spoiler_text.trim().is_empty(),
+            visibility: &draft.visibility,
+            language: draft.language.as_deref(),
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            reblog_of_id: None,
+            conversation_id,
+            application_id: draft.application_id,
+            created_at: Utc::now(),
+        },
+    )
+    .await?;
+    db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
+    db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;
+    if let Some(key) = &draft.idempotency_key {
+        db::statuses::insert_idempotency_key(&mut *tx, author, key, status_id).await?;
+    }
+    if let Some(parent) = &parent {
+        db::statuses::adjust_counter(&mut *tx, parent.id, db::statuses::Counter::Replies, 1).await?;
+    }
+    for account in &rendered.mentioned {
+        db::notifications::insert(&mut *tx, *account, author, "mention", Some(status_id)).await?;
+    }
+    if matches!(draft.visibility.as_str(), "public" | "unlisted" | "private") {
+        for follower in db::follows::list_notified_followers(&mut *tx, author).await? {
+            if !rendered.mentioned.contains(&follower) {
+                db::notifications::insert(&mut *tx, follower, author, "status", Some(status_id)).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(status_id)
+}
+
+/// A change to a status's text.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
+/// Edits the author's own status, keeping the earlier version in its history, and tells those
+/// who boosted it.
+pub async fn edit(
+    pool: &PgPool,
+    author: i64,
+    status_id: i64,
+    composer: &Composer<'_>,
+    change: &Change,
+) -> AppResult<()> {
+    if change.text.trim().is_empty() {
+        return Err(invalid("Text can't be blank"));
+    }
+    let tokens = compose::tokenize(&change.text);
+    check_length(composer, &tokens, &change.spoiler_text)?;
+    let mut tx = pool.begin().await?;
+    let current = db::statuses::find(&mut *tx, status_id)
+        .await?
+        .filter(|s| s.account_id == author && s.reblog_of_id.is_none())
+        .ok_or(AppError::NotFound)?;
+    if current.edited_at.is_none() {
+        // The first edit keeps the original as the history's first version.
+        let original = db::statuses::Revision {
+            text: &current.text,
+            content: &current.content,
+            spoiler_text: &current.spoiler_text,
+            sensitive: current.sensitive,
+            language: current.language.as_deref(),
+        };
+        db::statuses::insert_edit(&mut *tx, status_id, &original, current.created_at).await?;
+    }
+    let rendered = render(&mut tx, composer, &tokens).await?;
+    let revision = db::statuses::Revision {
+        text: &change.text,
+        content: &rendered.content,
+        spoiler_text: change.spoiler_text.trim(),
+        sensitive: change.sensitive || !change.spoiler_text.trim().is_empty(),
+        language: change.language.as_deref(),
+    };
+    db::statuses::update_revision(&mut *tx, status_id, &revision).await?;
+    db::statuses::insert_edit(&mut *tx, status_id, &revision, Utc::now()).await?;
+    db::statuses::delete_mentions(&mut tx, status_id).await?;
+    db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
+    db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;
+    for booster in db::statuses::list_reblogger_ids(&mut *tx, status_id).await? {
+        db::notifications::insert(&mut *tx, booster, author, "update", Some(status_id)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the author's own status (its boosts go with it) and returns it as it was.
+pub async fn delete(pool: &PgPool, author: i64, status_id: i64) -> AppResult<db::statuses::Status> {
+    let mut tx = pool.begin().await?;
+    let status = db::statuses::find(&mut *tx, status_id)
+        .await?
+        .filter(|s| s.account_id == author)
+        .ok_or(AppError::NotFound)?;
+    if let Some(parent) = status.in_reply_to_id {
+        db::statuses::adjust_counter(&mut *tx, parent, db::statuses::Counter::Replies, -1).await?;
+    }
+    if let Some(original) = status.reblog_of_id {
+        db::statuses::adjust_counter(&mut *tx, original, db::statuses::Counter::Reblogs, -1).await?;
+    }
+    db::statuses::delete(&mut *tx, status_id).await?;
+    tx.commit().await?;
+    Ok(status)
+}

@@ -1,0 +1,325 @@
+//! Relationships between accounts: follows, blocks, mutes, private notes, endorsements.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A follow's options.
+#[derive(Debug, Clone)]
+pub struct FollowOptions {
+    pub show_reblogs: bool,
+    pub notify: bool,
+    pub languages: Option<Vec<String>>,
+}
+
+/// Follows (or updates the options of a follow); returns the follow's id.
+pub async fn upsert_follow(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    options: &FollowOptions,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into follows (account_id, target_account_id, show_reblogs, notify, languages)
+         values ($1, $2, $3, $4, $5)
+         on conflict (account_id, target_account_id) do update
+            set show_reblogs = excluded.show_reblogs, notify = excluded.notify, languages = excluded.languages
+         returning id",
+        account_id,
+        target,
+        options.show_reblogs,
+        options.notify,
+        options.languages.as_deref(),
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Records a follow request (or updates its options).
+pub async fn upsert_request(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    options: &FollowOptions,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into follow_requests (account_id, target_account_id, show_reblogs, notify, languages)
+         values ($1, $2, $3, $4, $5)
+         on conflict (account_id, target_account_id) do update
+            set show_reblogs = excluded.show_reblogs, notify = excluded.notify, languages = excluded.languages",
+        account_id,
+        target,
+        options.show_reblogs,
+        options.notify,
+        options.languages.as_deref(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a follow request and returns its options, if there was one.
+pub async fn take_request(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+) -> sqlx::Result<Option<FollowOptions>> {
+    sqlx::query_as!(
+        FollowOptions,
+        "delete from follow_requests where account_id = $1 and target_account_id = $2
+         returning show_reblogs, notify, languages",
+        account_id,
+        target,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Removes a follow; true when there was one.
+pub async fn delete_follow(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query!(
+        "delete from follows where account_id = $1 and target_account_id = $2",
+        account_id,
+        target
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Whether `account_id` follows `target`.
+pub async fn exists_follow(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select exists(select 1 from follows where account_id = $1 and target_account_id = $2)",
+        account_id,
+        target
+    )
+    .fetch_one(db)
+    .await?
+    .unwrap_or(false))
+}
+
+/// Blocks `target`.
+pub async fn insert_block(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into blocks (account_id, target_account_id) values ($1, $2) on conflict do nothing",
+        account_id,
+        target
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Lifts a block.
+pub async fn delete_block(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from blocks where account_id = $1 and target_account_id = $2",
+        account_id,
+        target
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether either account blocks the other.
+pub async fn blocked_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!("select blocked_between($1, $2)", a, b)
+        .fetch_one(db)
+        .await?
+        .unwrap_or(false))
+}
+
+/// Removes follows and follow requests both ways (a block severs them).
+pub async fn sever(db: impl PgExecutor<'_>, a: i64, b: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "with f as (delete from follows where (account_id = $1 and target_account_id = $2)
+                                        or (account_id = $2 and target_account_id = $1))
+         delete from follow_requests where (account_id = $1 and target_account_id = $2)
+                                        or (account_id = $2 and target_account_id = $1)",
+        a,
+        b
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Mutes `target` (or changes the mute).
+pub async fn upsert_mute(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    hide_notifications: bool,
+    expires_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into mutes (account_id, target_account_id, hide_notifications, expires_at) values ($1, $2, $3, $4)
+         on conflict (account_id, target_account_id) do update
+            set hide_notifications = excluded.hide_notifications, expires_at = excluded.expires_at",
+        account_id,
+        target,
+        hide_notifications,
+        expires_at,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Lifts a mute.
+pub async fn delete_mute(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from mutes where account_id = $1 and target_account_id = $2",
+        account_id,
+        target
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Sets (or, when empty, clears) a private note.
+pub async fn set_note(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    comment: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "with gone as (delete from account_notes where account_id = $1 and target_account_id = $2 and $3 = '')
+         insert into account_notes (account_id, target_account_id, comment) select $1, $2, $3 where $3 <> ''
+         on conflict (account_id, target_account_id) do update set comment = excluded.comment",
+        account_id,
+        target,
+        comment,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// How `viewer` and `target` relate.
+#[derive(Debug, Clone, Default)]
+pub struct Relationship {
+    pub target: i64,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub endorsed: bool,
+    pub note: String,
+}
+
+/// How `viewer` relates to each of `targets`.
+pub async fn list_relationships(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    targets: &[i64],
+) -> sqlx::Result<Vec<Relationship>> {
+    sqlx::query_as!(
+        Relationship,
+        r#"select t.id as "target!",
+                  f.id is not null as "following!",
+                  coalesce(f.show_reblogs, r.show_reblogs, false) as "showing_reblogs!",
+                  coalesce(f.notify, r.notify, false) as "notifying!",
+                  coalesce(f.languages, r.languages) as languages,
+                  exists(select 1 from follows b where b.account_id = t.id and b.target_account_id = $1) as "followed_by!",
+                  exists(select 1 from blocks k where k.account_id = $1 and k.target_account_id = t.id) as "blocking!",
+                  exists(select 1 from blocks k where k.account_id = t.id and k.target_account_id = $1) as "blocked_by!",
+                  muting($1, t.id) as "muting!",
+                  exists(select 1 from mutes m where m.account_id = $1 and m.target_account_id = t.id
+                         and m.hide_notifications and (m.expires_at is null or m.expires_at > now())) as "muting_notifications!",
+                  r.id is not null as "requested!",
+                  exists(select 1 from follow_requests q where q.account_id = t.id and q.target_account_id = $1) as "requested_by!",
+                  exists(select 1 from endorsements e where e.account_id = $1 and e.target_account_id = t.id) as "endorsed!",
+                  coalesce((select n.comment from account_notes n where n.account_id = $1 and n.target_account_id = t.id), '') as "note!"
+           from accounts t
+           left join follows f on f.account_id = $1 and f.target_account_id = t.id
+           left join follow_requests r on r.account_id = $1 and r.target_account_id = t.id
+           where t.id = any($2)"#,
+        viewer,
+        targets,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Accounts following `account_id`, newest follow first, as (follow id, follower id).
+pub async fn list_followers(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    max_id: Option<i64>,
+    since_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query!(
+        "select id, account_id from follows where target_account_id = $1
+           and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+         order by id desc limit $4",
+        account_id,
+        max_id,
+        since_id,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.account_id)).collect())
+}
+
+/// Accounts `account_id` follows, newest follow first, as (follow id, followed id).
+pub async fn list_following(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    max_id: Option<i64>,
+    since_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query!(
+        "select id, target_account_id from follows where account_id = $1
+           and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+         order by id desc limit $4",
+        account_id,
+        max_id,
+        since_id,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.target_account_id)).collect())
+}
+
+/// Local followers who asked to hear of every post of `account_id`.
+pub async fn list_notified_followers(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select f.account_id from follows f join accounts a on a.id = f.account_id
+         where f.target_account_id = $1 and f.notify and a.domain is null",
+        account_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Follower and following counts of these accounts, as (id, followers, following).
+pub async fn count_follows(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"select a.id,
+                  (select count(*) from follows f where f.target_account_id = a.id) as "followers!",
+                  (select count(*) from follows f where f.account_id = a.id) as "following!"
+           from accounts a where a.id = any($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.followers, r.following))
+        .collect())
+}

@@ -1,0 +1,178 @@
+//! Notifications (v1): list, one, dismiss, clear, unread count.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::ids;
+use crate::mastodon::auth::Auth;
+use crate::mastodon::entities::{Notification, format_id, format_time};
+use crate::mastodon::pagination::link_header;
+use crate::mastodon::params::{Params, empty_as_none};
+use crate::mastodon::present;
+
+/// The notification types clients may ask for.
+const TYPES: &[&str] = &[
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+];
+
+#[derive(Debug, Deserialize)]
+pub struct NotificationParams {
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    exclude_types: Vec<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    account_id: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    max_id: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    since_id: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    min_id: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    limit: Option<i64>,
+}
+
+async fn render(
+    state: &AppState,
+    viewer: i64,
+    rows: &[db::notifications::Notification],
+) -> AppResult<Vec<Notification>> {
+    let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
+    let accounts = present::accounts(state, &account_ids).await?;
+    let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
+    let statuses = present::statuses(state, &status_ids, Some(viewer)).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|n| {
+            let account = accounts.get(&n.from_account_id)?.clone();
+            let status = match n.status_id {
+                Some(id) => Some(statuses.iter().find(|s| s.id == id.to_string())?.clone()),
+                None => None,
+            };
+            Some(Notification {
+                id: format_id(n.id),
+                r#type: n.r#type.clone(),
+                group_key: format!("ungrouped-{}", n.id),
+                created_at: format_time(n.created_at),
+                account,
+                status,
+            })
+        })
+        .collect())
+}
+
+/// GET /api/v1/notifications
+pub async fn get_notifications(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(params): Params<NotificationParams>,
+) -> AppResult<(HeaderMap, Json<Vec<Notification>>)> {
+    let viewer = auth.require_user(&["read:notifications"])?.account_id;
+    let keep = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .filter(|t| TYPES.contains(&t.as_str()))
+            .cloned()
+            .collect()
+    };
+    let types = keep(&params.types);
+    if !params.types.is_empty() && types.is_empty() {
+        return Ok((HeaderMap::new(), Json(Vec::new())));
+    }
+    let exclude = keep(&params.exclude_types);
+    let limit = params.limit.unwrap_or(40).clamp(1, 80);
+    let query = db::notifications::NotificationQuery {
+        types: &types,
+        exclude_types: &exclude,
+        from_account_id: params.account_id,
+        max_id: params.max_id,
+        since_id: params.since_id,
+        min_id: params.min_id,
+        limit,
+    };
+    let rows = db::notifications::list(&state.db, viewer, &query).await?;
+    let notifications = render(&state, viewer, &rows).await?;
+    let mut headers = HeaderMap::new();
+    let paging: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    if let Some(link) = link_header(&state.config.base_url(), "/api/v1/notifications", &paging, limit) {
+        headers.insert(header::LINK, link);
+    }
+    Ok((headers, Json(notifications)))
+}
+
+/// GET /api/v1/notifications/:id
+pub async fn get_notification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Notification>> {
+    let viewer = auth.require_user(&["read:notifications"])?.account_id;
+    let id = ids::parse(&id).ok_or(AppError::NotFound)?;
+    let row = db::notifications::find(&state.db, viewer, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&state, viewer, &[row])
+        .await?
+        .into_iter()
+        .next()
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+/// POST /api/v1/notifications/:id/dismiss
+pub async fn dismiss_notification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let viewer = auth.require_user(&["write:notifications"])?.account_id;
+    let id = ids::parse(&id).ok_or(AppError::NotFound)?;
+    db::notifications::find(&state.db, viewer, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::notifications::delete(&state.db, viewer, id).await?;
+    Ok(Json(json!({})))
+}
+
+/// POST /api/v1/notifications/clear
+pub async fn clear_notifications(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
+    let viewer = auth.require_user(&["write:notifications"])?.account_id;
+    db::notifications::delete_all(&state.db, viewer).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnreadParams {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    limit: Option<i64>,
+}
+
+/// GET /api/v1/notifications/unread_count
+pub async fn get_unread_count(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(params): Params<UnreadParams>,
+) -> AppResult<Json<Value>> {
+    let user = auth.require_user(&["read:notifications"])?;
+    let marker = db::markers::list(&state.db, user.user_id, &["notifications".to_owned()]).await?;
+    let after = marker.first().map(|m| m.last_read_id);
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let count = db::notifications::count_unread(&state.db, user.account_id, after, limit).await?;
+    Ok(Json(json!({ "count": count })))
+}

@@ -1,0 +1,167 @@
+//! Turns rows into the entities clients read, loading what they refer to in a few batched
+//! queries (accounts, counts, mentions, tags, the viewer's marks, boosted originals).
+
+use std::collections::HashMap;
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppResult;
+use crate::mastodon::entities::{
+    Account, Status, StatusApplication, StatusMention, StatusTag, format_id, format_time,
+};
+
+/// Accounts by id, rendered with their live counts.
+pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
+    let rows = db::accounts::list_by_ids(&state.db, ids).await?;
+    let counts = db::follows::count_follows(&state.db, ids).await?;
+    let statuses = db::statuses::count_by_accounts(&state.db, ids).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut account = Account::from_row(row, &state.config);
+            if let Some((_, followers, following)) = counts.iter().find(|(id, _, _)| *id == row.id) {
+                account.followers_count = *followers;
+                account.following_count = *following;
+            }
+            if let Some((_, count, last)) = statuses.iter().find(|(id, _, _)| *id == row.id) {
+                account.statuses_count = *count;
+                account.last_status_at = last.map(|t| t.format("%Y-%m-%d").to_string());
+            }
+            (row.id, account)
+        })
+        .collect())
+}
+
+/// Accounts in the order of `ids` (unknown ids left out).
+pub async fn accounts_in_order(state: &AppState, ids: &[i64]) -> AppResult<Vec<Account>> {
+    let mut found = accounts(state, ids).await?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// One account, rendered with its live counts.
+pub async fn account(state: &AppState, id: i64) -> AppResult<Option<Account>> {
+    Ok(accounts(state, &[id]).await?.remove(&id))
+}
+
+/// Statuses by id in the order given, as `viewer` sees them (unknown ids left out).
+pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> AppResult<Vec<Status>> {
+    let mut rows = db::statuses::list_by_ids(&state.db, ids).await?;
+    let originals: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
+    if !originals.is_empty() {
+        rows.extend(db::statuses::list_by_ids(&state.db, &originals).await?);
+    }
+    let all_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let accounts = accounts(state, &account_ids).await?;
+    let mentions = db::statuses::list_mentions(&state.db, &all_ids).await?;
+    let tags = db::statuses::list_tags(&state.db, &all_ids).await?;
+    let marks = match viewer {
+        Some(viewer) => db::statuses::list_viewer_marks(&state.db, viewer, &all_ids).await?,
+        None => Vec::new(),
+    };
+    let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
+    let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
+    let base = state.config.base_url();
+    let by_id: HashMap<i64, &db::statuses::Status> = rows.iter().map(|r| (r.id, r)).collect();
+
+    let render_one = |row: &db::statuses::Status| -> Option<Status> {
+        let account = accounts.get(&row.account_id)?.clone();
+        let (uri, url) = if row.local {
+            (
+                format!("{base}/users/{}/statuses/{}", account.username, row.id),
+                Some(format!("{base}/@{}/{}", account.username, row.id)),
+            )
+        } else {
+            let uri = row.uri.clone().unwrap_or_default();
+            (uri.clone(), row.url.clone().or(Some(uri)))
+        };
+        let mark = marks.iter().find(|m| m.status_id == row.id);
+        Some(Status {
+            id: format_id(row.id),
+            uri,
+            url,
+            created_at: format_time(row.created_at),
+            edited_at: row.edited_at.map(format_time),
+            account,
+            content: row.content.clone(),
+            text: None,
+            visibility: row.visibility.clone(),
+            sensitive: row.sensitive,
+            spoiler_text: row.spoiler_text.clone(),
+            language: row.language.clone(),
+            media_attachments: Vec::new(),
+            application: row.application_id.and_then(|id| {
+                applications
+                    .iter()
+                    .find(|(app, _, _)| *app == id)
+                    .map(|(_, name, website)| StatusApplication {
+                        name: name.clone(),
+                        website: website.clone(),
+                    })
+            }),
+            mentions: mentions
+                .iter()
+                .filter(|m| m.status_id == row.id)
+                .map(|m| {
+                    let local = m.domain.is_none();
+                    StatusMention {
+                        id: format_id(m.account_id),
+                        username: m.username.clone(),
+                        url: if local {
+                            format!("{base}/@{}", m.username)
+                        } else {
+                            m.url.clone().or_else(|| m.uri.clone()).unwrap_or_default()
+                        },
+                        acct: match &m.domain {
+                            None => m.username.clone(),
+                            Some(domain) => format!("{}@{domain}", m.username),
+                        },
+                    }
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, name)| StatusTag {
+                    url: format!("{base}/tags/{}", name.to_lowercase()),
+                    name: name.to_lowercase(),
+                })
+                .collect(),
+            emojis: Vec::new(),
+            reblogs_count: row.reblogs_count,
+            favourites_count: row.favourites_count,
+            replies_count: row.replies_count,
+            in_reply_to_id: row.in_reply_to_id.map(format_id),
+            in_reply_to_account_id: row.in_reply_to_account_id.map(format_id),
+            reblog: None,
+            poll: None,
+            card: None,
+            filtered: Vec::new(),
+            favourited: viewer.map(|_| mark.is_some_and(|m| m.favourited)),
+            reblogged: viewer.map(|_| mark.is_some_and(|m| m.reblogged)),
+            muted: viewer.map(|_| mark.is_some_and(|m| m.muted)),
+            bookmarked: viewer.map(|_| mark.is_some_and(|m| m.bookmarked)),
+            pinned: viewer.map(|_| mark.is_some_and(|m| m.pinned)),
+        })
+    };
+
+    Ok(ids
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .filter_map(|row| {
+            let mut status = render_one(row)?;
+            if let Some(original) = row.reblog_of_id {
+                let original = render_one(by_id.get(&original)?)?;
+                status.reblog = Some(Box::new(original));
+            }
+            Some(status)
+        })
+        .collect())
+}
+
+/// One status as `viewer` sees it.
+pub async fn status(state: &AppState, id: i64, viewer: Option<i64>) -> AppResult<Option<Status>> {
+    Ok(statuses(state, &[id], viewer).await?.into_iter().next())
+}

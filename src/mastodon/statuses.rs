@@ -1,0 +1,417 @@
+//! Statuses: posting, reading, editing, deleting, the thread around one, and interactions.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
+
+use crate::actions;
+use crate::actions::statuses::{Change, Composer, Draft};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::ids;
+use crate::mastodon::auth::Auth;
+use crate::mastodon::entities::{Account, Context, Status, StatusEdit, StatusSource, format_id, format_time};
+use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::params::{Params, empty_as_none};
+use crate::mastodon::present;
+
+/// Parses a status id from the path; anything else is a status that does not exist.
+pub fn status_id(text: &str) -> AppResult<i64> {
+    ids::parse(text).ok_or(AppError::NotFound)
+}
+
+fn composer(state: &AppState) -> Composer<'_> {
+    Composer {
+        base_url: "",
+        local_domain: &state.config.server.domain,
+        max_characters: state.config.statuses.max_characters as usize,
+    }
+}
+
+/// Reads the viewer's account id from an optional token holding one of `scopes`.
+fn viewer_of(auth: &Option<Auth>, scopes: &[&str]) -> AppResult<Option<i64>> {
+    match auth {
+        None => Ok(None),
+        Some(auth) => {
+            auth.require(scopes)?;
+            Ok(auth.user().ok().map(|u| u.account_id))
+        }
+    }
+}
+
+async fn render(state: &AppState, id: i64, viewer: Option<i64>) -> AppResult<Json<Status>> {
+    present::status(state, id, viewer)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PostStatus {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+    #[serde(default)]
+    sensitive: bool,
+    visibility: Option<String>,
+    language: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    in_reply_to_id: Option<i64>,
+    #[serde(default)]
+    media_ids: Vec<String>,
+    poll: Option<serde_json::Value>,
+    scheduled_at: Option<String>,
+}
+
+/// POST /api/v1/statuses
+pub async fn post_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(params): Params<PostStatus>,
+) -> AppResult<Json<Status>> {
+    let user = auth.require_user(&["write:statuses"])?;
+    if !params.media_ids.iter().all(|id| id.trim().is_empty()) {
+        return Err(AppError::Invalid(
+            "Validation failed: Media attachments are not found".into(),
+        ));
+    }
+    if params.poll.is_some() {
+        return Err(AppError::Invalid(
+            "Validation failed: Polls are not available on this server yet".into(),
+        ));
+    }
+    if params.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(AppError::Invalid(
+            "Validation failed: Scheduled statuses are not available on this server yet".into(),
+        ));
+    }
+    let preferences = db::users::find(&state.db, user.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let visibility = params
+        .visibility
+        .filter(|v| !v.is_empty())
+        .unwrap_or(preferences.default_privacy.clone());
+    let language = params
+        .language
+        .filter(|l| !l.is_empty())
+        .or(preferences.default_language.clone());
+    if let Some(language) = &language
+        && !crate::mastodon::languages::is_known(language)
+    {
+        return Err(AppError::Invalid(
+            "Validation failed: Language is not a known ISO 639-1 code".into(),
+        ));
+    }
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.chars().take(255).collect::<String>())
+        .filter(|k| !k.is_empty());
+    let draft = Draft {
+        text: params.status,
+        spoiler_text: params.spoiler_text,
+        sensitive: params.sensitive || preferences.default_sensitive,
+        visibility,
+        language,
+        in_reply_to_id: params.in_reply_to_id,
+        application_id: Some(auth.application_id),
+        idempotency_key,
+    };
+    let base_url = state.config.base_url();
+    let composer = Composer {
+        base_url: &base_url,
+        ..composer(&state)
+    };
+    let id = actions::statuses::post(&state.db, user.account_id, &composer, &draft).await?;
+    render(&state, id, Some(user.account_id)).await
+}
+
+/// GET /api/v1/statuses/:id
+pub async fn get_status(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let id = status_id(&id)?;
+    db::statuses::find_visible(&state.db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&state, id, viewer).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusIds {
+    #[serde(default)]
+    id: Vec<String>,
+}
+
+/// GET /api/v1/statuses
+pub async fn get_statuses(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Params(params): Params<StatusIds>,
+) -> AppResult<Json<Vec<Status>>> {
+    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let mut visible = Vec::new();
+    for id in params.id.iter().filter_map(|id| ids::parse(id)).take(20) {
+        if db::statuses::find_visible(&state.db, id, viewer).await?.is_some() {
+            visible.push(id);
+        }
+    }
+    Ok(Json(present::statuses(&state, &visible, viewer).await?))
+}
+
+/// DELETE /api/v1/statuses/:id
+pub async fn delete_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let user = auth.require_user(&["write:statuses"])?;
+    let id = status_id(&id)?;
+    // Rendered before it goes, with its text, so that the client can redraft it.
+    let mut rendered = present::status(&state, id, Some(user.account_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let deleted = actions::statuses::delete(&state.db, user.account_id, id).await?;
+    rendered.text = Some(deleted.text);
+    Ok(Json(rendered))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditStatus {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+    #[serde(default)]
+    sensitive: bool,
+    language: Option<String>,
+    #[serde(default)]
+    media_ids: Vec<String>,
+    poll: Option<serde_json::Value>,
+}
+
+/// PUT /api/v1/statuses/:id
+pub async fn edit_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(params): Params<EditStatus>,
+) -> AppResult<Json<Status>> {
+    let user = auth.require_user(&["write:statuses"])?;
+    let id = status_id(&id)?;
+    if !params.media_ids.iter().all(|id| id.trim().is_empty()) {
+        return Err(AppError::Invalid(
+            "Validation failed: Media attachments are not found".into(),
+        ));
+    }
+    if params.poll.is_some() {
+        return Err(AppError::Invalid(
+            "Validation failed: Polls are not available on this server yet".into(),
+        ));
+    }
+    let change = Change {
+        text: params.status,
+        spoiler_text: params.spoiler_text,
+        sensitive: params.sensitive,
+        language: params.language.filter(|l| !l.is_empty()),
+    };
+    let base_url = state.config.base_url();
+    let composer = Composer {
+        base_url: &base_url,
+        ..composer(&state)
+    };
+    actions::statuses::edit(&state.db, user.account_id, id, &composer, &change).await?;
+    render(&state, id, Some(user.account_id)).await
+}
+
+/// GET /api/v1/statuses/:id/source
+pub async fn get_source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<StatusSource>> {
+    let user = auth.require_user(&["read:statuses"])?;
+    let status = db::statuses::find(&state.db, status_id(&id)?)
+        .await?
+        .filter(|s| s.account_id == user.account_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(StatusSource {
+        id: format_id(status.id),
+        text: status.text,
+        spoiler_text: status.spoiler_text,
+    }))
+}
+
+/// GET /api/v1/statuses/:id/history
+pub async fn get_history(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<StatusEdit>>> {
+    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let account: Account = present::account(&state, status.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let edits = db::statuses::list_edits(&state.db, status.id).await?;
+    let versions = if edits.is_empty() {
+        vec![db::statuses::Edit {
+            content: status.content,
+            spoiler_text: status.spoiler_text,
+            sensitive: status.sensitive,
+            created_at: status.created_at,
+        }]
+    } else {
+        edits
+    };
+    Ok(Json(
+        versions
+            .into_iter()
+            .map(|edit| StatusEdit {
+                content: edit.content,
+                spoiler_text: edit.spoiler_text,
+                sensitive: edit.sensitive,
+                created_at: format_time(edit.created_at),
+                account: account.clone(),
+                poll: None,
+                media_attachments: Vec::new(),
+                emojis: Vec::new(),
+            })
+            .collect(),
+    ))
+}
+
+/// GET /api/v1/statuses/:id/context
+pub async fn get_context(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Context>> {
+    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ancestors = db::statuses::list_ancestor_ids(&state.db, status.id, viewer).await?;
+    let descendants = db::statuses::list_descendant_ids(&state.db, status.id, viewer).await?;
+    Ok(Json(Context {
+        ancestors: present::statuses(&state, &ancestors, viewer).await?,
+        descendants: present::statuses(&state, &descendants, viewer).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReblogParams {
+    visibility: Option<String>,
+}
+
+/// A status interaction named by the last path segment.
+#[derive(Debug, Clone, Copy)]
+pub enum Interaction {
+    Favourite,
+    Unfavourite,
+    Bookmark,
+    Unbookmark,
+    Pin,
+    Unpin,
+    Mute,
+    Unmute,
+}
+
+/// POST /api/v1/statuses/:id/{favourite,unfavourite,bookmark,unbookmark,pin,unpin,mute,unmute}
+pub async fn interact(
+    state: AppState,
+    auth: Auth,
+    id: String,
+    interaction: Interaction,
+) -> AppResult<Json<Status>> {
+    let scope = match interaction {
+        Interaction::Favourite | Interaction::Unfavourite => "write:favourites",
+        Interaction::Bookmark | Interaction::Unbookmark => "write:bookmarks",
+        Interaction::Pin | Interaction::Unpin | Interaction::Mute | Interaction::Unmute => "write:accounts",
+    };
+    let viewer = auth.require_user(&[scope])?.account_id;
+    let id = status_id(&id)?;
+    let db = &state.db;
+    match interaction {
+        Interaction::Favourite => actions::interactions::favourite(db, viewer, id).await?,
+        Interaction::Unfavourite => actions::interactions::unfavourite(db, viewer, id).await?,
+        Interaction::Bookmark => actions::interactions::set_bookmark(db, viewer, id, true).await?,
+        Interaction::Unbookmark => actions::interactions::set_bookmark(db, viewer, id, false).await?,
+        Interaction::Pin => actions::interactions::set_pin(db, viewer, id, true).await?,
+        Interaction::Unpin => actions::interactions::set_pin(db, viewer, id, false).await?,
+        Interaction::Mute => actions::interactions::set_conversation_mute(db, viewer, id, true).await?,
+        Interaction::Unmute => actions::interactions::set_conversation_mute(db, viewer, id, false).await?,
+    }
+    render(&state, id, Some(viewer)).await
+}
+
+/// POST /api/v1/statuses/:id/reblog
+pub async fn reblog_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(params): Params<ReblogParams>,
+) -> AppResult<Json<Status>> {
+    let viewer = auth.require_user(&["write:statuses"])?.account_id;
+    let visibility = params
+        .visibility
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "public".into());
+    let boost = actions::interactions::reblog(&state.db, viewer, status_id(&id)?, &visibility).await?;
+    render(&state, boost, Some(viewer)).await
+}
+
+/// POST /api/v1/statuses/:id/unreblog
+pub async fn unreblog_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
+    let viewer = auth.require_user(&["write:statuses"])?.account_id;
+    let original = actions::interactions::unreblog(&state.db, viewer, status_id(&id)?).await?;
+    render(&state, original, Some(viewer)).await
+}
+
+/// GET /api/v1/statuses/:id/favourited_by and /reblogged_by
+pub async fn interactors(
+    state: AppState,
+    auth: Option<Auth>,
+    id: String,
+    page: PageParams,
+    reblogs: bool,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+    let viewer = viewer_of(&auth, &["read:accounts"])?;
+    let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bounds = db::timelines::Page {
+        max_id: page.max_id,
+        since_id: page.lower(),
+        min_id: None,
+        limit: page.limit(),
+    };
+    let pairs = db::timelines::interactors(&state.db, status.id, reblogs, viewer, &bounds).await?;
+    let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
+    let accounts = present::accounts_in_order(&state, &account_ids).await?;
+    let mut headers = HeaderMap::new();
+    let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
+    let path = format!(
+        "/api/v1/statuses/{}/{}",
+        status.id,
+        if reblogs { "reblogged_by" } else { "favourited_by" }
+    );
+    if let Some(link) = link_header(&state.config.base_url(), &path, &paging, page.limit()) {
+        headers.insert(header::LINK, link);
+    }
+    Ok((headers, Json(accounts)))
+}
