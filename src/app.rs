@@ -32,12 +32,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: PgPool,
     pub limiter: Arc<RateLimiter>,
+    /// `config.base_url()`, computed once.
+    pub base_url: Arc<str>,
 }
 
 impl AppState {
     /// State over an open pool.
     pub fn new(config: Config, db: PgPool) -> Self {
         Self {
+            base_url: Arc::from(config.base_url()),
             config: Arc::new(config),
             db,
             limiter: Arc::new(RateLimiter::default()),
@@ -120,8 +123,12 @@ async fn run_with_database(config: Config, database: &Database, started: Instant
         database_ms = database_ready.as_millis() as u64,
         "ferrodon is ready"
     );
+    let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(crate::jobs::run_worker(state.clone(), worker_stopping));
     serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped accepting requests; shutting down");
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     Ok(())
 }
 

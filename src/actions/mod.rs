@@ -6,5 +6,7 @@ pub mod follows;
 pub mod interactions;
 pub mod markers;
 pub mod oauth;
+pub mod polls;
+pub mod scheduled;
 pub mod sessions;
 pub mod statuses;

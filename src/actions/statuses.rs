@@ -11,8 +11,23 @@ use crate::text::compose::{self, MentionTarget, Token};
 /// The visibilities a status may have.
 pub const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
 
+/// A poll a status carries.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct PollDraft {
+    pub options: Vec<String>,
+    pub expires_in: i64,
+    pub multiple: bool,
+    pub hide_totals: bool,
+}
+
+/// Poll limits (Mastodon's defaults).
+pub const POLL_MAX_OPTIONS: usize = 4;
+pub const POLL_MAX_OPTION_CHARACTERS: usize = 50;
+pub const POLL_MIN_EXPIRATION: i64 = 300;
+pub const POLL_MAX_EXPIRATION: i64 = 2_629_746;
+
 /// A status a local member writes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Draft {
     pub text: String,
     pub spoiler_text: String,
@@ -22,6 +37,41 @@ pub struct Draft {
     pub in_reply_to_id: Option<i64>,
     pub application_id: Option<i64>,
     pub idempotency_key: Option<String>,
+    pub poll: Option<PollDraft>,
+}
+
+/// The problem with a poll, if any.
+pub fn poll_problem(poll: &PollDraft) -> Option<String> {
+    let options: Vec<&str> = poll.options.iter().map(|o| o.trim()).collect();
+    if options.len() < 2 {
+        return Some("Poll must have at least 2 options".into());
+    }
+    if options.len() > POLL_MAX_OPTIONS {
+        return Some(format!("Poll can't have more than {POLL_MAX_OPTIONS} options"));
+    }
+    if options.iter().any(|o| o.is_empty()) {
+        return Some("Poll options can't be blank".into());
+    }
+    if options
+        .iter()
+        .any(|o| o.chars().count() > POLL_MAX_OPTION_CHARACTERS)
+    {
+        return Some(format!(
+            "Poll options can't be longer than {POLL_MAX_OPTION_CHARACTERS} characters"
+        ));
+    }
+    let mut unique = options.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != options.len() {
+        return Some("Poll options must be different".into());
+    }
+    if !(POLL_MIN_EXPIRATION..=POLL_MAX_EXPIRATION).contains(&poll.expires_in) {
+        return Some(format!(
+            "Poll duration must be between {POLL_MIN_EXPIRATION} and {POLL_MAX_EXPIRATION} seconds"
+        ));
+    }
+    None
 }
 
 /// The instance facts a post needs: where links point and how long it may be.
@@ -126,6 +176,9 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     if draft.text.trim().is_empty() {
         return Err(invalid("Text can't be blank"));
     }
+    if let Some(problem) = draft.poll.as_ref().and_then(poll_problem) {
+        return Err(invalid(&problem));
+    }
     let tokens = compose::tokenize(&draft.text);
     check_length(composer, &tokens, &draft.spoiler_text)?;
 
@@ -175,6 +228,23 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     }
     if let Some(parent) = &parent {
         db::statuses::adjust_counter(&mut *tx, parent.id, db::statuses::Counter::Replies, 1).await?;
+    }
+    if let Some(poll) = &draft.poll {
+        let expires_at = Utc::now() + chrono::Duration::seconds(poll.expires_in);
+        let options: Vec<String> = poll.options.iter().map(|o| o.trim().to_owned()).collect();
+        let poll_id = db::polls::insert(
+            &mut *tx,
+            &db::polls::NewPoll {
+                status_id,
+                account_id: author,
+                options: &options,
+                multiple: poll.multiple,
+                hide_totals: poll.hide_totals,
+                expires_at,
+            },
+        )
+        .await?;
+        crate::jobs::enqueue(&mut *tx, &crate::jobs::Job::EndPoll { poll_id }, expires_at).await?;
     }
     for account in &rendered.mentioned {
         db::notifications::insert(&mut *tx, *account, author, "mention", Some(status_id)).await?;

@@ -155,3 +155,26 @@ pub async fn delete_follow_request(
     .await?;
     Ok(())
 }
+
+/// Notifies a local account even when it is the sender (a poll's end reaches its author too).
+pub async fn insert_from_self_allowed(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    from_account_id: i64,
+    kind: &str,
+    status_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into notifications (account_id, from_account_id, type, status_id)
+         select $1::bigint, $2::bigint, $3::text, $4::bigint
+         where exists (select 1 from accounts where id = $1 and domain is null)
+           and not blocked_between($1, $2)",
+        account_id,
+        from_account_id,
+        kind,
+        status_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

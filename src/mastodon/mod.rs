@@ -15,9 +15,11 @@ mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+mod polls;
 pub mod present;
 pub mod rate_limit;
 mod relationships;
+mod scheduled_statuses;
 pub mod scopes;
 mod statuses;
 mod timelines;
@@ -171,6 +173,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/statuses/{id}/reblogged_by",
             paged_with_id!(statuses::interactors, true),
+        )
+        .route("/api/v1/polls/{id}", get(polls::get_poll))
+        .route("/api/v1/polls/{id}/votes", post(polls::vote))
+        .route(
+            "/api/v1/scheduled_statuses",
+            get(scheduled_statuses::list_scheduled),
+        )
+        .route(
+            "/api/v1/scheduled_statuses/{id}",
+            get(scheduled_statuses::get_scheduled)
+                .put(scheduled_statuses::reschedule)
+                .delete(scheduled_statuses::cancel),
         )
         .route("/api/v1/timelines/home", get(timelines::get_home))
         .route("/api/v1/timelines/public", get(timelines::get_public))

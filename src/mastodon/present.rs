@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::AppResult;
 use crate::mastodon::entities::{
-    Account, Status, StatusApplication, StatusMention, StatusTag, format_id, format_time,
+    Account, Poll, Status, StatusApplication, StatusMention, StatusTag, format_id, format_time,
 };
 
 /// Accounts by id, rendered with their live counts.
@@ -60,6 +60,14 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
     let marks = match viewer {
         Some(viewer) => db::statuses::list_viewer_marks(&state.db, viewer, &all_ids).await?,
         None => Vec::new(),
+    };
+    let polls = db::polls::list_by_status_ids(&state.db, &all_ids).await?;
+    let poll_ids: Vec<i64> = polls.iter().map(|p| p.id).collect();
+    let own_votes = match viewer {
+        Some(viewer) if !poll_ids.is_empty() => {
+            db::polls::list_own_votes(&state.db, viewer, &poll_ids).await?
+        }
+        _ => Vec::new(),
     };
     let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
     let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
@@ -136,7 +144,10 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             in_reply_to_id: row.in_reply_to_id.map(format_id),
             in_reply_to_account_id: row.in_reply_to_account_id.map(format_id),
             reblog: None,
-            poll: None,
+            poll: polls
+                .iter()
+                .find(|p| p.status_id == row.id)
+                .map(|p| serde_json::to_value(Poll::from_row(p, viewer, &own_votes)).unwrap_or_default()),
             card: None,
             filtered: Vec::new(),
             favourited: viewer.map(|_| mark.is_some_and(|m| m.favourited)),

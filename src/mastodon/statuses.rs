@@ -6,13 +6,15 @@ use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 
 use crate::actions;
-use crate::actions::statuses::{Change, Composer, Draft};
+use crate::actions::statuses::{Change, Composer, Draft, PollDraft};
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::{Account, Context, Status, StatusEdit, StatusSource, format_id, format_time};
+use crate::mastodon::entities::{
+    Account, Context, ScheduledStatus, Status, StatusEdit, StatusSource, format_id, format_time,
+};
 use crate::mastodon::pagination::{PageParams, link_header};
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
@@ -24,7 +26,7 @@ pub fn status_id(text: &str) -> AppResult<i64> {
 
 fn composer(state: &AppState) -> Composer<'_> {
     Composer {
-        base_url: "",
+        base_url: &state.base_url,
         local_domain: &state.config.server.domain,
         max_characters: state.config.statuses.max_characters as usize,
     }
@@ -62,8 +64,28 @@ pub struct PostStatus {
     in_reply_to_id: Option<i64>,
     #[serde(default)]
     media_ids: Vec<String>,
-    poll: Option<serde_json::Value>,
+    poll: Option<PollParams>,
     scheduled_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PollParams {
+    #[serde(default)]
+    options: Vec<String>,
+    #[serde(default)]
+    expires_in: i64,
+    #[serde(default)]
+    multiple: bool,
+    #[serde(default)]
+    hide_totals: bool,
+}
+
+/// What `POST /api/v1/statuses` answers: the status, or the scheduled status.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Posted {
+    Status(Box<Status>),
+    Scheduled(ScheduledStatus),
 }
 
 /// POST /api/v1/statuses
@@ -72,23 +94,23 @@ pub async fn post_status(
     auth: Auth,
     headers: HeaderMap,
     Params(params): Params<PostStatus>,
-) -> AppResult<Json<Status>> {
+) -> AppResult<Json<Posted>> {
     let user = auth.require_user(&["write:statuses"])?;
     if !params.media_ids.iter().all(|id| id.trim().is_empty()) {
         return Err(AppError::Invalid(
             "Validation failed: Media attachments are not found".into(),
         ));
     }
-    if params.poll.is_some() {
-        return Err(AppError::Invalid(
-            "Validation failed: Polls are not available on this server yet".into(),
-        ));
-    }
-    if params.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(AppError::Invalid(
-            "Validation failed: Scheduled statuses are not available on this server yet".into(),
-        ));
-    }
+    let scheduled_at = match params.scheduled_at.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|_| {
+                    AppError::Invalid("Validation failed: Scheduled at is not an ISO 8601 time".into())
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+    };
     let preferences = db::users::find(&state.db, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -121,14 +143,25 @@ pub async fn post_status(
         in_reply_to_id: params.in_reply_to_id,
         application_id: Some(auth.application_id),
         idempotency_key,
+        poll: params.poll.map(|p| PollDraft {
+            options: p.options,
+            expires_in: p.expires_in,
+            multiple: p.multiple,
+            hide_totals: p.hide_totals,
+        }),
     };
-    let base_url = state.config.base_url();
-    let composer = Composer {
-        base_url: &base_url,
-        ..composer(&state)
-    };
+    if let Some(at) = scheduled_at {
+        let id = actions::scheduled::schedule(&state.db, user.account_id, at, &draft).await?;
+        let row = db::scheduled_statuses::find(&state.db, user.account_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(Json(Posted::Scheduled(ScheduledStatus::from_row(&row))));
+    }
+    let composer = composer(&state);
     let id = actions::statuses::post(&state.db, user.account_id, &composer, &draft).await?;
-    render(&state, id, Some(user.account_id)).await
+    Ok(Json(Posted::Status(Box::new(
+        render(&state, id, Some(user.account_id)).await?.0,
+    ))))
 }
 
 /// GET /api/v1/statuses/:id
@@ -214,7 +247,7 @@ pub async fn edit_status(
     }
     if params.poll.is_some() {
         return Err(AppError::Invalid(
-            "Validation failed: Polls are not available on this server yet".into(),
+            "Validation failed: A poll cannot be changed by an edit".into(),
         ));
     }
     let change = Change {
@@ -223,11 +256,7 @@ pub async fn edit_status(
         sensitive: params.sensitive,
         language: params.language.filter(|l| !l.is_empty()),
     };
-    let base_url = state.config.base_url();
-    let composer = Composer {
-        base_url: &base_url,
-        ..composer(&state)
-    };
+    let composer = composer(&state);
     actions::statuses::edit(&state.db, user.account_id, id, &composer, &change).await?;
     render(&state, id, Some(user.account_id)).await
 }

@@ -12,6 +12,7 @@ mod helpers;
 mod ids;
 mod instance;
 mod oauth;
+mod polls;
 mod rate_limits;
 mod registrations;
 mod social;

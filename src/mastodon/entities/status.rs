@@ -106,3 +106,100 @@ pub struct Notification {
     pub account: Account,
     pub status: Option<Status>,
 }
+
+/// A poll option with its votes (hidden while a poll hides its totals).
+#[derive(Debug, Clone, Serialize)]
+pub struct PollOption {
+    pub title: String,
+    pub votes_count: Option<i64>,
+}
+
+/// A poll.
+#[derive(Debug, Clone, Serialize)]
+pub struct Poll {
+    pub id: String,
+    pub expires_at: Option<String>,
+    pub expired: bool,
+    pub multiple: bool,
+    pub votes_count: i64,
+    pub voters_count: Option<i64>,
+    pub options: Vec<PollOption>,
+    pub emojis: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_votes: Option<Vec<i32>>,
+}
+
+impl Poll {
+    /// Renders a poll row for a viewer (their own votes, when signed in).
+    pub fn from_row(row: &crate::db::polls::Poll, viewer: Option<i64>, own_votes: &[(i64, i32)]) -> Self {
+        let expired = row.expires_at.is_some_and(|at| at <= chrono::Utc::now());
+        let show_totals = !row.hide_totals || expired || viewer == Some(row.account_id);
+        let mine: Vec<i32> = own_votes
+            .iter()
+            .filter(|(p, _)| *p == row.id)
+            .map(|(_, c)| *c)
+            .collect();
+        Self {
+            id: super::format_id(row.id),
+            expires_at: row.expires_at.map(super::format_time),
+            expired,
+            multiple: row.multiple,
+            votes_count: row.tallies.iter().sum(),
+            voters_count: Some(row.voters_count),
+            options: row
+                .options
+                .iter()
+                .zip(&row.tallies)
+                .map(|(title, votes)| PollOption {
+                    title: title.clone(),
+                    votes_count: show_totals.then_some(*votes),
+                })
+                .collect(),
+            emojis: Vec::new(),
+            voted: viewer.map(|_| !mine.is_empty()),
+            own_votes: viewer.map(|_| mine),
+        }
+    }
+}
+
+/// A status waiting for its time.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduledStatus {
+    pub id: String,
+    pub scheduled_at: String,
+    pub params: serde_json::Value,
+    pub media_attachments: Vec<serde_json::Value>,
+}
+
+impl ScheduledStatus {
+    /// Renders a scheduled status row: its draft as Mastodon names the fields.
+    pub fn from_row(row: &crate::db::scheduled_statuses::ScheduledStatus) -> Self {
+        let draft = &row.params;
+        Self {
+            id: super::format_id(row.id),
+            scheduled_at: super::format_time(row.scheduled_at),
+            params: serde_json::json!({
+                "text": draft["text"],
+                "spoiler_text": draft["spoiler_text"],
+                "sensitive": draft["sensitive"],
+                "visibility": draft["visibility"],
+                "language": draft["language"],
+                "in_reply_to_id": draft["in_reply_to_id"].as_i64().map(|id| id.to_string()),
+                "application_id": draft["application_id"].as_i64().map(|id| id.to_string()),
+                "poll": draft.get("poll").filter(|p| !p.is_null()).map(|p| serde_json::json!({
+                    "options": p["options"],
+                    "expires_in": p["expires_in"].to_string(),
+                    "multiple": p["multiple"],
+                    "hide_totals": p["hide_totals"],
+                })),
+                "media_ids": null,
+                "scheduled_at": null,
+                "idempotency": draft["idempotency_key"],
+                "with_rate_limit": false,
+            }),
+            media_attachments: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Voting in polls, and telling voters and the author when a poll ends.
+
+use chrono::Utc;
+use sqlx::PgPool;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+fn invalid(message: &str) -> AppError {
+    AppError::Invalid(format!("Validation failed: {message}"))
+}
+
+/// Votes in a poll of a status the voter may see: once, before it ends, with valid choices.
+pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> AppResult<()> {
+    let poll = db::polls::find(pool, poll_id).await?.ok_or(AppError::NotFound)?;
+    db::statuses::find_visible(pool, poll.status_id, Some(voter))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if poll.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(invalid("The poll has already ended"));
+    }
+    let mut choices = choices.to_vec();
+    choices.sort_unstable();
+    choices.dedup();
+    if choices.is_empty() {
+        return Err(invalid("Choices can't be blank"));
+    }
+    if !poll.multiple && choices.len() > 1 {
+        return Err(invalid("This poll allows one choice only"));
+    }
+    if choices
+        .iter()
+        .any(|c| *c < 0 || *c as usize >= poll.options.len())
+    {
+        return Err(invalid("Choice is not one of the options"));
+    }
+    if !db::polls::insert_votes(pool, poll.id, voter, &choices).await? {
+        return Err(invalid("You have already voted on this poll"));
+    }
+    Ok(())
+}
+
+/// Tells the author and the local voters that a poll has ended (the job run when it does).
+pub async fn notify_ended(pool: &PgPool, poll_id: i64) -> AppResult<()> {
+    let Some(poll) = db::polls::find(pool, poll_id).await? else {
+        return Ok(());
+    };
+    let mut tx = pool.begin().await?;
+    let mut recipients = db::polls::list_local_voters(&mut *tx, poll.id).await?;
+    recipients.push(poll.account_id);
+    for account in recipients {
+        // The author hears of their own poll: the sender is the author, so it is sent as such.
+        db::notifications::insert_from_self_allowed(
+            &mut *tx,
+            account,
+            poll.account_id,
+            "poll",
+            Some(poll.status_id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! The `jobs` table: a durable queue claimed with `FOR UPDATE SKIP LOCKED` and a lease.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A claimed job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+}
+
+/// Queues a job to run at `run_at`.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into jobs (kind, payload, run_at) values ($1, $2, $3)",
+        kind,
+        payload,
+        run_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs for `lease_seconds`; a job whose lease ran out is claimed again.
+pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64, lease_seconds: f64) -> sqlx::Result<Vec<Job>> {
+    sqlx::query_as!(
+        Job,
+        "update jobs set claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+         where id in (select id from jobs
+                      where run_at <= now() and (claimed_until is null or claimed_until < now())
+                      order by run_at limit $1 for update skip locked)
+         returning id, kind, payload, attempts",
+        limit,
+        lease_seconds,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Removes a job that is done.
+pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from jobs where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Puts a failed job back to run again after `delay_seconds`.
+pub async fn retry_later(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    delay_seconds: f64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update jobs set claimed_until = null, run_at = now() + make_interval(secs => $2), last_error = $3 where id = $1",
+        id,
+        delay_seconds,
+        error
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

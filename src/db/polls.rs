@@ -1,0 +1,125 @@
+//! The `polls` and `poll_votes` tables.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A poll row with its tallies.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    pub id: i64,
+    pub status_id: i64,
+    pub account_id: i64,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Votes per option, in option order.
+    pub tallies: Vec<i64>,
+    pub voters_count: i64,
+}
+
+/// What a new poll is made of.
+#[derive(Debug)]
+pub struct NewPoll<'a> {
+    pub status_id: i64,
+    pub account_id: i64,
+    pub options: &'a [String],
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Inserts a poll and returns its id.
+pub async fn insert(db: impl PgExecutor<'_>, new: &NewPoll<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into polls (status_id, account_id, options, multiple, hide_totals, expires_at)
+         values ($1, $2, $3, $4, $5, $6) returning id",
+        new.status_id,
+        new.account_id,
+        new.options,
+        new.multiple,
+        new.hide_totals,
+        new.expires_at,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The polls of these statuses, with tallies.
+pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> sqlx::Result<Vec<Poll>> {
+    sqlx::query_as!(
+        Poll,
+        r#"select p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
+                  array(select count(v.id) from generate_subscripts(p.options, 1) i
+                        left join poll_votes v on v.poll_id = p.id and v.choice = i - 1
+                        group by i order by i) as "tallies!",
+                  (select count(distinct account_id) from poll_votes v where v.poll_id = p.id) as "voters_count!"
+           from polls p where p.status_id = any($1)"#,
+        status_ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The poll with this id.
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Poll>> {
+    sqlx::query_as!(
+        Poll,
+        r#"select p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
+                  array(select count(v.id) from generate_subscripts(p.options, 1) i
+                        left join poll_votes v on v.poll_id = p.id and v.choice = i - 1
+                        group by i order by i) as "tallies!",
+                  (select count(distinct account_id) from poll_votes v where v.poll_id = p.id) as "voters_count!"
+           from polls p where p.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The choices `account_id` made in these polls, as (poll id, choice).
+pub async fn list_own_votes(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    poll_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, i32)>> {
+    let rows = sqlx::query!(
+        "select poll_id, choice from poll_votes where account_id = $1 and poll_id = any($2) order by choice",
+        account_id,
+        poll_ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.poll_id, r.choice)).collect())
+}
+
+/// Records votes; false when the account had voted already (nothing is recorded then).
+pub async fn insert_votes(
+    db: impl PgExecutor<'_>,
+    poll_id: i64,
+    account_id: i64,
+    choices: &[i32],
+) -> sqlx::Result<bool> {
+    let result = sqlx::query!(
+        "insert into poll_votes (poll_id, account_id, choice)
+         select $1, $2, unnest($3::int[])
+         where not exists (select 1 from poll_votes where poll_id = $1 and account_id = $2)",
+        poll_id,
+        account_id,
+        choices
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Local accounts that voted in a poll.
+pub async fn list_local_voters(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select distinct v.account_id as "account_id!" from poll_votes v join accounts a on a.id = v.account_id
+           where v.poll_id = $1 and a.domain is null"#,
+        poll_id
+    )
+    .fetch_all(db)
+    .await
+}

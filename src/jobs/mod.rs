@@ -1,0 +1,103 @@
+//! The durable job queue and its worker: ending polls and publishing scheduled statuses on time.
+//! Jobs are claimed with `FOR UPDATE SKIP LOCKED` and a lease, so several processes share the
+//! queue and a job whose process died is claimed again; failures retry with backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgExecutor;
+
+use crate::actions;
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppResult;
+
+/// How long a claimed job is ours before another worker may take it.
+const LEASE_SECONDS: f64 = 300.0;
+/// Jobs claimed at once.
+const BATCH: i64 = 20;
+/// Attempts before a job is given up (it stays in the table with its last error).
+const MAX_ATTEMPTS: i32 = 10;
+/// How often the worker looks for due jobs.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A unit of background work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Tell voters and the author that a poll ended.
+    EndPoll { poll_id: i64 },
+    /// Publish a scheduled status.
+    PublishScheduledStatus { scheduled_status_id: i64 },
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::EndPoll { .. } => "end_poll",
+            Job::PublishScheduledStatus { .. } => "publish_scheduled_status",
+        }
+    }
+}
+
+/// Queues a job to run at `run_at` (inside the caller's transaction).
+pub async fn enqueue(db: impl PgExecutor<'_>, job: &Job, run_at: DateTime<Utc>) -> sqlx::Result<()> {
+    let payload = serde_json::to_value(job).unwrap_or_default();
+    db::jobs::insert(db, job.kind(), &payload, run_at).await
+}
+
+async fn perform(state: &AppState, job: Job) -> AppResult<()> {
+    match job {
+        Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, poll_id).await,
+        Job::PublishScheduledStatus { scheduled_status_id } => {
+            actions::scheduled::publish(&state.db, &state.config, scheduled_status_id)
+                .await
+                .map(|_| ())
+        }
+    }
+}
+
+/// Runs every job that is due now, once; returns how many ran. Tests call this instead of
+/// waiting for the worker.
+pub async fn run_pending_jobs(state: &AppState) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let claimed = db::jobs::claim_due(&state.db, BATCH, LEASE_SECONDS).await?;
+        if claimed.is_empty() {
+            return Ok(done);
+        }
+        for row in claimed {
+            let outcome = match serde_json::from_value::<Job>(row.payload.clone()) {
+                Ok(job) => perform(state, job).await,
+                Err(error) => Err(anyhow::anyhow!("unreadable job: {error}").into()),
+            };
+            match outcome {
+                Ok(()) => db::jobs::delete(&state.db, row.id).await?,
+                Err(error) if row.attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(job = row.id, kind = %row.kind, %error, "job failed for the last time");
+                    db::jobs::retry_later(&state.db, row.id, f64::from(i32::MAX), &error.to_string()).await?;
+                }
+                Err(error) => {
+                    let delay = 2f64.powi(row.attempts.min(16)) * 10.0;
+                    tracing::warn!(job = row.id, kind = %row.kind, %error, delay, "job failed; retrying later");
+                    db::jobs::retry_later(&state.db, row.id, delay, &error.to_string()).await?;
+                }
+            }
+            done += 1;
+        }
+    }
+}
+
+/// Runs due jobs until `shutdown` resolves; a job in progress finishes first.
+pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = run_pending_jobs(&state).await {
+            tracing::warn!(%error, "job worker: the queue could not be read");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
