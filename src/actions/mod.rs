@@ -2,6 +2,8 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod filters;
+pub mod lists;
 pub mod markers;
 pub mod oauth;
 pub mod sessions;
