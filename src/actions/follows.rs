@@ -56,7 +56,7 @@ pub async fn unfollow(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> 
     let mut tx = pool.begin().await?;
     db::follows::delete_follow(&mut *tx, viewer, target).await?;
     db::follows::take_request(&mut *tx, viewer, target).await?;
-    db::lists::remove_account_from_owner_lists(&mut *tx, viewer, target).await?;
+    crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -94,8 +94,8 @@ pub async fn block(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
         .ok_or(AppError::NotFound)?;
     let mut tx = pool.begin().await?;
     db::follows::sever(&mut *tx, viewer, target).await?;
-    db::lists::remove_account_from_owner_lists(&mut *tx, viewer, target).await?;
-    db::lists::remove_account_from_owner_lists(&mut *tx, target, viewer).await?;
+    crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
+    crate::actions::lists::remove_unfollowed(&mut tx, target, viewer).await?;
     db::follows::insert_block(&mut *tx, viewer, target).await?;
     tx.commit().await?;
     Ok(())

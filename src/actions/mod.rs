@@ -2,8 +2,10 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod filters;
 pub mod follows;
 pub mod interactions;
+pub mod lists;
 pub mod markers;
 pub mod oauth;
 pub mod polls;

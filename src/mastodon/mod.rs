@@ -206,6 +206,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss_notification),
         )
+        .route("/api/v1/accounts/{id}/lists", get(lists::get_account_lists))
         .route("/api/v1/preferences", get(accounts::get_preferences))
         .route("/api/v1/instance", get(instance::get_instance_v1))
         .route("/api/v2/instance", get(instance::get_instance_v2))
@@ -227,12 +228,77 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/markers",
             get(markers::get_markers).post(markers::save_markers),
         )
-        .route("/api/v1/lists", get(lists::get_lists))
+        .merge(list_routes())
         .route("/api/v1/followed_tags", get(followed_tags::get_followed_tags))
         .route(
             "/api/v1/follow_requests",
             get(follow_requests::get_follow_requests),
         )
-        .route("/api/v2/filters", get(filters::get_filters_v2))
-        .route("/api/v1/filters", get(filters::get_filters_v1))
+        .merge(filter_routes())
+}
+
+/// `/api/v1/lists` and the accounts on each list.
+fn list_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/lists", get(lists::get_lists).post(lists::create_list))
+        .route(
+            "/api/v1/lists/{id}",
+            get(lists::get_list)
+                .put(lists::update_list)
+                .patch(lists::update_list)
+                .delete(lists::delete_list),
+        )
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(lists::get_list_accounts)
+                .post(lists::add_list_accounts)
+                .delete(lists::remove_list_accounts),
+        )
+}
+
+/// `/api/v2/filters` with their keywords and statuses, and the v1 view `/api/v1/filters`.
+fn filter_routes() -> Router<AppState> {
+    use filters::{keywords, statuses, v1};
+    Router::new()
+        .route(
+            "/api/v2/filters",
+            get(filters::get_filters_v2).post(filters::create_filter_v2),
+        )
+        .route(
+            "/api/v2/filters/{id}",
+            get(filters::get_filter_v2)
+                .put(filters::update_filter_v2)
+                .patch(filters::update_filter_v2)
+                .delete(filters::delete_filter_v2),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            get(keywords::get_keywords).post(keywords::create_keyword),
+        )
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(keywords::get_keyword)
+                .put(keywords::update_keyword)
+                .patch(keywords::update_keyword)
+                .delete(keywords::delete_keyword),
+        )
+        .route(
+            "/api/v2/filters/{id}/statuses",
+            get(statuses::get_statuses).post(statuses::create_status),
+        )
+        .route(
+            "/api/v2/filters/statuses/{id}",
+            get(statuses::get_status).delete(statuses::delete_status),
+        )
+        .route(
+            "/api/v1/filters",
+            get(v1::get_filters_v1).post(v1::create_filter_v1),
+        )
+        .route(
+            "/api/v1/filters/{id}",
+            get(v1::get_filter_v1)
+                .put(v1::update_filter_v1)
+                .patch(v1::update_filter_v1)
+                .delete(v1::delete_filter_v1),
+        )
 }

@@ -335,6 +335,17 @@ where
     }
 }
 
+/// For a value a client may clear: absent is `None` (leave it as it is), null or `""` is
+/// `Some(None)` (clear it), anything else `Some(Some(value))`. Use with `#[serde(default)]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    empty_as_none(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +372,8 @@ mod tests {
         max_id: Option<i64>,
         #[serde(default)]
         display_name: Option<String>,
+        #[serde(default, deserialize_with = "nullable")]
+        expires_in: Option<Option<i64>>,
     }
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -429,6 +442,17 @@ mod tests {
         let result: Result<Example, _> = decode(tree_from_form("limit=many"));
         assert!(matches!(result, Err(AppError::Invalid(_))));
         let result: Result<Example, _> = decode(tree_from_form("locked=perhaps"));
+        assert!(matches!(result, Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn nullable_values_tell_absent_from_cleared() {
+        assert_eq!(from_form("").expires_in, None);
+        assert_eq!(from_form("expires_in=").expires_in, Some(None));
+        assert_eq!(from_form("expires_in=3600").expires_in, Some(Some(3600)));
+        let cleared: Example = decode(serde_json::json!({ "expires_in": null })).unwrap();
+        assert_eq!(cleared.expires_in, Some(None));
+        let result: Result<Example, _> = decode(tree_from_form("expires_in=soon"));
         assert!(matches!(result, Err(AppError::Invalid(_))));
     }
 

@@ -301,6 +301,24 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// Send a form with a method to a path (PUT, DELETE, ...).
+    pub async fn send_form(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base_url))
+            .form(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
     /// Send JSON with a method to a path.
     pub async fn send_json(
         &self,

@@ -1,4 +1,4 @@
-//! The first-screen entities: List, Tag, Marker, FilterV2/V1, Announcement, CustomEmoji.
+//! First-screen entities: List, Tag, Marker, filters (v2, v1, keyword, status), Announcement, CustomEmoji.
 
 use serde::Serialize;
 
@@ -63,6 +63,34 @@ pub struct FilterKeyword {
     pub whole_word: bool,
 }
 
+impl FilterKeyword {
+    /// Renders a keyword row.
+    pub fn from_row(row: &db::filters::Keyword) -> Self {
+        Self {
+            id: format_id(row.id),
+            keyword: row.keyword.clone(),
+            whole_word: row.whole_word,
+        }
+    }
+}
+
+/// A status a filter matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterStatus {
+    pub id: String,
+    pub status_id: String,
+}
+
+impl FilterStatus {
+    /// Renders a filtered-status row.
+    pub fn from_row(row: &db::filters::FilterStatus) -> Self {
+        Self {
+            id: format_id(row.id),
+            status_id: format_id(row.status_id),
+        }
+    }
+}
+
 /// A filter (v2).
 #[derive(Debug, Clone, Serialize)]
 pub struct FilterV2 {
@@ -72,12 +100,16 @@ pub struct FilterV2 {
     pub expires_at: Option<String>,
     pub filter_action: String,
     pub keywords: Vec<FilterKeyword>,
-    pub statuses: Vec<serde_json::Value>,
+    pub statuses: Vec<FilterStatus>,
 }
 
 impl FilterV2 {
-    /// Renders a filter with its keywords.
-    pub fn from_rows(filter: &db::filters::Filter, keywords: &[db::filters::Keyword]) -> Self {
+    /// Renders a filter with its keywords and statuses (rows of other filters are skipped).
+    pub fn from_rows(
+        filter: &db::filters::Filter,
+        keywords: &[db::filters::Keyword],
+        statuses: &[db::filters::FilterStatus],
+    ) -> Self {
         Self {
             id: format_id(filter.id),
             title: filter.title.clone(),
@@ -87,13 +119,13 @@ impl FilterV2 {
             keywords: keywords
                 .iter()
                 .filter(|k| k.filter_id == filter.id)
-                .map(|k| FilterKeyword {
-                    id: format_id(k.id),
-                    keyword: k.keyword.clone(),
-                    whole_word: k.whole_word,
-                })
+                .map(FilterKeyword::from_row)
                 .collect(),
-            statuses: Vec::new(),
+            statuses: statuses
+                .iter()
+                .filter(|s| s.filter_id == filter.id)
+                .map(FilterStatus::from_row)
+                .collect(),
         }
     }
 }

@@ -10,7 +10,7 @@ pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, 
 pub use application::{Application, CredentialApplication, Token};
 pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{
-    Announcement, CustomEmoji, FilterKeyword, FilterV1, FilterV2, List, Marker, Tag,
+    Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,
 };
 pub use status::{
     Context, Notification, Poll, PollOption, ScheduledStatus, Status, StatusApplication, StatusEdit,
