@@ -249,6 +249,12 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     for account in &rendered.mentioned {
         db::notifications::insert(&mut *tx, *account, author, "mention", Some(status_id)).await?;
     }
+    if draft.visibility == "direct" {
+        let mut participants = rendered.mentioned.clone();
+        participants.push(author);
+        db::conversations::record_direct_status(&mut *tx, conversation_id, author, &participants, status_id)
+            .await?;
+    }
     if matches!(draft.visibility.as_str(), "public" | "unlisted" | "private") {
         for follower in db::follows::list_notified_followers(&mut *tx, author).await? {
             if !rendered.mentioned.contains(&follower) {

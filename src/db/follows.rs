@@ -323,3 +323,32 @@ pub async fn count_follows(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result
         .map(|r| (r.id, r.followers, r.following))
         .collect())
 }
+
+/// Accounts `account_id` blocks or mutes, newest first, as (block or mute id, account id).
+pub async fn list_blocked_or_muted(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    mutes: bool,
+    max_id: Option<i64>,
+    since_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"select m.id as "id!", m.target_account_id as "target!" from (
+               select id, target_account_id from blocks where account_id = $1 and not $2
+               union all
+               select id, target_account_id from mutes where account_id = $1 and $2
+                 and (expires_at is null or expires_at > now())
+           ) m
+           where ($3::bigint is null or m.id < $3) and ($4::bigint is null or m.id > $4)
+           order by m.id desc limit $5"#,
+        account_id,
+        mutes,
+        max_id,
+        since_id,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.target)).collect())
+}

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod conversations;
 pub mod custom_emojis;
 pub mod embedded;
 pub mod filters;

@@ -3,7 +3,9 @@
 mod accounts;
 mod announcements;
 pub mod auth;
+mod conversations;
 pub mod entities;
+mod filtering;
 mod filters;
 mod follow_requests;
 mod followed_tags;
@@ -185,6 +187,31 @@ pub fn routes() -> Router<AppState> {
             get(scheduled_statuses::get_scheduled)
                 .put(scheduled_statuses::reschedule)
                 .delete(scheduled_statuses::cancel),
+        )
+        .route(
+            "/api/v1/blocks",
+            get(
+                |State(state): State<AppState>, auth: Auth, Params(page): Params<PageParams>| {
+                    relationships::blocked_or_muted(state, auth, page, false)
+                },
+            ),
+        )
+        .route(
+            "/api/v1/mutes",
+            get(
+                |State(state): State<AppState>, auth: Auth, Params(page): Params<PageParams>| {
+                    relationships::blocked_or_muted(state, auth, page, true)
+                },
+            ),
+        )
+        .route("/api/v1/conversations", get(conversations::get_conversations))
+        .route(
+            "/api/v1/conversations/{id}",
+            axum::routing::delete(conversations::delete_conversation),
+        )
+        .route(
+            "/api/v1/conversations/{id}/read",
+            post(conversations::read_conversation),
         )
         .route("/api/v1/timelines/home", get(timelines::get_home))
         .route("/api/v1/timelines/public", get(timelines::get_public))

@@ -242,3 +242,27 @@ pub async fn answer_request(
     }
     one(&state, viewer, requester).await
 }
+
+/// GET /api/v1/blocks and /api/v1/mutes
+pub async fn blocked_or_muted(
+    state: AppState,
+    auth: Auth,
+    page: PageParams,
+    mutes: bool,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+    let viewer = auth
+        .require_user(&[if mutes { "read:mutes" } else { "read:blocks" }])?
+        .account_id;
+    let pairs =
+        db::follows::list_blocked_or_muted(&state.db, viewer, mutes, page.max_id, page.lower(), page.limit())
+            .await?;
+    let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
+    let accounts = present::accounts_in_order(&state, &account_ids).await?;
+    let mut headers = HeaderMap::new();
+    let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
+    let path = if mutes { "/api/v1/mutes" } else { "/api/v1/blocks" };
+    if let Some(link) = link_header(&state.config.base_url(), path, &paging, page.limit()) {
+        headers.insert(header::LINK, link);
+    }
+    Ok((headers, Json(accounts)))
+}

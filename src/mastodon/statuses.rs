@@ -17,7 +17,7 @@ use crate::mastodon::entities::{
 };
 use crate::mastodon::pagination::{PageParams, link_header};
 use crate::mastodon::params::{Params, empty_as_none};
-use crate::mastodon::present;
+use crate::mastodon::{filtering, present};
 
 /// Parses a status id from the path; anything else is a status that does not exist.
 pub fn status_id(text: &str) -> AppResult<i64> {
@@ -332,9 +332,11 @@ pub async fn get_context(
         .ok_or(AppError::NotFound)?;
     let ancestors = db::statuses::list_ancestor_ids(&state.db, status.id, viewer).await?;
     let descendants = db::statuses::list_descendant_ids(&state.db, status.id, viewer).await?;
+    let ancestors = present::statuses(&state, &ancestors, viewer).await?;
+    let descendants = present::statuses(&state, &descendants, viewer).await?;
     Ok(Json(Context {
-        ancestors: present::statuses(&state, &ancestors, viewer).await?,
-        descendants: present::statuses(&state, &descendants, viewer).await?,
+        ancestors: filtering::apply(&state, viewer, "thread", ancestors).await?,
+        descendants: filtering::apply(&state, viewer, "thread", descendants).await?,
     }))
 }
 

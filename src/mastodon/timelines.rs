@@ -14,7 +14,7 @@ use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::Status;
 use crate::mastodon::pagination::{PageParams, link_header};
 use crate::mastodon::params::{Params, empty_as_none};
-use crate::mastodon::present;
+use crate::mastodon::{filtering, present};
 
 /// Paging fields kept inline in parameter structs (serde's `flatten` would lose leniency).
 macro_rules! page_of_params {
@@ -40,13 +40,14 @@ fn bounds(page: &PageParams) -> Page {
 /// Renders a page of statuses with its `Link` header (paged by `paging` ids).
 async fn page_of(
     state: &AppState,
-    path: &str,
+    (path, context): (&str, &str),
     status_ids: &[i64],
     paging: &[i64],
     viewer: Option<i64>,
     limit: i64,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let statuses = present::statuses(state, status_ids, viewer).await?;
+    let statuses = filtering::apply(state, viewer, context, statuses).await?;
     let mut headers = HeaderMap::new();
     if let Some(link) = link_header(&state.config.base_url(), path, paging, limit) {
         headers.insert(header::LINK, link);
@@ -74,7 +75,7 @@ pub async fn get_home(
     let ids = db::timelines::home(&state.db, viewer, &bounds(&page)).await?;
     page_of(
         &state,
-        "/api/v1/timelines/home",
+        ("/api/v1/timelines/home", "home"),
         &ids,
         &ids,
         Some(viewer),
@@ -131,7 +132,7 @@ pub async fn get_public(
     };
     page_of(
         &state,
-        "/api/v1/timelines/public",
+        ("/api/v1/timelines/public", "public"),
         &ids,
         &ids,
         viewer,
@@ -166,7 +167,7 @@ pub async fn get_hashtag(
         .await?
     };
     let path = format!("/api/v1/timelines/tag/{}", any[0]);
-    page_of(&state, &path, &ids, &ids, viewer, page.limit()).await
+    page_of(&state, (&path, "public"), &ids, &ids, viewer, page.limit()).await
 }
 
 /// GET /api/v1/timelines/list/:id
@@ -183,7 +184,7 @@ pub async fn get_list(
         .ok_or(AppError::NotFound)?;
     page_of(
         &state,
-        &format!("/api/v1/timelines/list/{list_id}"),
+        (&format!("/api/v1/timelines/list/{list_id}"), "home"),
         &ids,
         &ids,
         Some(viewer),
@@ -238,7 +239,7 @@ pub async fn get_account_statuses(
         db::timelines::account(&state.db, account_id, viewer, &filter, &bounds(&page)).await?
     };
     let path = format!("/api/v1/accounts/{account_id}/statuses");
-    page_of(&state, &path, &ids, &ids, viewer, page.limit()).await
+    page_of(&state, (&path, "account"), &ids, &ids, viewer, page.limit()).await
 }
 
 async fn marked(
@@ -261,7 +262,15 @@ async fn marked(
     } else {
         "/api/v1/bookmarks"
     };
-    page_of(&state, path, &status_ids, &paging, Some(viewer), page.limit()).await
+    page_of(
+        &state,
+        (path, "account"),
+        &status_ids,
+        &paging,
+        Some(viewer),
+        page.limit(),
+    )
+    .await
 }
 
 /// GET /api/v1/bookmarks

@@ -4,6 +4,7 @@
 mod accounts;
 mod accounts_api;
 mod cli;
+mod conversations;
 mod embedded_db;
 mod errors;
 mod filters;

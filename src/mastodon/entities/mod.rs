@@ -13,8 +13,8 @@ pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,
 };
 pub use status::{
-    Context, Notification, Poll, PollOption, ScheduledStatus, Status, StatusApplication, StatusEdit,
-    StatusMention, StatusSource, StatusTag,
+    Context, Conversation, Notification, Poll, PollOption, ScheduledStatus, Status, StatusApplication,
+    StatusEdit, StatusMention, StatusSource, StatusTag,
 };
 
 use chrono::{DateTime, Utc};

@@ -186,8 +186,8 @@ impl ScheduledStatus {
                 "sensitive": draft["sensitive"],
                 "visibility": draft["visibility"],
                 "language": draft["language"],
-                "in_reply_to_id": draft["in_reply_to_id"].as_i64().map(|id| id.to_string()),
-                "application_id": draft["application_id"].as_i64().map(|id| id.to_string()),
+                "in_reply_to_id": draft["in_reply_to_id"].as_i64(),
+                "application_id": draft["application_id"].as_i64(),
                 "poll": draft.get("poll").filter(|p| !p.is_null()).map(|p| serde_json::json!({
                     "options": p["options"],
                     "expires_in": p["expires_in"].to_string(),
@@ -202,4 +202,13 @@ impl ScheduledStatus {
             media_attachments: Vec::new(),
         }
     }
+}
+
+/// A direct-message thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub id: String,
+    pub unread: bool,
+    pub accounts: Vec<Account>,
+    pub last_status: Option<Status>,
 }
