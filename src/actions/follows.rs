@@ -57,6 +57,7 @@ pub async fn unfollow(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> 
     db::follows::delete_follow(&mut *tx, viewer, target).await?;
     db::follows::take_request(&mut *tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
+    db::featured::set_endorsement(&mut *tx, viewer, target, false).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -96,6 +97,8 @@ pub async fn block(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
     db::follows::sever(&mut *tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, target, viewer).await?;
+    db::featured::set_endorsement(&mut *tx, viewer, target, false).await?;
+    db::featured::set_endorsement(&mut *tx, target, viewer, false).await?;
     db::follows::insert_block(&mut *tx, viewer, target).await?;
     tx.commit().await?;
     Ok(())

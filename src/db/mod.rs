@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod conversations;
 pub mod custom_emojis;
 pub mod embedded;
+pub mod featured;
 pub mod filters;
 pub mod follow_requests;
 pub mod follows;

@@ -23,30 +23,38 @@ fn ordered(mut ids: Vec<i64>, page: &Page) -> Vec<i64> {
 /// Home: the member's own statuses and those of accounts they follow (boosts unless turned off,
 /// replies only to people they follow), minus muted accounts.
 pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Result<Vec<i64>> {
-    let ids = sqlx::query_scalar!(
-        r#"select s.id from statuses s
-           where (s.account_id = $1 or s.account_id in (select target_account_id from follows where account_id = $1))
-             and status_visible_to(s, $1)
-             and not muting($1, s.account_id)
-             and (s.in_reply_to_account_id is null or s.in_reply_to_account_id in ($1, s.account_id)
-                  or exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.in_reply_to_account_id))
-             and (s.reblog_of_id is null or (
-                  not exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.account_id
-                              and not f.show_reblogs)
-                  and exists (select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $1)
-                              and not blocked_between(o.account_id, $1) and not muting($1, o.account_id))))
-             and ($2::bigint is null or s.id < $2)
-             and (coalesce($4::bigint, $3::bigint) is null or s.id > coalesce($4::bigint, $3::bigint))
-           order by case when $4::bigint is null then -s.id else s.id end
-           limit $5"#,
-        viewer,
-        page.max_id,
-        page.since_id,
-        page.min_id,
-        page.limit,
-    )
-    .fetch_all(db)
-    .await?;
+    // Two spellings of one query: newest first walks the id index downwards and stops at the
+    // limit; the page above `min_id` walks it upwards. A computed ORDER BY would sort every match.
+    macro_rules! home_query {
+        ($order:literal) => {
+            sqlx::query_scalar!(
+                r#"select s.id from statuses s
+                   where (s.account_id = $1 or s.account_id in (select target_account_id from follows where account_id = $1))
+                     and status_visible_to(s, $1)
+                     and not muting($1, s.account_id)
+                     and (s.in_reply_to_account_id is null or s.in_reply_to_account_id in ($1, s.account_id)
+                          or exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.in_reply_to_account_id))
+                     and (s.reblog_of_id is null or (
+                          not exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.account_id
+                                      and not f.show_reblogs)
+                          and exists (select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $1)
+                                      and not blocked_between(o.account_id, $1) and not muting($1, o.account_id))))
+                     and ($2::bigint is null or s.id < $2)
+                     and ($3::bigint is null or s.id > $3)
+                   order by s.id "# + $order + r#"
+                   limit $4"#,
+                viewer,
+                page.max_id,
+                page.min_id.or(page.since_id),
+                page.limit,
+            )
+        };
+    }
+    let ids = if page.min_id.is_some() {
+        home_query!("asc").fetch_all(db).await?
+    } else {
+        home_query!("desc").fetch_all(db).await?
+    };
     Ok(ordered(ids, page))
 }
 

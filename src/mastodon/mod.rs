@@ -5,6 +5,7 @@ mod announcements;
 pub mod auth;
 mod conversations;
 pub mod entities;
+mod featured;
 mod filtering;
 mod filters;
 mod follow_requests;
@@ -212,6 +213,35 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/conversations/{id}/read",
             post(conversations::read_conversation),
+        )
+        .route(
+            "/api/v1/featured_tags",
+            get(featured::get_featured_tags).post(featured::feature_tag),
+        )
+        .route(
+            "/api/v1/featured_tags/suggestions",
+            get(featured::get_suggestions),
+        )
+        .route(
+            "/api/v1/featured_tags/{id}",
+            axum::routing::delete(featured::unfeature_tag),
+        )
+        .route(
+            "/api/v1/accounts/{id}/featured_tags",
+            get(featured::get_account_featured_tags),
+        )
+        .route("/api/v1/endorsements", get(featured::get_endorsements))
+        .route(
+            "/api/v1/accounts/{id}/endorsements",
+            get(featured::get_account_endorsements),
+        )
+        .route(
+            "/api/v1/accounts/{id}/pin",
+            with_id!(post, featured::endorse, true),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unpin",
+            with_id!(post, featured::endorse, false),
         )
         .route("/api/v1/timelines/home", get(timelines::get_home))
         .route("/api/v1/timelines/public", get(timelines::get_public))

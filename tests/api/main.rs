@@ -7,6 +7,7 @@ mod cli;
 mod conversations;
 mod embedded_db;
 mod errors;
+mod featured;
 mod filters;
 mod first_screen;
 mod health;

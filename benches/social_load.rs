@@ -1,0 +1,272 @@
+//! Load driver for the social core: seeds a realistic database (10,000 accounts, 1,000,000
+//! statuses, a reader following 1,000 accounts, a poster with 1,000 local followers), starts the
+//! release server, and drives its HTTP API with concurrent clients. Prints a figure a line:
+//! home timeline (limit 40) at full speed and at a fixed 2,000 requests/s, and posting.
+//!
+//! `scripts/bench social_load`; `FERRODON_BENCH_STATUSES` and `FERRODON_BENCH_SECONDS` shrink it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrodon::db::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
+use sqlx::{Connection, PgConnection};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ferrodon");
+const READER_TOKEN: &str = "bench-reader-token-0000000000000000000000000";
+const POSTER_TOKEN: &str = "bench-poster-token-0000000000000000000000000";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let statuses = env_number("FERRODON_BENCH_STATUSES", 1_000_000);
+    let seconds = env_number("FERRODON_BENCH_SECONDS", 10);
+    let dir = tempfile::Builder::new()
+        .prefix("ferrodon-load-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    let seed_dir = dir.clone();
+    let cluster = tokio::task::spawn_blocking(move || {
+        EmbeddedPostgres::start(&seed_dir, EmbeddedOptions { throwaway: true })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    embedded::ensure_database(&cluster, "ferrodon").await.unwrap();
+    let url = cluster.url("ferrodon");
+    assert!(
+        Command::new(BINARY)
+            .arg("migrate")
+            .env("FERRODON_DATABASE__URL", &url)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    let started = Instant::now();
+    seed(&url, statuses).await;
+    println!(
+        "seed_seconds={:.1} statuses={statuses} accounts=10000",
+        started.elapsed().as_secs_f64()
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(BINARY)
+        .arg("serve")
+        .env("FERRODON_DATABASE__URL", &url)
+        .env("FERRODON_DATABASE__MAX_CONNECTIONS", "16")
+        .env("FERRODON_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("FERRODON_SERVER__DOMAIN", "bench.test")
+        .env("FERRODON_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let home = format!("{base}/api/v1/timelines/home?limit=40");
+    let check = client.get(&home).bearer_auth(READER_TOKEN).send().await.unwrap();
+    assert_eq!(check.status(), 200);
+    let page: Vec<serde_json::Value> = check.json().await.unwrap();
+    assert_eq!(page.len(), 40, "the reader's home timeline is full");
+
+    let duration = Duration::from_secs(seconds);
+    let (count, mut latencies) = closed_loop(&client, &home, READER_TOKEN, 32, duration, None).await;
+    println!(
+        "home_timeline_max_rps={:.0} p50_ms={:.2} p99_ms={:.2} concurrency=32",
+        count as f64 / duration.as_secs_f64(),
+        percentile(&mut latencies, 50.0),
+        percentile(&mut latencies, 99.0)
+    );
+    let (count, mut latencies) = open_loop(&client, &home, READER_TOKEN, 2000, duration).await;
+    println!(
+        "home_timeline_at_2000_rps achieved_rps={:.0} p50_ms={:.2} p99_ms={:.2}",
+        count as f64 / duration.as_secs_f64(),
+        percentile(&mut latencies, 50.0),
+        percentile(&mut latencies, 99.0)
+    );
+    let post_url = format!("{base}/api/v1/statuses");
+    let (count, mut latencies) = closed_loop(
+        &client,
+        &post_url,
+        POSTER_TOKEN,
+        16,
+        duration,
+        Some("status=hello+from+the+load+driver"),
+    )
+    .await;
+    println!(
+        "post_status_rps={:.0} p50_ms={:.2} p99_ms={:.2} followers=1000 concurrency=16",
+        count as f64 / duration.as_secs_f64(),
+        percentile(&mut latencies, 50.0),
+        percentile(&mut latencies, 99.0)
+    );
+    println!("server_rss_mb={:.1}", resident_mb(server.id()));
+
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = server.wait();
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Seeds accounts, follows, statuses and tokens with set-based SQL.
+async fn seed(url: &str, statuses: u64) {
+    let mut db = PgConnection::connect(url).await.unwrap();
+    let script = format!(
+        "insert into accounts (username, public_key_pem, private_key_pem)
+           select 'user' || g, 'bench', 'bench' from generate_series(1, 10000) g;
+         insert into users (account_id, email, password_hash)
+           select id, username || '@bench.test', 'bench' from accounts;
+         create temporary table numbered as select id, row_number() over (order by id) n from accounts;
+         -- The reader (n = 1) follows accounts 2..1001; accounts 1002..2001 follow the poster (n = 2).
+         insert into follows (account_id, target_account_id)
+           select r.id, a.id from numbered r, numbered a where r.n = 1 and a.n between 2 and 1001;
+         insert into follows (account_id, target_account_id)
+           select a.id, p.id from numbered p, numbered a where p.n = 2 and a.n between 1002 and 2001;
+         insert into statuses (id, account_id, local, text, content, visibility, conversation_id, created_at)
+           select next_id(t), ids[1 + (g % 10000)], true, 'status ' || g, '<p>status ' || g || '</p>',
+                  case when g % 10 = 0 then 'unlisted' else 'public' end, g, t
+           from (select array_agg(id order by id) ids from accounts) a,
+                (select g, now() - g * interval '2 seconds' as t from generate_series(1, {statuses}) g) s;
+         insert into oauth_applications (name, redirect_uris, scopes, client_id, client_secret_digest)
+           values ('bench', '{{urn:ietf:wg:oauth:2.0:oob}}', 'read write', 'bench', 'bench');
+         insert into oauth_access_tokens (token_digest, application_id, user_id, scopes)
+           select '{reader}', (select id from oauth_applications), u.id, 'read write'
+           from users u join numbered n on n.id = u.account_id where n.n = 1;
+         insert into oauth_access_tokens (token_digest, application_id, user_id, scopes)
+           select '{poster}', (select id from oauth_applications), u.id, 'read write'
+           from users u join numbered n on n.id = u.account_id where n.n = 2;
+         analyze;",
+        reader = ferrodon::secrets::digest(READER_TOKEN),
+        poster = ferrodon::secrets::digest(POSTER_TOKEN),
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+}
+
+/// `concurrency` clients each sending requests back to back for `duration`.
+async fn closed_loop(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    concurrency: usize,
+    duration: Duration,
+    form: Option<&str>,
+) -> (usize, Vec<f64>) {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = url.to_owned();
+        let token = token.to_owned();
+        let form = form.map(str::to_owned);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let start = Instant::now();
+                let request = match &form {
+                    None => client.get(&url),
+                    Some(body) => client
+                        .post(&url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(body.clone()),
+                };
+                let response = request.bearer_auth(&token).send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+                let _ = response.bytes().await.unwrap();
+                latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    (all.len(), all)
+}
+
+/// Requests started at a fixed rate whatever the answers take (latency as a client sees it).
+async fn open_loop(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    per_second: u64,
+    duration: Duration,
+) -> (usize, Vec<f64>) {
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut ticker = tokio::time::interval(Duration::from_millis(1));
+    let per_tick = per_second / 1000;
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    while Instant::now() < deadline {
+        ticker.tick().await;
+        for _ in 0..per_tick {
+            let client = client.clone();
+            let url = url.to_owned();
+            let token = token.to_owned();
+            let latencies = latencies.clone();
+            tasks.push(tokio::spawn(async move {
+                let start = Instant::now();
+                let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+                let _ = response.bytes().await.unwrap();
+                latencies
+                    .lock()
+                    .unwrap()
+                    .push(start.elapsed().as_secs_f64() * 1000.0);
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let all = std::mem::take(&mut *latencies.lock().unwrap());
+    (all.len(), all)
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let index = ((p / 100.0) * (values.len().saturating_sub(1)) as f64).round() as usize;
+    values.get(index).copied().unwrap_or(f64::NAN)
+}
+
+fn resident_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
