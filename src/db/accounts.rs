@@ -186,3 +186,25 @@ pub async fn count_local(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
             .unwrap_or(0),
     )
 }
+
+/// Counters of an account.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub account_id: i64,
+    pub statuses_count: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub last_status_at: Option<DateTime<Utc>>,
+}
+
+/// The counters of these accounts (kept by triggers on statuses and follows).
+pub async fn list_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Stats>> {
+    sqlx::query_as!(
+        Stats,
+        "select account_id, statuses_count, followers_count, following_count, last_status_at
+         from account_stats where account_id = any($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await
+}

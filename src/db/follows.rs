@@ -307,23 +307,6 @@ pub async fn list_notified_followers(db: impl PgExecutor<'_>, account_id: i64) -
     .await
 }
 
-/// Follower and following counts of these accounts, as (id, followers, following).
-pub async fn count_follows(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64, i64)>> {
-    let rows = sqlx::query!(
-        r#"select a.id,
-                  (select count(*) from follows f where f.target_account_id = a.id) as "followers!",
-                  (select count(*) from follows f where f.account_id = a.id) as "following!"
-           from accounts a where a.id = any($1)"#,
-        ids
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.id, r.followers, r.following))
-        .collect())
-}
-
 /// Accounts `account_id` blocks or mutes, newest first, as (block or mute id, account id).
 pub async fn list_blocked_or_muted(
     db: impl PgExecutor<'_>,

@@ -386,16 +386,6 @@ pub async fn find_reblog(
     .await
 }
 
-/// How many statuses an account has posted (boosts included, as Mastodon counts).
-pub async fn count_by_account(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<i64> {
-    Ok(
-        sqlx::query_scalar!("select count(*) from statuses where account_id = $1", account_id)
-            .fetch_one(db)
-            .await?
-            .unwrap_or(0),
-    )
-}
-
 /// How many local statuses there are.
 pub async fn count_local(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     Ok(
@@ -454,24 +444,6 @@ pub async fn list_descendant_ids(
     )
     .fetch_all(db)
     .await
-}
-
-/// Status counts and latest status time of these accounts, as (id, count, last).
-pub async fn count_by_accounts(
-    db: impl PgExecutor<'_>,
-    ids: &[i64],
-) -> sqlx::Result<Vec<(i64, i64, Option<DateTime<Utc>>)>> {
-    let rows = sqlx::query!(
-        r#"select account_id as "account_id!", count(*) as "count!", max(created_at) as last
-           from statuses where account_id = any($1) group by account_id"#,
-        ids
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.account_id, r.count, r.last))
-        .collect())
 }
 
 /// The status an earlier request with this idempotency key made (keys last a day).

@@ -13,19 +13,16 @@ use crate::mastodon::entities::{
 /// Accounts by id, rendered with their live counts.
 pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
     let rows = db::accounts::list_by_ids(&state.db, ids).await?;
-    let counts = db::follows::count_follows(&state.db, ids).await?;
-    let statuses = db::statuses::count_by_accounts(&state.db, ids).await?;
+    let stats = db::accounts::list_stats(&state.db, ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
             let mut account = Account::from_row(row, &state.config);
-            if let Some((_, followers, following)) = counts.iter().find(|(id, _, _)| *id == row.id) {
-                account.followers_count = *followers;
-                account.following_count = *following;
-            }
-            if let Some((_, count, last)) = statuses.iter().find(|(id, _, _)| *id == row.id) {
-                account.statuses_count = *count;
-                account.last_status_at = last.map(|t| t.format("%Y-%m-%d").to_string());
+            if let Some(stat) = stats.iter().find(|s| s.account_id == row.id) {
+                account.followers_count = stat.followers_count;
+                account.following_count = stat.following_count;
+                account.statuses_count = stat.statuses_count;
+                account.last_status_at = stat.last_status_at.map(|t| t.format("%Y-%m-%d").to_string());
             }
             (row.id, account)
         })
