@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod polls;
 pub mod scheduled_statuses;
+pub mod search;
 pub mod sessions;
 pub mod statuses;
 pub mod tags;

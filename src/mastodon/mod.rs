@@ -24,6 +24,7 @@ pub mod rate_limit;
 mod relationships;
 mod scheduled_statuses;
 pub mod scopes;
+mod search;
 mod statuses;
 mod timelines;
 
@@ -68,6 +69,7 @@ pub use instance::privacy_policy_html;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(oauth::routes())
+        .merge(search::routes())
         .route("/api/v1/accounts", post(accounts::create_account))
         .route(
             "/api/v1/accounts/verify_credentials",

@@ -19,6 +19,7 @@ mod oauth;
 mod polls;
 mod rate_limits;
 mod registrations;
+mod search;
 mod social;
 mod statuses;
 mod visibility;
