@@ -82,6 +82,7 @@ pub async fn list_accounts(
 /// A hashtag found by a search.
 #[derive(Debug, Clone)]
 pub struct TagHit {
+    pub id: i64,
     pub name: String,
     /// Whether the viewer follows it (false for anonymous searches).
     pub following: bool,
@@ -92,7 +93,7 @@ pub struct TagHit {
 pub async fn list_tags(db: impl PgExecutor<'_>, prefix: &str, window: Window) -> sqlx::Result<Vec<TagHit>> {
     sqlx::query_as!(
         TagHit,
-        r#"select t.name,
+        r#"select t.id, t.name,
                   exists (select 1 from tag_follows f where f.tag_id = t.id and f.account_id = $2) as "following!"
            from tags t
            where lower(t.name) like $1

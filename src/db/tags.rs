@@ -6,6 +6,7 @@ use sqlx::PgExecutor;
 #[derive(Debug, Clone)]
 pub struct FollowedTag {
     pub follow_id: i64,
+    pub tag_id: i64,
     pub name: String,
 }
 
@@ -21,7 +22,7 @@ pub async fn list_followed(
 ) -> sqlx::Result<Vec<FollowedTag>> {
     let mut rows = sqlx::query_as!(
         FollowedTag,
-        "select f.id as follow_id, t.name from tag_follows f join tags t on t.id = f.tag_id
+        "select f.id as follow_id, t.id as tag_id, t.name from tag_follows f join tags t on t.id = f.tag_id
          where f.account_id = $1 and ($2::bigint is null or f.id < $2)
            and (coalesce($4::bigint, $3::bigint) is null or f.id > coalesce($4::bigint, $3::bigint))
          order by case when $4::bigint is null then -f.id else f.id end limit $5",

@@ -42,6 +42,7 @@ pub async fn get_followed_tags(
     let tags = rows
         .into_iter()
         .map(|row| Tag {
+            id: row.tag_id.to_string(),
             url: format!("{base}/tags/{}", row.name),
             name: row.name,
             history: Vec::new(),

@@ -10,7 +10,7 @@ use crate::db;
 use crate::db::search::{AccountQuery, StatusFilter, Window};
 use crate::error::{AppError, AppResult};
 use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::{Account, Status, Tag};
+use crate::mastodon::entities::{Account, Status, Tag, format_id};
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
 
@@ -266,6 +266,7 @@ async fn find_hashtags(state: &AppState, query: &str, window: Window) -> AppResu
         .await?
         .into_iter()
         .map(|hit| Tag {
+            id: format_id(hit.id),
             url: format!("{base}/tags/{}", hit.name.to_lowercase()),
             name: hit.name,
             history: Vec::new(),

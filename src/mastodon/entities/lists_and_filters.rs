@@ -30,6 +30,7 @@ impl List {
 /// A hashtag, with whether the viewer follows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tag {
+    pub id: String,
     pub name: String,
     pub url: String,
     pub history: Vec<serde_json::Value>,
