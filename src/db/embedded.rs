@@ -334,10 +334,19 @@ impl EmbeddedPostgres {
         }
         if process_state(pid) == ProcessState::Postgres {
             tracing::warn!(pid, "stopping a PostgreSQL left running by an earlier ferrodon");
-            return self.pg_ctl(
-                &["stop", "-m", "fast", "-w", "-t", "60"],
-                "stopping the leftover PostgreSQL",
-            );
+            let stopped = self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"], "stopping the leftover PostgreSQL");
+            // pg_ctl can fail while the postmaster is already on its way down (its owner died a
+            // moment ago); what matters is that it is gone, whoever stopped it.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while process_state(pid) == ProcessState::Postgres && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if process_state(pid) == ProcessState::Postgres {
+                return stopped;
+            }
+            if !pid_file.exists() {
+                return Ok(());
+            }
         }
         tracing::warn!(pid, "removing the pid file of a PostgreSQL that is gone");
         fs::remove_file(&pid_file).map_err(io_error(format!("removing {}", pid_file.display())))?;
