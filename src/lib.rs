@@ -9,6 +9,7 @@ pub mod federation;
 pub mod ids;
 pub mod jobs;
 pub mod mastodon;
+pub mod media;
 pub mod passwords;
 pub mod secrets;
 pub mod telemetry;

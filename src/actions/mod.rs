@@ -8,6 +8,7 @@ pub mod follows;
 pub mod interactions;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod oauth;
 pub mod polls;
 pub mod scheduled;

@@ -13,6 +13,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod polls;

@@ -14,6 +14,7 @@ mod instance;
 pub mod languages;
 mod lists;
 mod markers;
+mod media;
 mod notifications;
 pub mod oauth;
 pub mod pagination;
@@ -29,7 +30,7 @@ mod statuses;
 mod timelines;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, patch, post};
 
 use crate::app::AppState;
@@ -70,6 +71,19 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(oauth::routes())
         .merge(search::routes())
+        .route(
+            "/api/v1/media",
+            post(media::post_media_v1).layer(DefaultBodyLimit::max(media::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v2/media",
+            post(media::post_media_v2).layer(DefaultBodyLimit::max(media::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/media/{id}",
+            get(media::get_media).put(media::update_media),
+        )
+        .route("/system/media/{file}", get(media::get_file))
         .route("/api/v1/accounts", post(accounts::create_account))
         .route(
             "/api/v1/accounts/verify_credentials",

@@ -15,6 +15,7 @@ mod helpers;
 mod ids;
 mod instance;
 mod lists;
+mod media;
 mod oauth;
 mod polls;
 mod rate_limits;

@@ -4,6 +4,7 @@ mod account;
 mod application;
 pub mod instance;
 mod lists_and_filters;
+mod media;
 mod status;
 
 pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source};
@@ -12,6 +13,7 @@ pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,
 };
+pub use media::MediaAttachment;
 pub use status::{
     Context, Conversation, Notification, Poll, PollOption, ScheduledStatus, Status, StatusApplication,
     StatusEdit, StatusMention, StatusSource, StatusTag,

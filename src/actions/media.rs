@@ -1,0 +1,92 @@
+//! Uploading media and changing an upload's description and focus.
+
+use std::path::Path;
+
+use sqlx::PgPool;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::media;
+use crate::media::storage;
+
+/// Longest description (alt text), in characters.
+pub const MAX_DESCRIPTION: usize = 1500;
+
+/// An upload as the client sent it.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub description: String,
+    pub focus: (f64, f64),
+}
+
+fn check_description(description: &str) -> AppResult<()> {
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::Invalid(format!(
+            "Validation failed: Description is too long (maximum is {MAX_DESCRIPTION} characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks, re-encodes and stores an upload for `account_id`; returns its row.
+pub async fn upload(
+    pool: &PgPool,
+    data_dir: &Path,
+    account_id: i64,
+    upload: Upload,
+) -> AppResult<db::media::Media> {
+    check_description(&upload.description)?;
+    let bytes = upload.bytes;
+    let processed = tokio::task::spawn_blocking(move || media::process(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing stopped: {e}")))??;
+    let extension = storage::extension(processed.content_type)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no extension for {}", processed.content_type)))?;
+    let root = storage::root(data_dir);
+    let id = db::media::next_id(pool).await?;
+    storage::write(&root, id, extension, &processed.original, &processed.small).await?;
+    let inserted = db::media::insert(
+        pool,
+        &db::media::NewMedia {
+            id,
+            account_id,
+            content_type: processed.content_type,
+            file_size: processed.original.len() as i64,
+            width: processed.width as i32,
+            height: processed.height as i32,
+            small_width: processed.small_width as i32,
+            small_height: processed.small_height as i32,
+            blurhash: processed.blurhash.as_deref(),
+            description: upload.description.trim(),
+            focus_x: upload.focus.0,
+            focus_y: upload.focus.1,
+        },
+    )
+    .await;
+    if let Err(error) = inserted {
+        storage::remove(&root, id, extension).await;
+        return Err(error.into());
+    }
+    db::media::find(pool, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Changes the description and focus of the account's own upload while it is not attached to
+/// a status (afterwards, as in Mastodon, it is not found here: a status edit changes it).
+pub async fn update(
+    pool: &PgPool,
+    account_id: i64,
+    id: i64,
+    description: Option<&str>,
+    focus: Option<(f64, f64)>,
+) -> AppResult<db::media::Media> {
+    let current = db::media::find(pool, id)
+        .await?
+        .filter(|m| m.account_id == account_id && m.status_id.is_none())
+        .ok_or(AppError::NotFound)?;
+    let description = description.map(str::trim).unwrap_or(&current.description);
+    check_description(description)?;
+    let focus = focus.unwrap_or((current.focus_x, current.focus_y));
+    db::media::update_details(pool, id, description, focus).await?;
+    db::media::find(pool, id).await?.ok_or(AppError::NotFound)
+}
