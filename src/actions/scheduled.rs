@@ -29,7 +29,7 @@ pub async fn schedule(pool: &PgPool, author: i64, at: DateTime<Utc>, draft: &Dra
             "Validation failed: Visibility is not one of public, unlisted, private or direct".into(),
         ));
     }
-    if draft.text.trim().is_empty() {
+    if draft.text.trim().is_empty() && draft.media_ids.is_empty() {
         return Err(AppError::Invalid("Validation failed: Text can't be blank".into()));
     }
     if let Some(problem) = draft.poll.as_ref().and_then(statuses::poll_problem) {
@@ -37,6 +37,7 @@ pub async fn schedule(pool: &PgPool, author: i64, at: DateTime<Utc>, draft: &Dra
     }
     let params = serde_json::to_value(draft).map_err(anyhow::Error::from)?;
     let mut tx = pool.begin().await?;
+    statuses::check_media(&mut tx, author, None, &draft.media_ids, draft.poll.is_some()).await?;
     let id = db::scheduled_statuses::insert(&mut *tx, author, draft.application_id, at, &params).await?;
     jobs::enqueue(
         &mut *tx,

@@ -38,6 +38,9 @@ pub struct Draft {
     pub application_id: Option<i64>,
     pub idempotency_key: Option<String>,
     pub poll: Option<PollDraft>,
+    /// The author's unattached uploads to attach, in order.
+    #[serde(default)]
+    pub media_ids: Vec<i64>,
 }
 
 /// The problem with a poll, if any.
@@ -72,6 +75,53 @@ pub fn poll_problem(poll: &PollDraft) -> Option<String> {
         ));
     }
     None
+}
+
+/// Most attachments a status may carry.
+pub const MAX_MEDIA: usize = 4;
+
+/// Checks the uploads a status is to carry and locks them: at most four, all the author's own,
+/// none attached to another status (`status_id` is the status being edited, if any). Returns
+/// the ids in order without repeats. A status with media may have no poll.
+pub async fn check_media(
+    db: &mut PgConnection,
+    author: i64,
+    status_id: Option<i64>,
+    ids: &[i64],
+    has_poll: bool,
+) -> AppResult<Vec<i64>> {
+    let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    if unique.is_empty() {
+        return Ok(unique);
+    }
+    if unique.len() > MAX_MEDIA {
+        return Err(invalid(&format!("Cannot attach more than {MAX_MEDIA} files")));
+    }
+    if has_poll {
+        return Err(invalid("A status with a poll cannot carry media"));
+    }
+    let rows = db::media::lock_by_ids(db, &unique).await?;
+    let missing: Vec<String> = unique
+        .iter()
+        .filter(|id| {
+            !rows.iter().any(|m| {
+                m.id == **id && m.account_id == author && (m.status_id.is_none() || m.status_id == status_id)
+            })
+        })
+        .map(|id| id.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(invalid(&format!(
+            "Media {} not found or already attached to another post",
+            missing.join(", ")
+        )));
+    }
+    Ok(unique)
 }
 
 /// The instance facts a post needs: where links point and how long it may be.
@@ -173,7 +223,7 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
             "Visibility is not one of public, unlisted, private or direct",
         ));
     }
-    if draft.text.trim().is_empty() {
+    if draft.text.trim().is_empty() && draft.media_ids.is_empty() {
         return Err(invalid("Text can't be blank"));
     }
     if let Some(problem) = draft.poll.as_ref().and_then(poll_problem) {
@@ -183,6 +233,7 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     check_length(composer, &tokens, &draft.spoiler_text)?;
 
     let mut tx = pool.begin().await?;
+    let media_ids = check_media(&mut tx, author, None, &draft.media_ids, draft.poll.is_some()).await?;
     let parent = match draft.in_reply_to_id {
         None => None,
         Some(id) => Some(
@@ -223,6 +274,9 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     .await?;
     db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
     db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;
+    if !media_ids.is_empty() {
+        db::media::set_for_status(&mut tx, status_id, &media_ids).await?;
+    }
     if let Some(key) = &draft.idempotency_key {
         db::statuses::insert_idempotency_key(&mut *tx, author, key, status_id).await?;
     }
@@ -273,6 +327,9 @@ pub struct Change {
     pub spoiler_text: String,
     pub sensitive: bool,
     pub language: Option<String>,
+    /// The attachments the status carries after the edit, in order (as in Mastodon, an edit
+    /// names them all: those left out are detached).
+    pub media_ids: Vec<i64>,
 }
 
 /// Edits the author's own status, keeping the earlier version in its history, and tells those
@@ -284,7 +341,7 @@ pub async fn edit(
     composer: &Composer<'_>,
     change: &Change,
 ) -> AppResult<()> {
-    if change.text.trim().is_empty() {
+    if change.text.trim().is_empty() && change.media_ids.is_empty() {
         return Err(invalid("Text can't be blank"));
     }
     let tokens = compose::tokenize(&change.text);
@@ -294,6 +351,10 @@ pub async fn edit(
         .await?
         .filter(|s| s.account_id == author && s.reblog_of_id.is_none())
         .ok_or(AppError::NotFound)?;
+    let has_poll = !db::polls::list_by_status_ids(&mut *tx, &[status_id])
+        .await?
+        .is_empty();
+    let media_ids = check_media(&mut tx, author, Some(status_id), &change.media_ids, has_poll).await?;
     if current.edited_at.is_none() {
         // The first edit keeps the original as the history's first version.
         let original = db::statuses::Revision {
@@ -318,6 +379,7 @@ pub async fn edit(
     db::statuses::delete_mentions(&mut tx, status_id).await?;
     db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
     db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;
+    db::media::set_for_status(&mut tx, status_id, &media_ids).await?;
     for booster in db::statuses::list_reblogger_ids(&mut *tx, status_id).await? {
         db::notifications::insert(&mut *tx, booster, author, "update", Some(status_id)).await?;
     }

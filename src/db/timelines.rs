@@ -66,11 +66,13 @@ pub enum Scope {
     Remote,
 }
 
-/// Public: public original statuses (no boosts; replies only within a thread's own author).
+/// Public: public original statuses (no boosts; replies only within a thread's own author),
+/// only those with media when `only_media`.
 pub async fn public(
     db: impl PgExecutor<'_>,
     viewer: Option<i64>,
     scope: Scope,
+    only_media: bool,
     page: &Page,
 ) -> sqlx::Result<Vec<i64>> {
     let ids = sqlx::query_scalar!(
@@ -81,6 +83,7 @@ pub async fn public(
              and ($2::bigint is null or (not blocked_between(s.account_id, $2) and not muting($2, s.account_id)))
              and ($3::bigint is null or s.id < $3)
              and (coalesce($5::bigint, $4::bigint) is null or s.id > coalesce($5::bigint, $4::bigint))
+             and (not $7 or exists (select 1 from media_attachments m where m.status_id = s.id))
            order by case when $5::bigint is null then -s.id else s.id end
            limit $6"#,
         match scope {
@@ -93,13 +96,15 @@ pub async fn public(
         page.since_id,
         page.min_id,
         page.limit,
+        only_media,
     )
     .fetch_all(db)
     .await?;
     Ok(ordered(ids, page))
 }
 
-/// Hashtag: public statuses tagged with any of `any` (and all of `all`, none of `none`).
+/// Hashtag: public statuses tagged with any of `any` (and all of `all`, none of `none`), only
+/// those with media when `only_media`.
 #[allow(clippy::too_many_arguments)]
 pub async fn hashtag(
     db: impl PgExecutor<'_>,
@@ -108,6 +113,7 @@ pub async fn hashtag(
     all: &[String],
     none: &[String],
     scope: Scope,
+    only_media: bool,
     page: &Page,
 ) -> sqlx::Result<Vec<i64>> {
     let ids = sqlx::query_scalar!(
@@ -124,6 +130,7 @@ pub async fn hashtag(
              and ($5::bigint is null or (not blocked_between(s.account_id, $5) and not muting($5, s.account_id)))
              and ($6::bigint is null or s.id < $6)
              and (coalesce($8::bigint, $7::bigint) is null or s.id > coalesce($8::bigint, $7::bigint))
+             and (not $10 or exists (select 1 from media_attachments m where m.status_id = s.id))
            order by case when $8::bigint is null then -s.id else s.id end
            limit $9"#,
         any,
@@ -139,6 +146,7 @@ pub async fn hashtag(
         page.since_id,
         page.min_id,
         page.limit,
+        only_media,
     )
     .fetch_all(db)
     .await?;
@@ -152,6 +160,8 @@ pub struct AccountFilter {
     pub exclude_reblogs: bool,
     pub pinned: bool,
     pub tagged: Option<String>,
+    /// Only statuses with media attachments (so no boosts).
+    pub only_media: bool,
 }
 
 /// An account's statuses that `viewer` may see.
@@ -173,6 +183,7 @@ pub async fn account(
                                               where st.status_id = s.id and lower(t.name) = lower($6)))
              and ($7::bigint is null or s.id < $7)
              and (coalesce($9::bigint, $8::bigint) is null or s.id > coalesce($9::bigint, $8::bigint))
+             and (not $11 or exists (select 1 from media_attachments m where m.status_id = s.id))
            order by case when $9::bigint is null then -s.id else s.id end
            limit $10"#,
         account_id,
@@ -185,6 +196,7 @@ pub async fn account(
         page.since_id,
         page.min_id,
         page.limit,
+        filter.only_media,
     )
     .fetch_all(db)
     .await?;

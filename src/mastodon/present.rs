@@ -1,5 +1,5 @@
 //! Turns rows into the entities clients read, loading what they refer to in a few batched
-//! queries (accounts, counts, mentions, tags, the viewer's marks, boosted originals).
+//! queries (accounts, counts, mentions, tags, media, the viewer's marks, boosted originals).
 
 use std::collections::HashMap;
 
@@ -7,7 +7,8 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::AppResult;
 use crate::mastodon::entities::{
-    Account, Poll, Status, StatusApplication, StatusMention, StatusTag, format_id, format_time,
+    Account, MediaAttachment, Poll, Status, StatusApplication, StatusMention, StatusTag, format_id,
+    format_time,
 };
 
 /// Accounts by id, rendered with their live counts.
@@ -66,6 +67,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
         }
         _ => Vec::new(),
     };
+    let media = db::media::list_by_status_ids(&state.db, &all_ids).await?;
     let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
     let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
     let base = state.config.base_url();
@@ -96,7 +98,11 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             sensitive: row.sensitive,
             spoiler_text: row.spoiler_text.clone(),
             language: row.language.clone(),
-            media_attachments: Vec::new(),
+            media_attachments: media
+                .iter()
+                .filter(|m| m.status_id == Some(row.id))
+                .map(|m| serde_json::to_value(MediaAttachment::from_row(m, &base)).unwrap_or_default())
+                .collect(),
             application: row.application_id.and_then(|id| {
                 applications
                     .iter()

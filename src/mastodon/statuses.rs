@@ -24,6 +24,22 @@ pub fn status_id(text: &str) -> AppResult<i64> {
     ids::parse(text).ok_or(AppError::NotFound)
 }
 
+/// Parses `media_ids[]` (blank entries ignored); an id that cannot be ours is not found.
+fn media_ids(texts: &[String]) -> AppResult<Vec<i64>> {
+    texts
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            ids::parse(t).ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "Validation failed: Media {t} not found or already attached to another post"
+                ))
+            })
+        })
+        .collect()
+}
+
 fn composer(state: &AppState) -> Composer<'_> {
     Composer {
         base_url: &state.base_url,
@@ -96,11 +112,7 @@ pub async fn post_status(
     Params(params): Params<PostStatus>,
 ) -> AppResult<Json<Posted>> {
     let user = auth.require_user(&["write:statuses"])?;
-    if !params.media_ids.iter().all(|id| id.trim().is_empty()) {
-        return Err(AppError::Invalid(
-            "Validation failed: Media attachments are not found".into(),
-        ));
-    }
+    let media_ids = media_ids(&params.media_ids)?;
     let scheduled_at = match params.scheduled_at.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(text) => Some(
@@ -149,6 +161,7 @@ pub async fn post_status(
             multiple: p.multiple,
             hide_totals: p.hide_totals,
         }),
+        media_ids,
     };
     if let Some(at) = scheduled_at {
         let id = actions::scheduled::schedule(&state.db, user.account_id, at, &draft).await?;
@@ -240,11 +253,7 @@ pub async fn edit_status(
 ) -> AppResult<Json<Status>> {
     let user = auth.require_user(&["write:statuses"])?;
     let id = status_id(&id)?;
-    if !params.media_ids.iter().all(|id| id.trim().is_empty()) {
-        return Err(AppError::Invalid(
-            "Validation failed: Media attachments are not found".into(),
-        ));
-    }
+    let media_ids = media_ids(&params.media_ids)?;
     if params.poll.is_some() {
         return Err(AppError::Invalid(
             "Validation failed: A poll cannot be changed by an edit".into(),
@@ -255,6 +264,7 @@ pub async fn edit_status(
         spoiler_text: params.spoiler_text,
         sensitive: params.sensitive,
         language: params.language.filter(|l| !l.is_empty()),
+        media_ids,
     };
     let composer = composer(&state);
     actions::statuses::edit(&state.db, user.account_id, id, &composer, &change).await?;

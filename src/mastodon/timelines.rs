@@ -124,12 +124,14 @@ pub async fn get_public(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = optional_viewer(&auth)?;
     let page = page_of_params!(params);
-    // No status carries media yet, so a media-only timeline is empty.
-    let ids = if params.only_media {
-        Vec::new()
-    } else {
-        db::timelines::public(&state.db, viewer, scope(&params), &bounds(&page)).await?
-    };
+    let ids = db::timelines::public(
+        &state.db,
+        viewer,
+        scope(&params),
+        params.only_media,
+        &bounds(&page),
+    )
+    .await?;
     page_of(
         &state,
         ("/api/v1/timelines/public", "public"),
@@ -152,20 +154,17 @@ pub async fn get_hashtag(
     let mut any = vec![tag.trim_start_matches('#').to_owned()];
     any.extend(params.any.iter().cloned());
     let page = page_of_params!(params);
-    let ids = if params.only_media {
-        Vec::new()
-    } else {
-        db::timelines::hashtag(
-            &state.db,
-            viewer,
-            &any,
-            &params.all,
-            &params.none,
-            scope(&params),
-            &bounds(&page),
-        )
-        .await?
-    };
+    let ids = db::timelines::hashtag(
+        &state.db,
+        viewer,
+        &any,
+        &params.all,
+        &params.none,
+        scope(&params),
+        params.only_media,
+        &bounds(&page),
+    )
+    .await?;
     let path = format!("/api/v1/timelines/tag/{}", any[0]);
     page_of(&state, (&path, "public"), &ids, &ids, viewer, page.limit()).await
 }
@@ -231,13 +230,10 @@ pub async fn get_account_statuses(
         exclude_reblogs: params.exclude_reblogs,
         pinned: params.pinned,
         tagged: params.tagged.filter(|t| !t.is_empty()),
+        only_media: params.only_media,
     };
     let page = page_of_params!(params);
-    let ids = if params.only_media {
-        Vec::new()
-    } else {
-        db::timelines::account(&state.db, account_id, viewer, &filter, &bounds(&page)).await?
-    };
+    let ids = db::timelines::account(&state.db, account_id, viewer, &filter, &bounds(&page)).await?;
     let path = format!("/api/v1/accounts/{account_id}/statuses");
     page_of(&state, (&path, "account"), &ids, &ids, viewer, page.limit()).await
 }

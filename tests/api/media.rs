@@ -373,3 +373,217 @@ async fn only_the_owner_sees_and_updates_an_upload() {
     let (_, seen) = json_of(app.get_with(&path, &alice.token).await).await;
     assert_eq!(seen["description"], "A tiny square");
 }
+
+fn id_of(value: &Value) -> &str {
+    value["id"].as_str().unwrap()
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(id_of).collect()
+}
+
+#[tokio::test]
+async fn statuses_carry_their_media_in_order_and_refuse_others() {
+    let (app, _dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let bob = app.member("bob", "read write").await;
+    let first = upload(&app, &alice, png(20, 10)).await;
+    let second = upload(&app, &alice, png(10, 20)).await;
+    // Media without text is a post; the order is the order of media_ids.
+    let (status, posted) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("media_ids[]", id_of(&second)), ("media_ids[]", id_of(&first))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    assert_eq!(posted["media_attachments"], serde_json::json!([second, first]));
+    let (_, seen) = json_of(app.get(&format!("/api/v1/statuses/{}", id_of(&posted))).await).await;
+    assert_eq!(seen["media_attachments"], posted["media_attachments"]);
+    let (_, page) = json_of(app.get("/api/v1/timelines/public").await).await;
+    assert_eq!(page[0]["media_attachments"][1]["id"], first["id"]);
+
+    // Attached media is no longer changed through /api/v1/media.
+    let path = format!("/api/v1/media/{}", id_of(&first));
+    let (status, _) = json_of(
+        app.send_form(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice.token),
+            &[("description", "late")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let bobs = upload(&app, &bob, png(5, 5)).await;
+    let spare: Vec<Value> = [
+        upload(&app, &alice, png(3, 3)).await,
+        upload(&app, &alice, png(3, 3)).await,
+        upload(&app, &alice, png(3, 3)).await,
+        upload(&app, &alice, png(3, 3)).await,
+        upload(&app, &alice, png(3, 3)).await,
+    ]
+    .into();
+    let five: Vec<(&str, &str)> = spare.iter().map(|m| ("media_ids[]", id_of(m))).collect();
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("status", "x"), ("media_ids[]", id_of(&bobs))], "not found"),
+        (
+            vec![("status", "x"), ("media_ids[]", id_of(&first))],
+            "already attached",
+        ),
+        (vec![("status", "x"), ("media_ids[]", "12345")], "not found"),
+        (vec![("status", "x"), ("media_ids[]", "nonsense")], "not found"),
+        (five, "more than 4 files"),
+        (
+            vec![
+                ("status", "x"),
+                ("media_ids[]", id_of(&spare[0])),
+                ("poll[options][]", "a"),
+                ("poll[options][]", "b"),
+                ("poll[expires_in]", "3600"),
+            ],
+            "poll",
+        ),
+    ];
+    for (form, message) in cases {
+        let (status, body) =
+            json_of(app.post_form("/api/v1/statuses", Some(&alice.token), &form).await).await;
+        assert_eq!(status, 422, "{form:?}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("Validation failed: ") && error.contains(message),
+            "{error}"
+        );
+    }
+    let count: i64 = sqlx::query_scalar("select count(*) from statuses")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "refused posts store nothing");
+}
+
+#[tokio::test]
+async fn editing_a_status_sets_its_media_and_deleting_frees_them() {
+    let (app, _dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let bob = app.member("bob", "read write").await;
+    let first = upload(&app, &alice, png(20, 10)).await;
+    let second = upload(&app, &alice, png(10, 20)).await;
+    let (_, posted) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[
+                ("status", "two pictures"),
+                ("media_ids[]", id_of(&first)),
+                ("media_ids[]", id_of(&second)),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let path = format!("/api/v1/statuses/{}", id_of(&posted));
+    let (status, edited) = json_of(
+        app.send_form(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice.token),
+            &[("status", "one picture"), ("media_ids[]", id_of(&second))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(ids(&edited["media_attachments"]), [id_of(&second)]);
+    // The one left out is free again.
+    let (status, body) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("media_ids[]", id_of(&first))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let bobs = upload(&app, &bob, png(5, 5)).await;
+    let (status, body) = json_of(
+        app.send_form(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice.token),
+            &[("status", "steal"), ("media_ids[]", id_of(&bobs))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+
+    // Deleting the status hands its media back for a redraft.
+    let (status, deleted) = json_of(
+        app.send_form(reqwest::Method::DELETE, &path, Some(&alice.token), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&deleted["media_attachments"]), [id_of(&second)]);
+    let (status, body) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "redraft"), ("media_ids[]", id_of(&second))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body["media_attachments"]), [id_of(&second)]);
+}
+
+#[tokio::test]
+async fn only_media_timelines_keep_statuses_with_media() {
+    let (app, _dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let picture = upload(&app, &alice, png(8, 8)).await;
+    let (_, with_media) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "look #cats"), ("media_ids[]", id_of(&picture))],
+        )
+        .await,
+    )
+    .await;
+    let (_, text_only) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "words #cats")],
+        )
+        .await,
+    )
+    .await;
+    let boost = app
+        .post_form(
+            &format!("/api/v1/statuses/{}/reblog", id_of(&with_media)),
+            Some(&alice.token),
+            &[],
+        )
+        .await;
+    assert_eq!(boost.status().as_u16(), 200);
+    let account = format!("/api/v1/accounts/{}/statuses", alice.account_id);
+    for path in ["/api/v1/timelines/public", "/api/v1/timelines/tag/cats", &account] {
+        let (status, all) = json_of(app.get(path).await).await;
+        assert_eq!(status, 200);
+        assert!(ids(&all).contains(&id_of(&text_only)), "{path}");
+        let (status, media) = json_of(app.get(&format!("{path}?only_media=true")).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(ids(&media), [id_of(&with_media)], "{path}");
+    }
+}

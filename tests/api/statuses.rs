@@ -73,6 +73,7 @@ async fn bad_posts_are_refused_and_store_nothing() {
         vec![("status", "hi"), ("visibility", "friends")],
         vec![("status", "hi"), ("in_reply_to_id", "99999999")],
         vec![("status", "hi"), ("media_ids[]", "123")],
+        vec![("media_ids[]", "")],
         vec![
             ("status", "hi"),
             ("poll[options][]", "a"),
