@@ -1,6 +1,7 @@
 -- Media attachments uploaded by local members. The files live on disk under
--- `data_dir/media`, named from the id alone (`<id>.<ext>` and `<id>_small.<ext>`), so a request
--- path never becomes a file path. A row is unattached (`status_id` null) until a status takes
+-- `data_dir/media`, named from the id and a random key (`<id>-<key>.<ext>`, `<id>-<key>-small.<ext>`):
+-- a request path never becomes a file path, and the key keeps the files of private posts from
+-- being found by counting ids. A row is unattached (`status_id` null) until a status takes
 -- it; deleting the status detaches it again (Mastodon's delete-and-redraft reuses the media).
 create table media_attachments (
     id bigint primary key default next_id(),
@@ -10,6 +11,7 @@ create table media_attachments (
     position int not null default 0,
     -- What we stored after re-encoding (never the client's claim): both files share it.
     content_type text not null,
+    file_key text not null,
     file_size bigint not null,
     width int not null,
     height int not null,

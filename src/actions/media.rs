@@ -45,13 +45,16 @@ pub async fn upload(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no extension for {}", processed.content_type)))?;
     let root = storage::root(data_dir);
     let id = db::media::next_id(pool).await?;
-    storage::write(&root, id, extension, &processed.original, &processed.small).await?;
+    let key = storage::new_key()?;
+    let file = (id, key.as_str(), extension);
+    storage::write(&root, file, &processed.original, &processed.small).await?;
     let inserted = db::media::insert(
         pool,
         &db::media::NewMedia {
             id,
             account_id,
             content_type: processed.content_type,
+            file_key: &key,
             file_size: processed.original.len() as i64,
             width: processed.width as i32,
             height: processed.height as i32,
@@ -65,7 +68,7 @@ pub async fn upload(
     )
     .await;
     if let Err(error) = inserted {
-        storage::remove(&root, id, extension).await;
+        storage::remove(&root, file).await;
         return Err(error.into());
     }
     db::media::find(pool, id).await?.ok_or(AppError::NotFound)

@@ -11,6 +11,7 @@ pub struct Media {
     pub status_id: Option<i64>,
     pub position: i32,
     pub content_type: String,
+    pub file_key: String,
     pub file_size: i64,
     pub width: i32,
     pub height: i32,
@@ -29,6 +30,7 @@ pub struct NewMedia<'a> {
     pub id: i64,
     pub account_id: i64,
     pub content_type: &'a str,
+    pub file_key: &'a str,
     pub file_size: i64,
     pub width: i32,
     pub height: i32,
@@ -50,9 +52,9 @@ pub async fn next_id(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
 /// Inserts an upload.
 pub async fn insert(db: impl PgExecutor<'_>, new: &NewMedia<'_>) -> sqlx::Result<()> {
     sqlx::query!(
-        "insert into media_attachments (id, account_id, content_type, file_size, width, height,
+        "insert into media_attachments (id, account_id, content_type, file_key, file_size, width, height,
                                         small_width, small_height, blurhash, description, focus_x, focus_y)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         values ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         new.id,
         new.account_id,
         new.content_type,
@@ -65,6 +67,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewMedia<'_>) -> sqlx::Result
         new.description,
         new.focus_x,
         new.focus_y,
+        new.file_key,
     )
     .execute(db)
     .await?;
@@ -75,7 +78,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewMedia<'_>) -> sqlx::Result
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Media>> {
     sqlx::query_as!(
         Media,
-        "select id, account_id, status_id, position, content_type, file_size, width, height, small_width,
+        "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
                 small_height, blurhash, description, focus_x, focus_y, created_at
          from media_attachments where id = $1",
         id
@@ -88,7 +91,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Media
 pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> sqlx::Result<Vec<Media>> {
     sqlx::query_as!(
         Media,
-        "select id, account_id, status_id, position, content_type, file_size, width, height, small_width,
+        "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
                 small_height, blurhash, description, focus_x, focus_y, created_at
          from media_attachments where status_id = any($1)
          order by status_id, position, id",
@@ -102,7 +105,7 @@ pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> 
 pub async fn lock_by_ids(db: &mut PgConnection, ids: &[i64]) -> sqlx::Result<Vec<Media>> {
     sqlx::query_as!(
         Media,
-        "select id, account_id, status_id, position, content_type, file_size, width, height, small_width,
+        "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
                 small_height, blurhash, description, focus_x, focus_y, created_at
          from media_attachments where id = any($1) order by id for update",
         ids

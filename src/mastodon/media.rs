@@ -18,6 +18,7 @@ use crate::mastodon::entities::MediaAttachment;
 use crate::mastodon::params::Params;
 use crate::media::processing::parse_focus;
 use crate::media::{MAX_SIZE, storage};
+use crate::secrets;
 
 /// Largest request body an upload may have: the file limit plus room for the other fields, so
 /// that a file just over the limit is still read and answered 413 by our own check.
@@ -142,16 +143,20 @@ pub async fn update_media(
 
 /// GET /system/media/:file
 ///
-/// Serves a stored file by its id-derived name only, with the stored content type, `nosniff` and
+/// Serves a stored file by the name we gave it only (id and random key, checked against the row), with the stored content type, `nosniff` and
 /// a sandboxing CSP (an image must never run as a page), cached for a year (names never change).
 pub async fn get_file(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
-    let (id, small, extension) = storage::parse_file_name(&file).ok_or(AppError::NotFound)?;
-    let row = db::media::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if storage::extension(&row.content_type) != Some(extension) {
-        return Err(AppError::NotFound);
-    }
+    let name = storage::parse_file_name(&file).ok_or(AppError::NotFound)?;
+    let row = db::media::find(&state.db, name.id)
+        .await?
+        .filter(|row| {
+            secrets::constant_time_eq(&row.file_key, name.key)
+                && storage::extension(&row.content_type) == Some(name.extension)
+        })
+        .ok_or(AppError::NotFound)?;
     let root = storage::root(&state.config.server.data_dir);
-    let bytes = match storage::read(&root, row.id, small, extension).await {
+    let file = (row.id, row.file_key.as_str(), name.extension);
+    let bytes = match storage::read(&root, file, name.small).await {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
         Err(error) => return Err(AppError::Internal(error.into())),

@@ -178,11 +178,17 @@ async fn png_upload_is_described_stored_and_served_safely() {
     // Names other than the ones we made are not found, whatever they try.
     let base = format!("{}/system/media", app.base_url);
     let id = media["id"].as_str().unwrap();
+    let name = url.rsplit('/').next().unwrap();
+    let key = name.trim_end_matches(".png").split('-').nth(1).unwrap();
+    assert_eq!(key.len(), 32, "{name}");
+    let other_key = "0".repeat(32);
     for path in [
-        format!("{base}/{id}.jpg"),
+        format!("{base}/{id}-{key}.jpg"),
+        format!("{base}/{id}-{other_key}.png"),
+        format!("{base}/{id}.png"),
         format!("{base}/..%2F..%2Fconfig.toml"),
-        format!("{base}/{id}_big.png"),
-        format!("{base}/999.png"),
+        format!("{base}/{id}-{key}-big.png"),
+        format!("{base}/999-{key}.png"),
     ] {
         let (status, _, _) = fetch(&app, &path).await;
         assert_eq!(status, 404, "{path}");

@@ -44,7 +44,7 @@ impl MediaAttachment {
         let url = |small| {
             format!(
                 "{base_url}/system/media/{}",
-                storage::file_name(row.id, small, extension)
+                storage::file_name(row.id, &row.file_key, small, extension)
             )
         };
         MediaAttachment {
