@@ -593,3 +593,54 @@ async fn only_media_timelines_keep_statuses_with_media() {
         assert_eq!(ids(&media), [id_of(&with_media)], "{path}");
     }
 }
+
+#[tokio::test]
+async fn scheduled_statuses_attach_their_media_when_posted() {
+    let (app, _dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let bob = app.member("bob", "read write").await;
+    let picture = upload(&app, &alice, png(8, 8)).await;
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
+    let bobs = upload(&app, &bob, png(8, 8)).await;
+    let (code, body) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("media_ids[]", id_of(&bobs)), ("scheduled_at", &later)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 422, "{body}");
+    let (code, scheduled) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("media_ids[]", id_of(&picture)), ("scheduled_at", &later)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200, "{scheduled}");
+    assert_eq!(
+        scheduled["params"]["media_ids"],
+        serde_json::json!([id_of(&picture)])
+    );
+
+    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone());
+    sqlx::query("update scheduled_statuses set scheduled_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update jobs set run_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ferrodon::jobs::run_pending_jobs(&state).await.unwrap(), 1);
+    let (_, statuses) = json_of(
+        app.get(&format!("/api/v1/accounts/{}/statuses", alice.account_id))
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&statuses[0]["media_attachments"]), [id_of(&picture)]);
+}

@@ -194,7 +194,11 @@ impl ScheduledStatus {
                     "multiple": p["multiple"],
                     "hide_totals": p["hide_totals"],
                 })),
-                "media_ids": null,
+                "media_ids": draft
+                    .get("media_ids")
+                    .and_then(|ids| ids.as_array())
+                    .filter(|ids| !ids.is_empty())
+                    .map(|ids| ids.iter().filter_map(|id| id.as_i64()).map(super::format_id).collect::<Vec<_>>()),
                 "scheduled_at": null,
                 "idempotency": draft["idempotency_key"],
                 "with_rate_limit": false,
