@@ -12,6 +12,7 @@ line is `client: N passed, M failed`, and the exit code is 1 when anything faile
 import base64
 import hashlib
 import html.parser
+import io
 import json
 import os
 import re
@@ -435,6 +436,19 @@ def pkce_pair():
 # --- Part two: the social core with two members ------------------------------------------------
 
 
+def tiny_png():
+    """A 2x2 PNG, written by hand (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([200, 30, 30] * 2) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def ids_of(items):
     """The ids of a list of entities, as strings (Mastodon.py wraps them)."""
     return [str(item["id"]) for item in items or []]
@@ -830,6 +844,23 @@ def run_social_core(check, client, raw, last_json, suffix, have_app):
         expect_code("alice", doomed, 404, "a deleted status")
 
     check("statuses: delete answers the status with text, then 404", delete, needs=need(*both))
+
+    def media():
+        attachment = api("bob").media_post(io.BytesIO(tiny_png()), mime_type="image/png", file_name="dot.png",
+                                           description=f"a dot {suffix}", focus=(0.5, -0.5))
+        expect(attachment.get("type") == "image" and attachment.get("url"), f"the upload is {short(attachment, 300)}")
+        expect(attachment.get("description") == f"a dot {suffix}", f"description is {attachment.get('description')!r}")
+        status = post("bob", f"with a picture {suffix}", media_ids=[attachment])
+        attached = [str(m["id"]) for m in status.get("media_attachments", [])]
+        expect(attached == [str(attachment["id"])], f"the status carries {attached}")
+        picture = requests.get(attachment["url"], timeout=TIMEOUT)
+        expect(picture.status_code == 200 and picture.headers.get("Content-Type") == "image/png"
+               and picture.headers.get("X-Content-Type-Options") == "nosniff",
+               f"the file answered {picture.status_code} {dict(picture.headers)}")
+        only_media = ids_of(api("alice").timeline_public(only_media=True, limit=40))
+        expect(str(status["id"]) in only_media, f"the status is not on the only_media public timeline: {only_media}")
+
+    check("media: media_post (v2), status_post with media_ids, the file, only_media", media, needs=need(*both))
 
     def several():
         wanted = [s["S"], s["H"], s["bob cw"]]
