@@ -20,7 +20,8 @@ pub struct Upload {
     pub focus: (f64, f64),
 }
 
-fn check_description(description: &str) -> AppResult<()> {
+/// Refuses a description over the limit.
+pub fn check_description(description: &str) -> AppResult<()> {
     if description.chars().count() > MAX_DESCRIPTION {
         return Err(AppError::Invalid(format!(
             "Validation failed: Description is too long (maximum is {MAX_DESCRIPTION} characters)"

@@ -330,6 +330,17 @@ pub struct Change {
     /// The attachments the status carries after the edit, in order (as in Mastodon, an edit
     /// names them all: those left out are detached).
     pub media_ids: Vec<i64>,
+    /// New descriptions and focal points for attachments the status keeps (Mastodon's
+    /// `media_attributes`); entries for other media are ignored.
+    pub media_changes: Vec<MediaChange>,
+}
+
+/// A change to one attachment, made by a status edit.
+#[derive(Debug, Clone, Default)]
+pub struct MediaChange {
+    pub id: i64,
+    pub description: Option<String>,
+    pub focus: Option<(f64, f64)>,
 }
 
 /// Edits the author's own status, keeping the earlier version in its history, and tells those
@@ -380,6 +391,19 @@ pub async fn edit(
     db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
     db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;
     db::media::set_for_status(&mut tx, status_id, &media_ids).await?;
+    for media_change in change.media_changes.iter().filter(|c| media_ids.contains(&c.id)) {
+        let Some(current) = db::media::find(&mut *tx, media_change.id).await? else {
+            continue;
+        };
+        let description = media_change
+            .description
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.description);
+        crate::actions::media::check_description(description)?;
+        let focus = media_change.focus.unwrap_or((current.focus_x, current.focus_y));
+        db::media::update_details(&mut *tx, media_change.id, description, focus).await?;
+    }
     for booster in db::statuses::list_reblogger_ids(&mut *tx, status_id).await? {
         db::notifications::insert(&mut *tx, booster, author, "update", Some(status_id)).await?;
     }

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 
 use crate::actions;
-use crate::actions::statuses::{Change, Composer, Draft, PollDraft};
+use crate::actions::statuses::{Change, Composer, Draft, MediaChange, PollDraft};
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -38,6 +38,26 @@ fn media_ids(texts: &[String]) -> AppResult<Vec<i64>> {
             })
         })
         .collect()
+}
+
+/// Reads `media_attributes[]` (entries without a usable id are ignored, as Mastodon does).
+fn media_changes(attributes: &[MediaAttributes]) -> AppResult<Vec<MediaChange>> {
+    let mut changes = Vec::new();
+    for attribute in attributes {
+        let Some(id) = ids::parse(attribute.id.trim()) else {
+            continue;
+        };
+        let focus = match attribute.focus.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(crate::media::processing::parse_focus(text)?),
+        };
+        changes.push(MediaChange {
+            id,
+            description: attribute.description.clone(),
+            focus,
+        });
+    }
+    Ok(changes)
 }
 
 fn composer(state: &AppState) -> Composer<'_> {
@@ -241,7 +261,18 @@ pub struct EditStatus {
     language: Option<String>,
     #[serde(default)]
     media_ids: Vec<String>,
+    #[serde(default)]
+    media_attributes: Vec<MediaAttributes>,
     poll: Option<serde_json::Value>,
+}
+
+/// One entry of `media_attributes[]` on an edit.
+#[derive(Debug, Deserialize)]
+pub struct MediaAttributes {
+    #[serde(default)]
+    id: String,
+    description: Option<String>,
+    focus: Option<String>,
 }
 
 /// PUT /api/v1/statuses/:id
@@ -265,6 +296,7 @@ pub async fn edit_status(
         sensitive: params.sensitive,
         language: params.language.filter(|l| !l.is_empty()),
         media_ids,
+        media_changes: media_changes(&params.media_attributes)?,
     };
     let composer = composer(&state);
     actions::statuses::edit(&state.db, user.account_id, id, &composer, &change).await?;

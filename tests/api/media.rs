@@ -506,6 +506,35 @@ async fn editing_a_status_sets_its_media_and_deleting_frees_them() {
     .await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(ids(&edited["media_attachments"]), [id_of(&second)]);
+    // An edit changes the alt text and focus of what it keeps (Mastodon's media_attributes).
+    let (status, edited) = json_of(
+        app.send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(&alice.token),
+            &serde_json::json!({
+                "status": "one picture, described",
+                "media_ids": [id_of(&second)],
+                "media_attributes": [
+                    { "id": id_of(&second), "description": "A tall gradient", "focus": "0.1,-0.2" },
+                    { "id": id_of(&first), "description": "not kept, not changed" },
+                ],
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    let kept = &edited["media_attachments"][0];
+    assert_eq!(kept["description"], "A tall gradient");
+    assert_eq!(kept["meta"]["focus"]["x"], 0.1);
+    assert_eq!(kept["meta"]["focus"]["y"], -0.2);
+    let (_, first_now) = json_of(
+        app.get_with(&format!("/api/v1/media/{}", id_of(&first)), &alice.token)
+            .await,
+    )
+    .await;
+    assert!(first_now["description"].is_null(), "{first_now}");
     // The one left out is free again.
     let (status, body) = json_of(
         app.post_form(
