@@ -38,10 +38,7 @@ pub async fn upload(
     upload: Upload,
 ) -> AppResult<db::media::Media> {
     check_description(&upload.description)?;
-    let bytes = upload.bytes;
-    let processed = tokio::task::spawn_blocking(move || media::process(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing stopped: {e}")))??;
+    let processed = media::processing::process_off_runtime(upload.bytes).await?;
     let extension = storage::extension(processed.content_type)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no extension for {}", processed.content_type)))?;
     let root = storage::root(data_dir);

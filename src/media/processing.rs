@@ -1,6 +1,7 @@
 //! Image processing: sniffing, limits, re-encoding (which drops EXIF), previews and blurhashes.
 
 use std::io::Cursor;
+use std::sync::LazyLock;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
@@ -117,6 +118,26 @@ pub fn process(bytes: &[u8]) -> AppResult<Processed> {
         original,
         small: small_bytes,
     })
+}
+
+/// Images being processed at once: one per CPU, so that uploads queue rather than hold many
+/// decoded images (up to about 130 MB each) in memory together.
+static PROCESSING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// `process` on the blocking pool, waiting for a free slot first.
+pub async fn process_off_runtime(bytes: Vec<u8>) -> AppResult<Processed> {
+    if bytes.len() > MAX_SIZE {
+        return Err(AppError::TooLarge);
+    }
+    let _permit = PROCESSING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing closed: {e}")))?;
+    tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing stopped: {e}")))?
 }
 
 fn encode(image: &DynamicImage, format: ImageFormat) -> AppResult<Vec<u8>> {
