@@ -334,7 +334,10 @@ impl EmbeddedPostgres {
         }
         if process_state(pid) == ProcessState::Postgres {
             tracing::warn!(pid, "stopping a PostgreSQL left running by an earlier ferrodon");
-            let stopped = self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "60"], "stopping the leftover PostgreSQL");
+            let stopped = self.pg_ctl(
+                &["stop", "-m", "fast", "-w", "-t", "60"],
+                "stopping the leftover PostgreSQL",
+            );
             // pg_ctl can fail while the postmaster is already on its way down (its owner died a
             // moment ago); what matters is that it is gone, whoever stopped it.
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
