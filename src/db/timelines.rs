@@ -30,13 +30,16 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
             sqlx::query_scalar!(
                 r#"select s.id from statuses s
                    where (s.account_id = $1 or s.account_id in (select target_account_id from follows where account_id = $1))
-                     and status_visible_to(s, $1)
-                     and not muting($1, s.account_id)
+                     -- Visibility, spelled out for home (only own and followed accounts reach here):
+                     -- everything but direct statuses not addressed to the member.
+                     and (s.visibility <> 'direct' or s.account_id = $1
+                          or exists (select 1 from mentions m where m.status_id = s.id and m.account_id = $1))
+                     and s.account_id not in (select target_account_id from mutes where account_id = $1
+                                              and (expires_at is null or expires_at > now()))
                      and (s.in_reply_to_account_id is null or s.in_reply_to_account_id in ($1, s.account_id)
-                          or exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.in_reply_to_account_id))
+                          or s.in_reply_to_account_id in (select target_account_id from follows where account_id = $1))
                      and (s.reblog_of_id is null or (
-                          not exists (select 1 from follows f where f.account_id = $1 and f.target_account_id = s.account_id
-                                      and not f.show_reblogs)
+                          s.account_id not in (select target_account_id from follows where account_id = $1 and not show_reblogs)
                           and exists (select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $1)
                                       and not blocked_between(o.account_id, $1) and not muting($1, o.account_id))))
                      and ($2::bigint is null or s.id < $2)
