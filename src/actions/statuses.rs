@@ -280,7 +280,8 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     if let Some(key) = &draft.idempotency_key {
         db::statuses::insert_idempotency_key(&mut *tx, author, key, status_id).await?;
     }
-    if let Some(parent) = &parent {
+    // Only replies everyone may see are counted, so a count never betrays a private reply.
+    if let Some(parent) = parent.as_ref().filter(|_| is_distributable(&draft.visibility)) {
         db::statuses::adjust_counter(&mut *tx, parent.id, db::statuses::Counter::Replies, 1).await?;
     }
     if let Some(poll) = &draft.poll {
@@ -318,6 +319,11 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     }
     tx.commit().await?;
     Ok(status_id)
+}
+
+/// Whether a status is shown to everyone (public or unlisted), and so counted on its parent.
+fn is_distributable(visibility: &str) -> bool {
+    matches!(visibility, "public" | "unlisted")
 }
 
 /// A change to a status's text.
@@ -418,7 +424,10 @@ pub async fn delete(pool: &PgPool, author: i64, status_id: i64) -> AppResult<db:
         .await?
         .filter(|s| s.account_id == author)
         .ok_or(AppError::NotFound)?;
-    if let Some(parent) = status.in_reply_to_id {
+    if let Some(parent) = status
+        .in_reply_to_id
+        .filter(|_| is_distributable(&status.visibility))
+    {
         db::statuses::adjust_counter(&mut *tx, parent, db::statuses::Counter::Replies, -1).await?;
     }
     if let Some(original) = status.reblog_of_id {

@@ -97,6 +97,32 @@ async fn private_statuses_reach_followers_and_the_mentioned_only() {
     assert!(context["ancestors"].as_array().unwrap().is_empty());
     let (_, counted) = json_of(app.get_with(&path, &author.token).await).await;
     assert_eq!(counted["replies_count"], 1);
+
+    // A private reply is not counted on a public status: counts never betray what one cannot see.
+    let open = post(&app, &author, &[("status", "open thread")]).await;
+    let open_id = open["id"].as_str().unwrap();
+    post(
+        &app,
+        &follower,
+        &[
+            ("status", "quiet reply"),
+            ("visibility", "private"),
+            ("in_reply_to_id", open_id),
+        ],
+    )
+    .await;
+    let (_, seen) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{open_id}"), &stranger.token)
+            .await,
+    )
+    .await;
+    assert_eq!(seen["replies_count"], 0);
+    let (_, context) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{open_id}/context"), &stranger.token)
+            .await,
+    )
+    .await;
+    assert!(context["descendants"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
