@@ -104,6 +104,14 @@ fn pool_options(config: &Config) -> PgPoolOptions {
         .acquire_timeout(Duration::from_secs(5))
 }
 
+/// One round trip to the database (the health check).
+pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query_scalar!("select 1 as \"one!\"")
+        .fetch_one(db)
+        .await
+        .map(|_| ())
+}
+
 /// Whether an error is a unique-constraint violation on the named constraint or index.
 pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
     match error {

@@ -12,7 +12,7 @@ const DATABASE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// GET /health
 pub async fn get_health(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let round_trip = sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&state.db);
+    let round_trip = crate::db::ping(&state.db);
     match tokio::time::timeout(DATABASE_TIMEOUT, round_trip).await {
         Ok(Ok(_)) => (StatusCode::OK, "OK"),
         Ok(Err(error)) => {
