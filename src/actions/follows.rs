@@ -128,7 +128,14 @@ pub async fn mute(
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
-    let expires_at = (duration > 0).then(|| Utc::now() + Duration::seconds(duration));
+    let expires_at = match duration {
+        0 => None,
+        seconds => Some(
+            Duration::try_seconds(seconds)
+                .and_then(|d| Utc::now().checked_add_signed(d))
+                .ok_or_else(|| AppError::Invalid("Validation failed: Duration is too long".into()))?,
+        ),
+    };
     db::follows::upsert_mute(pool, viewer, target, notifications, expires_at).await?;
     Ok(())
 }

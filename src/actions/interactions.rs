@@ -94,7 +94,17 @@ pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str
             created_at: Utc::now(),
         },
     )
-    .await?;
+    .await;
+    let id = match id {
+        Ok(id) => id,
+        // A boost made meanwhile by a racing request (a double tap): that one stands.
+        Err(error) if db::is_unique_violation(&error, "statuses_reblog_key") => {
+            drop(tx);
+            let existing = db::statuses::find_reblog(pool, viewer, original.id).await?;
+            return existing.map(|boost| boost.id).ok_or(AppError::NotFound);
+        }
+        Err(error) => return Err(error.into()),
+    };
     db::statuses::adjust_counter(&mut *tx, original.id, Counter::Reblogs, 1).await?;
     db::notifications::insert(&mut *tx, original.account_id, viewer, "reblog", Some(original.id)).await?;
     tx.commit().await?;
@@ -107,8 +117,9 @@ pub async fn unreblog(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<i
     let original = status.reblog_of_id.unwrap_or(status.id);
     if let Some(boost) = db::statuses::find_reblog(pool, viewer, original).await? {
         let mut tx = pool.begin().await?;
-        db::statuses::delete(&mut *tx, boost.id).await?;
-        db::statuses::adjust_counter(&mut *tx, original, Counter::Reblogs, -1).await?;
+        if db::statuses::delete(&mut *tx, boost.id).await? {
+            db::statuses::adjust_counter(&mut *tx, original, Counter::Reblogs, -1).await?;
+        }
         tx.commit().await?;
     }
     Ok(original)
@@ -137,6 +148,10 @@ pub async fn set_pin(pool: &PgPool, viewer: i64, status_id: i64, on: bool) -> Ap
             ));
         }
         let mut tx = pool.begin().await?;
+        let marks = db::statuses::list_viewer_marks(&mut *tx, viewer, &[status.id]).await?;
+        if marks.first().is_some_and(|m| m.pinned) {
+            return Ok(());
+        }
         if db::interactions::count_pins(&mut *tx, viewer).await? >= MAX_PINS {
             return Err(AppError::Invalid(format!(
                 "Validation failed: You have already pinned the maximum number of statuses ({MAX_PINS})"

@@ -34,9 +34,13 @@ pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> A
     {
         return Err(invalid("Choice is not one of the options"));
     }
-    if !db::polls::insert_votes(pool, poll.id, voter, &choices).await? {
+    // Racing votes of one member (two single choices at once) are serialized on the poll's row.
+    let mut tx = pool.begin().await?;
+    db::polls::lock(&mut *tx, poll.id).await?;
+    if !db::polls::insert_votes(&mut *tx, poll.id, voter, &choices).await? {
         return Err(invalid("You have already voted on this poll"));
     }
+    tx.commit().await?;
     Ok(())
 }
 

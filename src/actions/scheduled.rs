@@ -80,7 +80,9 @@ pub async fn publish(pool: &PgPool, config: &Config, id: i64) -> AppResult<Optio
         // Rescheduled: a later job publishes it.
         return Ok(None);
     }
-    let draft: Draft = serde_json::from_value(row.params.clone()).map_err(anyhow::Error::from)?;
+    let mut draft: Draft = serde_json::from_value(row.params.clone()).map_err(anyhow::Error::from)?;
+    // If this job runs twice (a crash after posting, a retry), the key makes it post once.
+    draft.idempotency_key = Some(format!("scheduled:{id}"));
     let base_url = config.base_url();
     let composer = Composer {
         base_url: &base_url,

@@ -90,6 +90,10 @@ pub async fn check_media(
     ids: &[i64],
     has_poll: bool,
 ) -> AppResult<Vec<i64>> {
+    // More ids than could ever be attached are refused before any work on them.
+    if ids.len() > MAX_MEDIA * 2 {
+        return Err(invalid(&format!("Cannot attach more than {MAX_MEDIA} files")));
+    }
     let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
     for id in ids {
         if !unique.contains(id) {
@@ -424,6 +428,10 @@ pub async fn delete(pool: &PgPool, author: i64, status_id: i64) -> AppResult<db:
         .await?
         .filter(|s| s.account_id == author)
         .ok_or(AppError::NotFound)?;
+    // Counters move only when this transaction really removed the row (a racing delete did not).
+    if !db::statuses::delete(&mut *tx, status_id).await? {
+        return Err(AppError::NotFound);
+    }
     if let Some(parent) = status
         .in_reply_to_id
         .filter(|_| is_distributable(&status.visibility))
@@ -433,7 +441,6 @@ pub async fn delete(pool: &PgPool, author: i64, status_id: i64) -> AppResult<db:
     if let Some(original) = status.reblog_of_id {
         db::statuses::adjust_counter(&mut *tx, original, db::statuses::Counter::Reblogs, -1).await?;
     }
-    db::statuses::delete(&mut *tx, status_id).await?;
     tx.commit().await?;
     Ok(status)
 }

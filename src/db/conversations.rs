@@ -23,6 +23,7 @@ pub async fn record_direct_status(
         "insert into account_conversations (account_id, conversation_id, participant_ids, last_status_id, unread)
          select p, $1, array(select q from unnest($3::bigint[]) q where q <> p), $4, p <> $2
          from unnest($3::bigint[]) p join accounts a on a.id = p and a.domain is null
+         where not blocked_between(p, $2)
          on conflict (account_id, conversation_id) do update
             set participant_ids = excluded.participant_ids, last_status_id = excluded.last_status_id,
                 unread = excluded.unread, updated_at = now()",

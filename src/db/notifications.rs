@@ -130,7 +130,8 @@ pub async fn count_unread(
 ) -> sqlx::Result<i64> {
     Ok(sqlx::query_scalar!(
         "select count(*) from (select 1 from notifications where account_id = $1
-                                and ($2::bigint is null or id > $2) limit $3) n",
+                                and ($2::bigint is null or id > $2)
+                                and not blocked_between($1, from_account_id) limit $3) n",
         account_id,
         after,
         limit

@@ -123,3 +123,11 @@ pub async fn list_local_voters(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::R
     .fetch_all(db)
     .await
 }
+
+/// Locks a poll's row until the transaction ends, so that one member's votes are recorded once.
+pub async fn lock(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("select id from polls where id = $1 for update", poll_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(())
+}

@@ -111,7 +111,11 @@ pub async fn find_visible(
                   s.favourites_count as "favourites_count!", s.created_at as "created_at!", s.edited_at
            from statuses s
            where s.id = $1 and status_visible_to(s, $2)
-             and ($2::bigint is null or not blocked_between(s.account_id, $2))"#,
+             and ($2::bigint is null or not blocked_between(s.account_id, $2))
+             -- A boost is visible only with its original.
+             and (s.reblog_of_id is null or exists (
+                  select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $2)
+                    and ($2::bigint is null or not blocked_between(o.account_id, $2))))"#,
         id,
         viewer,
     )
@@ -127,11 +131,11 @@ pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<V
 }
 
 /// Deletes a status (its reblogs, mentions, tags, favourites and the rest go with it).
-pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
-    sqlx::query!("delete from statuses where id = $1", id)
+pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query!("delete from statuses where id = $1", id)
         .execute(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected() > 0)
 }
 
 /// A status's editable parts, for an edit.
@@ -505,4 +509,19 @@ pub async fn count_local_by_week_since(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.week, r.count)).collect())
+}
+
+/// Which of these statuses `viewer` may see (visibility, blocks, and a boost's original).
+pub async fn list_visible_ids(db: impl PgExecutor<'_>, ids: &[i64], viewer: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select s.id as "id!" from statuses s
+           where s.id = any($1) and status_visible_to(s, $2) and not blocked_between(s.account_id, $2)
+             and (s.reblog_of_id is null or exists (
+                  select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $2)
+                    and not blocked_between(o.account_id, $2)))"#,
+        ids,
+        viewer
+    )
+    .fetch_all(db)
+    .await
 }

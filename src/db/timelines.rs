@@ -179,6 +179,9 @@ pub async fn account(
         r#"select s.id from statuses s
            where s.account_id = $1 and status_visible_to(s, $2)
              and ($2::bigint is null or not blocked_between(s.account_id, $2))
+             and (s.reblog_of_id is null or exists (
+                  select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $2)
+                    and ($2::bigint is null or not blocked_between(o.account_id, $2))))
              and (not $3 or s.in_reply_to_id is null or s.in_reply_to_account_id = s.account_id)
              and (not $4 or s.reblog_of_id is null)
              and (not $5 or exists (select 1 from status_pins p where p.status_id = s.id and p.account_id = $1))
@@ -292,8 +295,10 @@ pub async fn list(
         r#"select s.id from statuses s
            where s.account_id in (select account_id from list_accounts where list_id = $2)
              and status_visible_to(s, $1) and not muting($1, s.account_id)
+             and not blocked_between(s.account_id, $1)
              and (s.reblog_of_id is null or exists (select 1 from statuses o where o.id = s.reblog_of_id
-                  and status_visible_to(o, $1) and not blocked_between(o.account_id, $1)))
+                  and status_visible_to(o, $1) and not blocked_between(o.account_id, $1)
+                  and not muting($1, o.account_id)))
              and ($3::bigint is null or s.id < $3)
              and (coalesce($5::bigint, $4::bigint) is null or s.id > coalesce($5::bigint, $4::bigint))
            order by case when $5::bigint is null then -s.id else s.id end

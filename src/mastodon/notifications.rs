@@ -57,7 +57,10 @@ async fn render(
     let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
     let accounts = present::accounts(state, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
-    let statuses = present::statuses(state, &status_ids, Some(viewer)).await?;
+    // A notification whose status the member may no longer see (an edit removed the mention, an
+    // unfollow ended access) is left out rather than shown.
+    let visible = db::statuses::list_visible_ids(&state.db, &status_ids, viewer).await?;
+    let statuses = present::statuses(state, &visible, Some(viewer)).await?;
     Ok(rows
         .iter()
         .filter_map(|n| {

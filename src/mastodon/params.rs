@@ -99,6 +99,10 @@ fn insert_pairs<'a>(
     }
 }
 
+/// Deepest bracket nesting read (Rails allows 100; Mastodon's parameters need 3). Deeper keys are
+/// kept whole as names, so a hostile `a[b][b]...` cannot recurse without bound.
+const MAX_BRACKET_DEPTH: usize = 8;
+
 /// `a[b][]` becomes `("a", ["b", ""])`; a key without brackets has an empty path.
 fn split_brackets(key: &str) -> (&str, Vec<&str>) {
     let Some(open) = key.find('[') else {
@@ -115,6 +119,9 @@ fn split_brackets(key: &str) -> (&str, Vec<&str>) {
             }
             // An unclosed bracket is part of the name, as Rails reads it.
             None => return (key, Vec::new()),
+        }
+        if path.len() > MAX_BRACKET_DEPTH {
+            return (key, Vec::new());
         }
     }
     (name, path)
@@ -454,6 +461,15 @@ mod tests {
         assert_eq!(cleared.expires_in, Some(None));
         let result: Result<Example, _> = decode(tree_from_form("expires_in=soon"));
         assert!(matches!(result, Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn deep_nesting_is_kept_flat() {
+        let key = format!("a{}", "[b]".repeat(100_000));
+        let (name, path) = split_brackets(&key);
+        assert_eq!((name.len(), path.len()), (key.len(), 0));
+        let tree = tree_from_form(&format!("{key}=1"));
+        assert!(tree.get(&key).is_some());
     }
 
     #[test]

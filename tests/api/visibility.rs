@@ -250,3 +250,161 @@ async fn mutes_hide_an_account_from_timelines_and_notifications() {
     let (_, home) = json_of(app.get_with("/api/v1/timelines/home", &alice.token).await).await;
     assert_eq!(ids(&home).len(), 2);
 }
+
+#[tokio::test]
+async fn a_boost_never_shows_a_blockers_status() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob = app.member("bob", "read write follow").await;
+    let carol = app.member("carol", "read write follow").await;
+    let status = post(&app, &alice, &[("status", "not for bob")]).await;
+    let (_, boost) = json_of(
+        app.post_form(
+            &format!("/api/v1/statuses/{}/reblog", status["id"].as_str().unwrap()),
+            Some(&carol.token),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    app.post_form(
+        &format!("/api/v1/accounts/{}/block", bob.account_id),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    let boost_id = boost["id"].as_str().unwrap();
+    assert_eq!(
+        app.get_with(&format!("/api/v1/statuses/{boost_id}"), &bob.token)
+            .await
+            .status(),
+        404
+    );
+    let (_, listed) = json_of(
+        app.get_with(&format!("/api/v1/statuses?id[]={boost_id}"), &bob.token)
+            .await,
+    )
+    .await;
+    assert!(ids(&listed).is_empty());
+    let (_, profile) = json_of(
+        app.get_with(
+            &format!("/api/v1/accounts/{}/statuses", carol.account_id),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert!(ids(&profile).is_empty());
+    for action in ["favourite", "bookmark", "reblog", "unreblog"] {
+        let code = app
+            .post_form(
+                &format!("/api/v1/statuses/{boost_id}/{action}"),
+                Some(&bob.token),
+                &[],
+            )
+            .await
+            .status();
+        assert_eq!(code, 404, "{action} through a boost");
+    }
+    let (_, original) = json_of(
+        app.get_with(
+            &format!("/api/v1/statuses/{}", status["id"].as_str().unwrap()),
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(original["favourites_count"], 0);
+}
+
+#[tokio::test]
+async fn notifications_and_conversations_follow_what_the_member_may_see() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob = app.member("bob", "read write follow").await;
+    let status = post(
+        &app,
+        &alice,
+        &[("status", "@bob between us"), ("visibility", "direct")],
+    )
+    .await;
+    let (_, notes) = json_of(app.get_with("/api/v1/notifications", &bob.token).await).await;
+    assert_eq!(notes.as_array().unwrap().len(), 1);
+    // The mention is edited away: the status is no longer bob's to see.
+    let path = format!("/api/v1/statuses/{}", status["id"].as_str().unwrap());
+    app.send_json(
+        reqwest::Method::PUT,
+        &path,
+        Some(&alice.token),
+        &serde_json::json!({ "status": "just me" }),
+    )
+    .await;
+    let (_, notes) = json_of(app.get_with("/api/v1/notifications", &bob.token).await).await;
+    assert!(notes.as_array().unwrap().is_empty(), "{notes}");
+    let (_, conversations) = json_of(app.get_with("/api/v1/conversations", &bob.token).await).await;
+    assert!(conversations[0]["last_status"].is_null(), "{conversations}");
+
+    // A blocked account's direct message makes no conversation.
+    app.post_form(
+        &format!("/api/v1/accounts/{}/block", bob.account_id),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    post(
+        &app,
+        &bob,
+        &[("status", "@alice let me in"), ("visibility", "direct")],
+    )
+    .await;
+    let (_, conversations) = json_of(app.get_with("/api/v1/conversations", &alice.token).await).await;
+    assert!(conversations.as_array().unwrap().iter().all(|c| {
+        c["last_status"]["content"]
+            .as_str()
+            .is_none_or(|t| !t.contains("let me in"))
+    }));
+    let (_, unread) = json_of(
+        app.get_with("/api/v1/notifications/unread_count", &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(unread["count"], 0);
+}
+
+#[tokio::test]
+async fn hostile_inputs_get_clear_errors() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob = app.member("bob", "read").await;
+    let (code, body) = json_of(
+        app.post_form(
+            &format!("/api/v1/accounts/{}/mute", bob.account_id),
+            Some(&alice.token),
+            &[("duration", "99999999999999")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 422, "{body}");
+    let deep = format!("a{}", "[b]".repeat(20_000));
+    let response = app
+        .client
+        .post(format!("{}/api/v1/apps", app.base_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "{deep}=1&client_name=x&redirect_uris=urn:ietf:wg:oauth:2.0:oob"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "deep keys are kept flat, not recursed into"
+    );
+    let ids: Vec<(&str, String)> = (0..5000).map(|i| ("media_ids[]", i.to_string())).collect();
+    let mut form: Vec<(&str, &str)> = ids.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form.push(("status", "x"));
+    let (code, _) = json_of(app.post_form("/api/v1/statuses", Some(&alice.token), &form).await).await;
+    assert_eq!(code, 422);
+}
