@@ -53,7 +53,7 @@ impl Database {
         if !config.database.url.is_empty() {
             let options: PgConnectOptions = config.database.url.parse()?;
             let pool = pool_options(config)
-                .connect_with(options)
+                .connect_with(with_statement_cache(options))
                 .await
                 .context("connecting to database.url")?;
             return Ok(Self { pool, embedded: None });
@@ -67,7 +67,7 @@ impl Database {
             embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30)).await?;
             embedded::ensure_database(&cluster, EMBEDDED_DATABASE).await?;
             pool_options(config)
-                .connect_with(cluster.connect_options(EMBEDDED_DATABASE))
+                .connect_with(with_statement_cache(cluster.connect_options(EMBEDDED_DATABASE)))
                 .await
         }
         .await;
@@ -96,6 +96,14 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Prepared statements kept per connection: more than the server's distinct queries, so that a
+/// hot query is never evicted and prepared again (sqlx keeps 100 by default).
+const STATEMENT_CACHE: usize = 1024;
+
+fn with_statement_cache(options: PgConnectOptions) -> PgConnectOptions {
+    options.statement_cache_capacity(STATEMENT_CACHE)
 }
 
 fn pool_options(config: &Config) -> PgPoolOptions {
