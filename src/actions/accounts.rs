@@ -2,6 +2,7 @@
 
 use sqlx::PgPool;
 
+use crate::config::RegistrationMode;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::federation::keys;
@@ -262,6 +263,52 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     .map_err(|e| map_unique(e, "users_email_key", email_taken))?;
     tx.commit().await?;
     Ok(Created { account_id, user_id })
+}
+
+/// What a person signing up gives, through the API or the page.
+#[derive(Debug)]
+pub struct SignUp<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub agreement: bool,
+    pub locale: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// Creates an account for a sign-up: the agreement must be accepted, an unusable locale falls
+/// back to `en`, and in approval mode the account waits for the staff.
+pub async fn sign_up(pool: &PgPool, mode: RegistrationMode, request: &SignUp<'_>) -> AppResult<Created> {
+    if !request.agreement {
+        return Err(AppError::Validation {
+            field: "agreement",
+            code: "ERR_ACCEPTED",
+            description: "Agreement must be accepted".into(),
+        });
+    }
+    let locale = request
+        .locale
+        .map(str::trim)
+        .filter(|l| {
+            (2..=10).contains(&l.len())
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .unwrap_or("en");
+    create_local(
+        pool,
+        NewAccount {
+            username: request.username,
+            email: request.email,
+            password: request.password,
+            role: Role::User,
+            approved: mode != RegistrationMode::Approval,
+            creator: Creator::SignUp,
+            locale,
+            reason: request.reason.map(str::trim).filter(|r| !r.is_empty()),
+        },
+    )
+    .await
 }
 
 /// Approves a pending local account; false when it was approved already.

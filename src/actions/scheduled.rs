@@ -84,11 +84,7 @@ pub async fn publish(pool: &PgPool, config: &Config, id: i64) -> AppResult<Optio
     // If this job runs twice (a crash after posting, a retry), the key makes it post once.
     draft.idempotency_key = Some(format!("scheduled:{id}"));
     let base_url = config.base_url();
-    let composer = Composer {
-        base_url: &base_url,
-        local_domain: &config.server.domain,
-        max_characters: config.statuses.max_characters as usize,
-    };
+    let composer = Composer::new(config, &base_url);
     let status_id = statuses::post(pool, row.account_id, &composer, &draft).await?;
     db::scheduled_statuses::take(pool, id).await?;
     Ok(Some(status_id))

@@ -136,6 +136,17 @@ pub struct Composer<'a> {
     pub max_characters: usize,
 }
 
+impl<'a> Composer<'a> {
+    /// The composer for this instance: `base_url` is `config.base_url()`, computed by the caller.
+    pub fn new(config: &'a crate::config::Config, base_url: &'a str) -> Self {
+        Self {
+            base_url,
+            local_domain: &config.server.domain,
+            max_characters: config.statuses.max_characters as usize,
+        }
+    }
+}
+
 fn invalid(message: &str) -> AppError {
     AppError::Invalid(format!("Validation failed: {message}"))
 }

@@ -41,16 +41,3 @@ pub async fn count_for(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result
     .await?
     .unwrap_or(0))
 }
-
-/// Whether `a` asked to follow `b`, and whether `b` asked to follow `a`.
-pub async fn pending_between(db: impl PgExecutor<'_>, a: i64, b: i64) -> sqlx::Result<(bool, bool)> {
-    let row = sqlx::query!(
-        r#"select exists(select 1 from follow_requests where account_id = $1 and target_account_id = $2) as "a_to_b!",
-                  exists(select 1 from follow_requests where account_id = $2 and target_account_id = $1) as "b_to_a!""#,
-        a,
-        b,
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((row.a_to_b, row.b_to_a))
-}

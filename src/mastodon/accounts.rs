@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::actions;
-use crate::actions::accounts::{Creator, NewAccount, Role};
 use crate::app::AppState;
 use crate::config::RegistrationMode;
 use crate::db;
@@ -25,7 +24,7 @@ use crate::mastodon::present;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
 
 #[derive(Debug, Deserialize)]
-pub struct SignUp {
+pub struct SignUpParams {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -45,7 +44,7 @@ pub async fn create_account(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     auth: Auth,
-    Params(params): Params<SignUp>,
+    Params(params): Params<SignUpParams>,
 ) -> AppResult<Json<Token>> {
     auth.require(&["write:accounts"])?;
     if auth.user().is_ok() {
@@ -67,7 +66,15 @@ pub async fn create_account(
         },
         &ip,
     )?;
-    let created = sign_up(&state, &params, Creator::SignUp).await?;
+    let request = actions::accounts::SignUp {
+        username: &params.username,
+        email: &params.email,
+        password: &params.password,
+        agreement: params.agreement,
+        locale: params.locale.as_deref(),
+        reason: params.reason.as_deref(),
+    };
+    let created = actions::accounts::sign_up(&state.db, state.config.registrations.mode, &request).await?;
     let token = actions::oauth::issue_token(
         &state.db,
         auth.application_id,
@@ -75,73 +82,7 @@ pub async fn create_account(
         &auth.scopes,
     )
     .await?;
-    Ok(Json(Token {
-        access_token: token.access_token,
-        token_type: "Bearer",
-        scope: token.scopes,
-        created_at: token.created_at.timestamp(),
-        refresh_token: Some(token.refresh_token),
-    }))
-}
-
-/// Creates an account for a sign-up (API or page): agreement, locale and approval mode applied.
-pub async fn sign_up(
-    state: &AppState,
-    params: &SignUp,
-    creator: Creator,
-) -> AppResult<actions::accounts::Created> {
-    if !params.agreement {
-        return Err(AppError::Validation {
-            field: "agreement",
-            code: "ERR_ACCEPTED",
-            description: "Agreement must be accepted".into(),
-        });
-    }
-    let locale = params
-        .locale
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| {
-            (2..=10).contains(&l.len())
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .unwrap_or("en");
-    let reason = params.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    actions::accounts::create_local(
-        &state.db,
-        NewAccount {
-            username: &params.username,
-            email: &params.email,
-            password: &params.password,
-            role: Role::User,
-            approved: state.config.registrations.mode != RegistrationMode::Approval,
-            creator,
-            locale,
-            reason,
-        },
-    )
-    .await
-}
-
-impl SignUp {
-    /// A sign-up from the HTML form's fields.
-    pub fn new(
-        username: String,
-        email: String,
-        password: String,
-        agreement: bool,
-        reason: Option<String>,
-    ) -> Self {
-        Self {
-            username,
-            email,
-            password,
-            agreement,
-            locale: None,
-            reason,
-        }
-    }
+    Ok(Json(Token::from(token)))
 }
 
 async fn credential_account(state: &AppState, account_id: i64) -> AppResult<CredentialAccount> {
@@ -313,9 +254,7 @@ pub async fn get_account(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Account>> {
-    if let Some(auth) = &auth {
-        auth.require(&["read:accounts"])?;
-    }
+    crate::mastodon::auth::viewer(&auth, &["read:accounts"])?;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
     Ok(Json(
         present::account(&state, id).await?.ok_or(AppError::NotFound)?,
@@ -334,9 +273,7 @@ pub async fn lookup_account(
     auth: Option<Auth>,
     Params(params): Params<Lookup>,
 ) -> AppResult<Json<Account>> {
-    if let Some(auth) = &auth {
-        auth.require(&["read:accounts"])?;
-    }
+    crate::mastodon::auth::viewer(&auth, &["read:accounts"])?;
     let acct = params.acct.trim().trim_start_matches('@');
     let (username, domain) = match acct.split_once('@') {
         Some((username, domain)) => (username, Some(domain.to_ascii_lowercase())),

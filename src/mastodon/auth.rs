@@ -53,6 +53,18 @@ impl Auth {
     }
 }
 
+/// The account behind an optional token, after checking that it holds one of `scopes`: none for
+/// anonymous requests and app-only tokens.
+pub fn viewer(auth: &Option<Auth>, scopes: &[&str]) -> AppResult<Option<i64>> {
+    match auth {
+        None => Ok(None),
+        Some(auth) => {
+            auth.require(scopes)?;
+            Ok(auth.user.as_ref().map(|u| u.account_id))
+        }
+    }
+}
+
 /// The bearer token of a request: the `Authorization` header, else an `access_token` parameter.
 fn bearer_token(parts: &Parts) -> Option<String> {
     if let Some(value) = parts

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Conversation, format_id};
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
 use crate::mastodon::present;
 
@@ -55,16 +55,8 @@ pub async fn get_conversations(
 ) -> AppResult<(HeaderMap, Json<Vec<Conversation>>)> {
     let viewer = auth.require_user(&["read:statuses"])?.account_id;
     let rows = db::conversations::list(&state.db, viewer, page.max_id, page.lower(), page.limit()).await?;
-    let mut headers = HeaderMap::new();
     let paging: Vec<i64> = rows.iter().filter_map(|c| c.last_status_id).collect();
-    if let Some(link) = link_header(
-        &state.config.base_url(),
-        "/api/v1/conversations",
-        &paging,
-        page.limit(),
-    ) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, "/api/v1/conversations", &paging, page.limit());
     Ok((headers, Json(render(&state, viewer, &rows).await?)))
 }
 

@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 use crate::app::AppState;
 use crate::db;
 use crate::error::AppResult;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::Account;
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
 
 /// GET /api/v1/follow_requests
@@ -35,15 +35,7 @@ pub async fn get_follow_requests(
         .filter_map(|id| rows.iter().find(|row| row.id == *id))
         .map(|row| Account::from_row(row, &state.config))
         .collect();
-    let mut headers = HeaderMap::new();
     let ids: Vec<i64> = pairs.iter().map(|(request, _)| *request).collect();
-    if let Some(link) = link_header(
-        &state.config.base_url(),
-        "/api/v1/follow_requests",
-        &ids,
-        page.limit(),
-    ) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, "/api/v1/follow_requests", &ids, page.limit());
     Ok((headers, Json(accounts)))
 }

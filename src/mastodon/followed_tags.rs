@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 use crate::app::AppState;
 use crate::db;
 use crate::error::AppResult;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::Tag;
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
 
 /// GET /api/v1/followed_tags
@@ -28,17 +28,9 @@ pub async fn get_followed_tags(
         page.limit(),
     )
     .await?;
-    let mut headers = HeaderMap::new();
     let ids: Vec<i64> = rows.iter().map(|r| r.follow_id).collect();
-    if let Some(link) = link_header(
-        &state.config.base_url(),
-        "/api/v1/followed_tags",
-        &ids,
-        page.limit(),
-    ) {
-        headers.insert(header::LINK, link);
-    }
-    let base = state.config.base_url();
+    let headers = link_headers(&state.base_url, "/api/v1/followed_tags", &ids, page.limit());
+    let base = &state.base_url;
     let tags = rows
         .into_iter()
         .map(|row| Tag {

@@ -63,7 +63,6 @@ macro_rules! paged_with_id {
     };
 }
 
-pub use accounts::{SignUp, sign_up};
 pub use instance::privacy_policy_html;
 
 /// Every Mastodon API route.

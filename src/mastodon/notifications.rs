@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Notification, format_id, format_time};
-use crate::mastodon::pagination::link_header;
+use crate::mastodon::pagination::link_headers;
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
 
@@ -111,11 +111,8 @@ pub async fn get_notifications(
     };
     let rows = db::notifications::list(&state.db, viewer, &query).await?;
     let notifications = render(&state, viewer, &rows).await?;
-    let mut headers = HeaderMap::new();
     let paging: Vec<i64> = rows.iter().map(|n| n.id).collect();
-    if let Some(link) = link_header(&state.config.base_url(), "/api/v1/notifications", &paging, limit) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, "/api/v1/notifications", &paging, limit);
     Ok((headers, Json(notifications)))
 }
 

@@ -1,6 +1,6 @@
 //! Paging by id: `max_id`, `since_id`, `min_id`, `limit`, and the `Link` header clients follow.
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
 
 use crate::mastodon::params::empty_as_none;
@@ -43,6 +43,15 @@ pub fn link_header(base_url: &str, path: &str, ids: &[i64], limit: i64) -> Optio
         "<{base_url}{path}?limit={limit}&max_id={oldest}>; rel=\"next\", <{base_url}{path}?limit={limit}&min_id={newest}>; rel=\"prev\""
     );
     HeaderValue::from_str(&value).ok()
+}
+
+/// Response headers for a page: its `Link` header, or none for an empty page.
+pub fn link_headers(base_url: &str, path: &str, ids: &[i64], limit: i64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(link) = link_header(base_url, path, ids, limit) {
+        headers.insert(header::LINK, link);
+    }
+    headers
 }
 
 #[cfg(test)]

@@ -33,13 +33,7 @@ pub async fn get_poll(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Poll>> {
-    let viewer = match &auth {
-        None => None,
-        Some(auth) => {
-            auth.require(&["read:statuses"])?;
-            auth.user().ok().map(|u| u.account_id)
-        }
-    };
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     render(&state, ids::parse(&id).ok_or(AppError::NotFound)?, viewer).await
 }
 

@@ -70,7 +70,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
     let media = db::media::list_by_status_ids(&state.db, &all_ids).await?;
     let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
     let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
-    let base = state.config.base_url();
+    let base = &state.base_url;
     let by_id: HashMap<i64, &db::statuses::Status> = rows.iter().map(|r| (r.id, r)).collect();
 
     let render_one = |row: &db::statuses::Status| -> Option<Status> {
@@ -101,7 +101,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             media_attachments: media
                 .iter()
                 .filter(|m| m.status_id == Some(row.id))
-                .map(|m| serde_json::to_value(MediaAttachment::from_row(m, &base)).unwrap_or_default())
+                .map(|m| serde_json::to_value(MediaAttachment::from_row(m, base)).unwrap_or_default())
                 .collect(),
             application: row.application_id.and_then(|id| {
                 applications

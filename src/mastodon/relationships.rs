@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use crate::actions;
@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Account, Relationship, format_id};
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
 use crate::mastodon::present;
 
@@ -192,13 +192,7 @@ pub async fn follow_list(
     page: PageParams,
     followers: bool,
 ) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
-    let viewer = match &auth {
-        None => None,
-        Some(auth) => {
-            auth.require(&["read:accounts"])?;
-            auth.user().ok().map(|u| u.account_id)
-        }
-    };
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:accounts"])?;
     let target = account_id(&id)?;
     let account = db::accounts::find(&state.db, target)
         .await?
@@ -214,15 +208,12 @@ pub async fn follow_list(
     };
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
-    let mut headers = HeaderMap::new();
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
     let path = format!(
         "/api/v1/accounts/{target}/{}",
         if followers { "followers" } else { "following" }
     );
-    if let Some(link) = link_header(&state.config.base_url(), &path, &paging, page.limit()) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, &path, &paging, page.limit());
     Ok((headers, Json(accounts)))
 }
 
@@ -258,11 +249,8 @@ pub async fn blocked_or_muted(
             .await?;
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
-    let mut headers = HeaderMap::new();
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
     let path = if mutes { "/api/v1/mutes" } else { "/api/v1/blocks" };
-    if let Some(link) = link_header(&state.config.base_url(), path, &paging, page.limit()) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, path, &paging, page.limit());
     Ok((headers, Json(accounts)))
 }

@@ -70,13 +70,7 @@ pub async fn search(
     auth: Option<Auth>,
     Params(params): Params<SearchParams>,
 ) -> AppResult<Json<SearchResults>> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require(&["read:search"])?;
-            auth.user().ok().map(|u| u.account_id)
-        }
-        None => None,
-    };
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:search"])?;
     let query = normalize_quotes(params.q.as_deref().unwrap_or("").trim());
     if query.is_empty() {
         return Err(AppError::BadRequest(
@@ -261,7 +255,7 @@ async fn find_hashtags(state: &AppState, query: &str, window: Window) -> AppResu
     if prefix.is_empty() {
         return Ok(Vec::new());
     }
-    let base = state.config.base_url();
+    let base = &state.base_url;
     Ok(db::search::list_tags(&state.db, &prefix, window)
         .await?
         .into_iter()

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use crate::actions;
@@ -15,7 +15,7 @@ use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{
     Account, Context, ScheduledStatus, Status, StatusEdit, StatusSource, format_id, format_time,
 };
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::{filtering, present};
 
@@ -61,22 +61,7 @@ fn media_changes(attributes: &[MediaAttributes]) -> AppResult<Vec<MediaChange>> 
 }
 
 fn composer(state: &AppState) -> Composer<'_> {
-    Composer {
-        base_url: &state.base_url,
-        local_domain: &state.config.server.domain,
-        max_characters: state.config.statuses.max_characters as usize,
-    }
-}
-
-/// Reads the viewer's account id from an optional token holding one of `scopes`.
-fn viewer_of(auth: &Option<Auth>, scopes: &[&str]) -> AppResult<Option<i64>> {
-    match auth {
-        None => Ok(None),
-        Some(auth) => {
-            auth.require(scopes)?;
-            Ok(auth.user().ok().map(|u| u.account_id))
-        }
-    }
+    Composer::new(&state.config, &state.base_url)
 }
 
 async fn render(state: &AppState, id: i64, viewer: Option<i64>) -> AppResult<Json<Status>> {
@@ -203,7 +188,7 @@ pub async fn get_status(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
-    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let id = status_id(&id)?;
     db::statuses::find_visible(&state.db, id, viewer)
         .await?
@@ -223,7 +208,7 @@ pub async fn get_statuses(
     auth: Option<Auth>,
     Params(params): Params<StatusIds>,
 ) -> AppResult<Json<Vec<Status>>> {
-    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let mut visible = Vec::new();
     for id in params.id.iter().filter_map(|id| ids::parse(id)).take(20) {
         if db::statuses::find_visible(&state.db, id, viewer).await?.is_some() {
@@ -327,7 +312,7 @@ pub async fn get_history(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<StatusEdit>>> {
-    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -368,7 +353,7 @@ pub async fn get_context(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> AppResult<Json<Context>> {
-    let viewer = viewer_of(&auth, &["read:statuses"])?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -463,7 +448,7 @@ pub async fn interactors(
     page: PageParams,
     reblogs: bool,
 ) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
-    let viewer = viewer_of(&auth, &["read:accounts"])?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:accounts"])?;
     let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -476,15 +461,12 @@ pub async fn interactors(
     let pairs = db::timelines::interactors(&state.db, status.id, reblogs, viewer, &bounds).await?;
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
-    let mut headers = HeaderMap::new();
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
     let path = format!(
         "/api/v1/statuses/{}/{}",
         status.id,
         if reblogs { "reblogged_by" } else { "favourited_by" }
     );
-    if let Some(link) = link_header(&state.config.base_url(), &path, &paging, page.limit()) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, &path, &paging, page.limit());
     Ok((headers, Json(accounts)))
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::Status;
-use crate::mastodon::pagination::{PageParams, link_header};
+use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::{filtering, present};
 
@@ -48,21 +48,8 @@ async fn page_of(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let statuses = present::statuses(state, status_ids, viewer).await?;
     let statuses = filtering::apply(state, viewer, context, statuses).await?;
-    let mut headers = HeaderMap::new();
-    if let Some(link) = link_header(&state.config.base_url(), path, paging, limit) {
-        headers.insert(header::LINK, link);
-    }
+    let headers = link_headers(&state.base_url, path, paging, limit);
     Ok((headers, Json(statuses)))
-}
-
-fn optional_viewer(auth: &Option<Auth>) -> AppResult<Option<i64>> {
-    match auth {
-        None => Ok(None),
-        Some(auth) => {
-            auth.require(&["read:statuses"])?;
-            Ok(auth.user().ok().map(|u| u.account_id))
-        }
-    }
 }
 
 /// GET /api/v1/timelines/home
@@ -122,7 +109,7 @@ pub async fn get_public(
     auth: Option<Auth>,
     Params(params): Params<PublicParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
-    let viewer = optional_viewer(&auth)?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let page = page_of_params!(params);
     let ids = db::timelines::public(
         &state.db,
@@ -150,7 +137,7 @@ pub async fn get_hashtag(
     Path(tag): Path<String>,
     Params(params): Params<PublicParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
-    let viewer = optional_viewer(&auth)?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let mut any = vec![tag.trim_start_matches('#').to_owned()];
     any.extend(params.any.iter().cloned());
     let page = page_of_params!(params);
@@ -220,7 +207,7 @@ pub async fn get_account_statuses(
     Path(id): Path<String>,
     Params(params): Params<AccountStatusesParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
-    let viewer = optional_viewer(&auth)?;
+    let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let account_id = ids::parse(&id).ok_or(AppError::NotFound)?;
     db::accounts::find(&state.db, account_id)
         .await?

@@ -11,14 +11,12 @@ use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
 
 use crate::actions;
-use crate::actions::accounts::Creator;
 use crate::actions::sessions::SignInRefusal;
 use crate::app::AppState;
 use crate::config::{Config, RegistrationMode};
 use crate::error::{AppError, PageError};
 use crate::mastodon::params::Params;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
-use crate::mastodon::{SignUp, sign_up};
 use crate::web::session::{Browser, SESSION_COOKIE, cookie, is_local_path};
 
 /// The sign-in form.
@@ -286,14 +284,15 @@ pub async fn sign_up_form(
     if form.password != form.password_confirmation {
         return Ok(refuse("The password and its confirmation differ.".into()));
     }
-    let request = SignUp::new(
-        form.username.clone(),
-        form.email.clone(),
-        form.password.clone(),
-        form.agreement,
-        form.reason.clone(),
-    );
-    let created = match sign_up(&state, &request, Creator::SignUp).await {
+    let request = actions::accounts::SignUp {
+        username: &form.username,
+        email: &form.email,
+        password: &form.password,
+        agreement: form.agreement,
+        locale: None,
+        reason: form.reason.as_deref(),
+    };
+    let created = match actions::accounts::sign_up(&state.db, mode, &request).await {
         Ok(created) => created,
         Err(error @ (AppError::Validation { .. } | AppError::Invalid(_))) => {
             return Ok(refuse(

@@ -1,14 +1,10 @@
 //! The account endpoints: the member's own account and profile edits, profiles, lookup,
 //! relationships, preferences, and the scopes each needs.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
+use crate::helpers::json_of;
 
 #[tokio::test]
 async fn verify_credentials_returns_the_account_with_source_and_role() {

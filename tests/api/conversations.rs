@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::statuses::{json_of, post};
+use crate::helpers::json_of;
+use crate::statuses::post;
 
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()

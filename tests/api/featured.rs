@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::statuses::{json_of, post};
+use crate::helpers::json_of;
+use crate::statuses::post;
 
 #[tokio::test]
 async fn hashtags_are_featured_counted_suggested_and_removed() {

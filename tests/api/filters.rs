@@ -3,15 +3,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
 
 /// A form's fields.
 type Form<'a> = Vec<(&'a str, &'a str)>;
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()

@@ -1,13 +1,9 @@
 //! What apps read on their first screen answers from real tables, empty or not.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
+use crate::helpers::json_of;
 
 #[tokio::test]
 async fn markers_are_saved_from_forms_and_json_and_read_back() {

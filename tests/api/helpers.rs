@@ -566,3 +566,9 @@ pub fn unescape_html(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A response's status and JSON body.
+pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}

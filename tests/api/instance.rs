@@ -3,11 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
+use crate::helpers::json_of;
 
 #[tokio::test]
 async fn instance_v2_reports_configuration_and_live_counts() {

@@ -1,14 +1,10 @@
 //! Lists: making, renaming and deleting them, who is on them, and what happens on unfollow.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
 
 async fn follow(app: &TestApp, follower: &TestMember, target: &TestMember) {
     sqlx::query("insert into follows (account_id, target_account_id) values ($1, $2)")

@@ -7,8 +7,8 @@ use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-use crate::statuses::json_of;
 
 /// The app with its data directory (and so its media files) in a fresh temporary directory.
 async fn spawn() -> (TestApp, tempfile::TempDir) {

@@ -4,15 +4,11 @@
 use ferrodon::secrets::pkce_challenge;
 use serde_json::{Value, json};
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestBrowser, TestClient};
 
 const REDIRECT: &str = "https://app.example/callback";
 const VERIFIER: &str = "a-verifier-that-is-long-enough-for-pkce-0123456789";
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
 
 fn authorize_path(client: &TestClient, extra: &str) -> String {
     format!(

@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::statuses::{json_of, post};
+use crate::helpers::json_of;
+use crate::statuses::post;
 
 fn state_of(app: &TestApp) -> ferrodon::app::AppState {
     ferrodon::app::AppState::new(app.config.clone(), app.pool.clone())

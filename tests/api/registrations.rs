@@ -1,14 +1,8 @@
 //! Sign-up through the API and the page, under each registration mode, and sign-in pages.
 
-use serde_json::Value;
-
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestBrowser};
 use ferrodon::config::RegistrationMode;
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
 
 async fn sign_up(app: &TestApp, token: &str, username: &str, agreement: &str) -> reqwest::Response {
     app.post_form(

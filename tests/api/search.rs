@@ -3,8 +3,9 @@
 
 use serde_json::{Value, json};
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-use crate::statuses::{json_of, post};
+use crate::statuses::post;
 
 fn query_string(params: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())

@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-use crate::statuses::{json_of, post};
+use crate::statuses::post;
 
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()

@@ -3,12 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-
-pub async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
 
 /// Posts a status and returns its JSON (asserting success).
 pub async fn post(app: &TestApp, member: &TestMember, form: &[(&str, &str)]) -> Value {

@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
+use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestMember};
-use crate::statuses::{json_of, post};
+use crate::statuses::post;
 
 async fn follow(app: &TestApp, who: &TestMember, whom: &TestMember) -> Value {
     let (code, body) = json_of(

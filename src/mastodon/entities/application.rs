@@ -60,3 +60,15 @@ pub struct Token {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
+
+impl From<crate::actions::oauth::IssuedToken> for Token {
+    fn from(token: crate::actions::oauth::IssuedToken) -> Self {
+        Self {
+            access_token: token.access_token,
+            token_type: "Bearer",
+            scope: token.scopes,
+            created_at: token.created_at.timestamp(),
+            refresh_token: Some(token.refresh_token),
+        }
+    }
+}

@@ -104,13 +104,7 @@ async fn authenticate_client(
 }
 
 fn token_json(token: IssuedToken) -> Json<Token> {
-    Json(Token {
-        access_token: token.access_token,
-        token_type: "Bearer",
-        scope: token.scopes,
-        created_at: token.created_at.timestamp(),
-        refresh_token: Some(token.refresh_token),
-    })
+    Json(Token::from(token))
 }
 
 fn requested_scopes(scope: Option<&str>, app: &db::oauth::Application) -> AppResult<Scopes> {
