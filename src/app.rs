@@ -34,17 +34,19 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// `config.base_url()`, computed once.
     pub base_url: Arc<str>,
+    pub federation: Arc<federation::Federation>,
 }
 
 impl AppState {
     /// State over an open pool.
-    pub fn new(config: Config, db: PgPool) -> Self {
-        Self {
+    pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
+        Ok(Self {
             base_url: Arc::from(config.base_url()),
+            federation: Arc::new(federation::Federation::new(&config)?),
             config: Arc::new(config),
             db,
             limiter: Arc::new(RateLimiter::default()),
-        }
+        })
     }
 }
 
@@ -115,7 +117,7 @@ async fn run_with_database(config: Config, database: &Database, started: Instant
         .await
         .with_context(|| format!("could not listen on server.bind = {bind}"))?;
     let base_url = config.base_url();
-    let state = AppState::new(config, database.pool.clone());
+    let state = AppState::new(config, database.pool.clone())?;
     tracing::info!(
         %base_url,
         listening = %listener.local_addr()?,

@@ -9,6 +9,7 @@ pub mod featured;
 pub mod filters;
 pub mod follow_requests;
 pub mod follows;
+pub mod instance_actor;
 pub mod interactions;
 pub mod jobs;
 pub mod lists;

@@ -27,6 +27,10 @@ pub struct Status {
     pub favourites_count: i32,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Custom emoji of a remote status: `[{"shortcode", "url"}]`.
+    pub emojis: serde_json::Value,
+    pub replies_url: Option<String>,
+    pub title: Option<String>,
 }
 
 /// What a new status is made of.
@@ -108,7 +112,8 @@ pub async fn find_visible(
                   s.sensitive as "sensitive!", s.visibility as "visibility!", s.language, s.in_reply_to_id,
                   s.in_reply_to_account_id, s.reblog_of_id, s.conversation_id as "conversation_id!",
                   s.application_id, s.replies_count as "replies_count!", s.reblogs_count as "reblogs_count!",
-                  s.favourites_count as "favourites_count!", s.created_at as "created_at!", s.edited_at
+                  s.favourites_count as "favourites_count!", s.created_at as "created_at!", s.edited_at,
+                  s.emojis as "emojis!", s.replies_url, s.title
            from statuses s
            where s.id = $1 and status_visible_to(s, $2)
              and ($2::bigint is null or not blocked_between(s.account_id, $2))

@@ -1,8 +1,14 @@
-//! ActivityPub and its neighbours: keys and discovery documents now; vocabulary, rendering,
-//! inbox, fetching, signatures and delivery to come.
+//! ActivityPub and its neighbours: keys, signatures, fetching, discovery, the inbox.
 
 pub mod discovery;
+pub mod fetch;
+pub mod instance_actor;
 pub mod keys;
+pub mod signatures;
+pub mod urls;
+pub mod vocab;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
@@ -16,4 +22,21 @@ pub fn routes() -> Router<AppState> {
         .route("/nodeinfo/2.0", get(discovery::get_nodeinfo_20))
         .route("/nodeinfo/2.1", get(discovery::get_nodeinfo_21))
         .route("/.well-known/host-meta", get(discovery::get_host_meta))
+}
+
+/// Federation state shared by every handler and worker.
+#[derive(Debug)]
+pub struct Federation {
+    pub fetcher: fetch::Fetcher,
+    /// The instance actor's signing key, loaded on first use.
+    pub instance_key: tokio::sync::OnceCell<Arc<signatures::SigningKey>>,
+}
+
+impl Federation {
+    pub fn new(config: &crate::config::Config) -> anyhow::Result<Self> {
+        Ok(Self {
+            fetcher: fetch::Fetcher::new(config)?,
+            instance_key: tokio::sync::OnceCell::new(),
+        })
+    }
 }

@@ -236,7 +236,7 @@ impl TestApp {
         config.database.url = database.url.clone();
         configure(&mut config);
         let pool = database.pool().await;
-        let state = AppState::new(config.clone(), pool.clone());
+        let state = AppState::new(config.clone(), pool.clone()).unwrap();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, state, async move {
             let _ = shutdown_rx.await;

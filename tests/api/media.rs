@@ -656,7 +656,7 @@ async fn scheduled_statuses_attach_their_media_when_posted() {
         serde_json::json!([id_of(&picture)])
     );
 
-    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone());
+    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone()).unwrap();
     sqlx::query("update scheduled_statuses set scheduled_at = now() - interval '1 second'")
         .execute(&app.pool)
         .await

@@ -7,7 +7,7 @@ use crate::helpers::json_of;
 use crate::statuses::post;
 
 fn state_of(app: &TestApp) -> ferrodon::app::AppState {
-    ferrodon::app::AppState::new(app.config.clone(), app.pool.clone())
+    ferrodon::app::AppState::new(app.config.clone(), app.pool.clone()).unwrap()
 }
 
 #[tokio::test]
@@ -184,7 +184,7 @@ async fn scheduled_statuses_wait_then_publish() {
     .await;
     assert_eq!(code, 422, "in the past");
 
-    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone());
+    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone()).unwrap();
     assert_eq!(
         ferrodon::jobs::run_pending_jobs(&state).await.unwrap(),
         0,
@@ -238,7 +238,7 @@ async fn cancelled_scheduled_statuses_never_publish() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone());
+    let state = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone()).unwrap();
     assert_eq!(ferrodon::jobs::run_pending_jobs(&state).await.unwrap(), 1);
     let count: i64 = sqlx::query_scalar("select count(*) from statuses")
         .fetch_one(&app.pool)
