@@ -33,7 +33,9 @@ pub async fn follow(
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
     let already = db::follows::exists_follow(&mut *tx, viewer, target).await?;
-    let outcome = if already || !account.locked {
+    // A remote account is followed once its server accepts, so until then it is a request.
+    let needs_approval = account.locked || account.domain.is_some();
+    let outcome = if already || !needs_approval {
         db::follows::upsert_follow(&mut *tx, viewer, target, options).await?;
         if !already {
             db::notifications::insert(&mut *tx, target, viewer, "follow", None).await?;

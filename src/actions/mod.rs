@@ -11,6 +11,8 @@ pub mod markers;
 pub mod media;
 pub mod oauth;
 pub mod polls;
+pub mod remote_accounts;
+pub mod remote_statuses;
 pub mod scheduled;
 pub mod sessions;
 pub mod statuses;

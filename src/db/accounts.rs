@@ -23,6 +23,13 @@ pub struct Account {
     /// `[{"name": ..., "value": ...}]`: plain text for local accounts.
     pub fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// A remote account's avatar and header, shown from their origin.
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+    /// Custom emoji of a remote profile: `[{"shortcode", "url"}]`.
+    pub emojis: serde_json::Value,
+    pub actor_type: String,
+    pub moved_to_account_id: Option<i64>,
 }
 
 /// What a new local account is made of.
@@ -53,7 +60,8 @@ pub async fn find_local_by_username(
     sqlx::query_as!(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
-                discoverable, indexable, hide_collections, fields, created_at
+                discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
+                header_remote_url, emojis, actor_type, moved_to_account_id
          from accounts where domain is null and lower(username) = lower($1)",
         username,
     )
@@ -66,7 +74,8 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Accou
     sqlx::query_as!(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
-                discoverable, indexable, hide_collections, fields, created_at
+                discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
+                header_remote_url, emojis, actor_type, moved_to_account_id
          from accounts where id = $1",
         id,
     )
@@ -79,7 +88,8 @@ pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<V
     sqlx::query_as!(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
-                discoverable, indexable, hide_collections, fields, created_at
+                discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
+                header_remote_url, emojis, actor_type, moved_to_account_id
          from accounts where id = any($1)",
         ids,
     )
@@ -96,7 +106,8 @@ pub async fn find_remote_by_username(
     sqlx::query_as!(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
-                discoverable, indexable, hide_collections, fields, created_at
+                discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
+                header_remote_url, emojis, actor_type, moved_to_account_id
          from accounts where lower(username) = lower($1) and domain = lower($2)",
         username,
         domain,

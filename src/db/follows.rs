@@ -335,3 +335,34 @@ pub async fn list_blocked_or_muted(
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.target)).collect())
 }
+
+/// Records the id of the Follow activity behind a follow and its request (for Undo and Accept).
+pub async fn set_follow_uri(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    uri: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "with f as (update follows set uri = $3 where account_id = $1 and target_account_id = $2)
+         update follow_requests set uri = $3 where account_id = $1 and target_account_id = $2",
+        account_id,
+        target,
+        uri
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The follower and target of the request whose Follow activity has this id.
+pub async fn find_request_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    Ok(sqlx::query!(
+        "select account_id, target_account_id from follow_requests where uri = $1
+         union all select account_id, target_account_id from follows where uri = $1 limit 1",
+        uri
+    )
+    .fetch_optional(db)
+    .await?
+    .and_then(|r| Some((r.account_id?, r.target_account_id?))))
+}

@@ -22,6 +22,8 @@ pub struct Media {
     pub focus_x: f64,
     pub focus_y: f64,
     pub created_at: DateTime<Utc>,
+    /// A remote attachment's address at its origin (no local file).
+    pub remote_url: Option<String>,
 }
 
 /// What a new upload is made of (its id was taken beforehand to name its files).
@@ -79,7 +81,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Media
     sqlx::query_as!(
         Media,
         "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
-                small_height, blurhash, description, focus_x, focus_y, created_at
+                small_height, blurhash, description, focus_x, focus_y, created_at, remote_url
          from media_attachments where id = $1",
         id
     )
@@ -92,7 +94,7 @@ pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> 
     sqlx::query_as!(
         Media,
         "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
-                small_height, blurhash, description, focus_x, focus_y, created_at
+                small_height, blurhash, description, focus_x, focus_y, created_at, remote_url
          from media_attachments where status_id = any($1)
          order by status_id, position, id",
         status_ids
@@ -106,7 +108,7 @@ pub async fn lock_by_ids(db: &mut PgConnection, ids: &[i64]) -> sqlx::Result<Vec
     sqlx::query_as!(
         Media,
         "select id, account_id, status_id, position, content_type, file_key, file_size, width, height, small_width,
-                small_height, blurhash, description, focus_x, focus_y, created_at
+                small_height, blurhash, description, focus_x, focus_y, created_at, remote_url
          from media_attachments where id = any($1) order by id for update",
         ids
     )
@@ -152,5 +154,48 @@ pub async fn update_details(
     )
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// A remote status's attachment, shown from its origin.
+#[derive(Debug)]
+pub struct NewRemoteMedia<'a> {
+    pub account_id: i64,
+    pub status_id: i64,
+    pub position: i32,
+    pub content_type: &'a str,
+    pub remote_url: &'a str,
+    pub width: i32,
+    pub height: i32,
+    pub blurhash: Option<&'a str>,
+    pub description: &'a str,
+}
+
+/// Records a remote attachment.
+pub async fn insert_remote(db: impl PgExecutor<'_>, new: &NewRemoteMedia<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into media_attachments (account_id, status_id, position, content_type, file_key, file_size,
+                                        width, height, small_width, small_height, blurhash, description, remote_url)
+         values ($1, $2, $3, $4, '', 0, $5, $6, $5, $6, $7, $8, $9)",
+        new.account_id,
+        new.status_id,
+        new.position,
+        new.content_type,
+        new.width,
+        new.height,
+        new.blurhash,
+        new.description,
+        new.remote_url,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a remote status's attachments (before an edit re-records them).
+pub async fn delete_for_status(db: impl PgExecutor<'_>, status_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from media_attachments where status_id = $1", status_id)
+        .execute(db)
+        .await?;
     Ok(())
 }

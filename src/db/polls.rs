@@ -13,7 +13,7 @@ pub struct Poll {
     pub multiple: bool,
     pub hide_totals: bool,
     pub expires_at: Option<DateTime<Utc>>,
-    /// Votes per option, in option order.
+    /// Votes per option, in option order (a remote poll's own counts when it publishes them).
     pub tallies: Vec<i64>,
     pub voters_count: i64,
 }
@@ -50,10 +50,11 @@ pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> 
     sqlx::query_as!(
         Poll,
         r#"select p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
-                  array(select count(v.id) from generate_subscripts(p.options, 1) i
+                  array(select coalesce(p.remote_votes[i]::bigint, count(v.id)) from generate_subscripts(p.options, 1) i
                         left join poll_votes v on v.poll_id = p.id and v.choice = i - 1
                         group by i order by i) as "tallies!",
-                  (select count(distinct account_id) from poll_votes v where v.poll_id = p.id) as "voters_count!"
+                  coalesce(p.remote_voters_count::bigint,
+                           (select count(distinct account_id) from poll_votes v where v.poll_id = p.id)) as "voters_count!"
            from polls p where p.status_id = any($1)"#,
         status_ids
     )
@@ -66,10 +67,11 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Poll>
     sqlx::query_as!(
         Poll,
         r#"select p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
-                  array(select count(v.id) from generate_subscripts(p.options, 1) i
+                  array(select coalesce(p.remote_votes[i]::bigint, count(v.id)) from generate_subscripts(p.options, 1) i
                         left join poll_votes v on v.poll_id = p.id and v.choice = i - 1
                         group by i order by i) as "tallies!",
-                  (select count(distinct account_id) from poll_votes v where v.poll_id = p.id) as "voters_count!"
+                  coalesce(p.remote_voters_count::bigint,
+                           (select count(distinct account_id) from poll_votes v where v.poll_id = p.id)) as "voters_count!"
            from polls p where p.id = $1"#,
         id
     )
@@ -129,5 +131,25 @@ pub async fn lock(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<()> {
     sqlx::query!("select id from polls where id = $1 for update", poll_id)
         .fetch_optional(db)
         .await?;
+    Ok(())
+}
+
+/// Records the counts a remote poll publishes.
+pub async fn set_remote_counts(
+    db: impl PgExecutor<'_>,
+    poll_id: i64,
+    votes: &[i32],
+    voters_count: Option<i32>,
+    uri: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update polls set remote_votes = $2, remote_voters_count = $3, uri = $4 where id = $1",
+        poll_id,
+        votes,
+        voters_count,
+        uri
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -530,3 +530,54 @@ pub async fn list_visible_ids(db: impl PgExecutor<'_>, ids: &[i64], viewer: i64)
     .fetch_all(db)
     .await
 }
+
+/// The id of the status with this URI.
+pub async fn find_id_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("select id from statuses where uri = $1", uri)
+        .fetch_optional(db)
+        .await
+}
+
+/// The id and author of the status with this URI.
+pub async fn find_author_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    Ok(
+        sqlx::query!("select id, account_id from statuses where uri = $1", uri)
+            .fetch_optional(db)
+            .await?
+            .map(|r| (r.id, r.account_id)),
+    )
+}
+
+/// Sets what only remote statuses carry.
+pub async fn set_remote_details(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    emojis: &serde_json::Value,
+    replies_url: Option<&str>,
+    title: Option<&str>,
+    edited_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update statuses set emojis = $2, replies_url = $3, title = $4, edited_at = $5 where id = $1",
+        id,
+        emojis,
+        replies_url,
+        title,
+        edited_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Accounts that boosted, favourited or voted on a status (told of its edits).
+pub async fn list_interacted_account_ids(db: impl PgExecutor<'_>, status_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select account_id as "account_id!" from statuses where reblog_of_id = $1
+           union select account_id from favourites where status_id = $1
+           union select v.account_id from poll_votes v join polls p on p.id = v.poll_id where p.status_id = $1"#,
+        status_id
+    )
+    .fetch_all(db)
+    .await
+}

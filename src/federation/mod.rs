@@ -2,8 +2,11 @@
 
 pub mod discovery;
 pub mod fetch;
+pub mod inbox;
+pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
+pub mod resolve;
 pub mod signatures;
 pub mod urls;
 pub mod vocab;
@@ -11,7 +14,7 @@ pub mod vocab;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 
@@ -22,6 +25,9 @@ pub fn routes() -> Router<AppState> {
         .route("/nodeinfo/2.0", get(discovery::get_nodeinfo_20))
         .route("/nodeinfo/2.1", get(discovery::get_nodeinfo_21))
         .route("/.well-known/host-meta", get(discovery::get_host_meta))
+        .route("/inbox", post(inbox::post_shared_inbox))
+        .route("/users/{username}/inbox", post(inbox::post_user_inbox))
+        .layer(axum::extract::DefaultBodyLimit::max(inbox::MAX_BODY_BYTES))
 }
 
 /// Federation state shared by every handler and worker.
@@ -30,6 +36,7 @@ pub struct Federation {
     pub fetcher: fetch::Fetcher,
     /// The instance actor's signing key, loaded on first use.
     pub instance_key: tokio::sync::OnceCell<Arc<signatures::SigningKey>>,
+    signers: inbox::SignerCache,
 }
 
 impl Federation {
@@ -37,6 +44,12 @@ impl Federation {
         Ok(Self {
             fetcher: fetch::Fetcher::new(config)?,
             instance_key: tokio::sync::OnceCell::new(),
+            signers: inbox::SignerCache::default(),
         })
+    }
+
+    /// Keys of remote signers seen recently.
+    pub fn signer_cache(&self) -> &inbox::SignerCache {
+        &self.signers
     }
 }

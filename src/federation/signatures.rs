@@ -24,3 +24,39 @@ pub fn sign_get(
 ) -> Vec<(HeaderName, HeaderValue)> {
     Vec::new()
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    #[error("missing")]
+    Missing,
+}
+
+impl SignatureError {
+    pub fn reason(&self) -> &'static str {
+        "missing"
+    }
+}
+
+#[derive(Debug)]
+pub struct PendingSignature {
+    key_id: String,
+}
+
+impl PendingSignature {
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+    pub fn verify(&self, _public_key_pem: &str) -> Result<(), SignatureError> {
+        Err(SignatureError::Missing)
+    }
+}
+
+pub fn parse_request(
+    _method: &axum::http::Method,
+    _path_and_query: &str,
+    _headers: &axum::http::HeaderMap,
+    _body: &[u8],
+    _now: std::time::SystemTime,
+) -> Result<PendingSignature, SignatureError> {
+    Err(SignatureError::Missing)
+}

@@ -30,6 +30,11 @@ pub enum Job {
     EndPoll { poll_id: i64 },
     /// Publish a scheduled status.
     PublishScheduledStatus { scheduled_status_id: i64 },
+    /// Process an activity the inbox accepted from `signer_id`.
+    ProcessActivity {
+        activity: serde_json::Value,
+        signer_id: i64,
+    },
 }
 
 impl Job {
@@ -37,6 +42,7 @@ impl Job {
         match self {
             Job::EndPoll { .. } => "end_poll",
             Job::PublishScheduledStatus { .. } => "publish_scheduled_status",
+            Job::ProcessActivity { .. } => "process_activity",
         }
     }
 }
@@ -54,6 +60,9 @@ async fn perform(state: &AppState, job: Job) -> AppResult<()> {
             actions::scheduled::publish(&state.db, &state.config, scheduled_status_id)
                 .await
                 .map(|_| ())
+        }
+        Job::ProcessActivity { activity, signer_id } => {
+            crate::federation::ingest::process(state, &activity, signer_id).await
         }
     }
 }

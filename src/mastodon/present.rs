@@ -140,7 +140,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
                     name: name.to_lowercase(),
                 })
                 .collect(),
-            emojis: Vec::new(),
+            emojis: crate::mastodon::entities::custom_emojis(&row.emojis),
             reblogs_count: row.reblogs_count,
             favourites_count: row.favourites_count,
             replies_count: row.replies_count,

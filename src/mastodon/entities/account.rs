@@ -84,6 +84,14 @@ impl Account {
             let uri = row.uri.clone().unwrap_or_default();
             (uri.clone(), row.url.clone().unwrap_or(uri))
         };
+        let avatar = row
+            .avatar_remote_url
+            .clone()
+            .unwrap_or_else(|| format!("{base}/static/avatar.png"));
+        let header = row
+            .header_remote_url
+            .clone()
+            .unwrap_or_else(|| format!("{base}/static/header.png"));
         // Mastodon reports an account's creation day, not its moment.
         let created_day = row
             .created_at
@@ -99,7 +107,7 @@ impl Account {
             bot: row.bot,
             discoverable: row.discoverable,
             indexable: row.indexable,
-            group: false,
+            group: row.actor_type == "Group",
             noindex: !row.indexable,
             hide_collections: row.hide_collections,
             created_at: format_time(created_day.unwrap_or(row.created_at)),
@@ -110,16 +118,16 @@ impl Account {
             },
             url,
             uri,
-            avatar: format!("{base}/static/avatar.png"),
-            avatar_static: format!("{base}/static/avatar.png"),
-            header: format!("{base}/static/header.png"),
-            header_static: format!("{base}/static/header.png"),
+            avatar: avatar.clone(),
+            avatar_static: avatar,
+            header: header.clone(),
+            header_static: header,
             // Counts are filled in by `mastodon::present`, which loads them in one batch.
             followers_count: 0,
             following_count: 0,
             statuses_count: 0,
             last_status_at: None,
-            emojis: Vec::new(),
+            emojis: custom_emojis(&row.emojis),
             fields,
             roles: Vec::new(),
         }
@@ -230,4 +238,25 @@ pub struct Relationship {
     pub domain_blocking: bool,
     pub endorsed: bool,
     pub note: String,
+}
+
+/// Custom emoji stored with a remote account or status (`[{"shortcode", "url"}]`), as the API
+/// shows them. Remote images are shown from their origin.
+pub fn custom_emojis(stored: &serde_json::Value) -> Vec<serde_json::Value> {
+    let Some(items) = stored.as_array() else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let shortcode = item.get("shortcode")?.as_str()?;
+            let url = item.get("url")?.as_str()?;
+            Some(serde_json::json!({
+                "shortcode": shortcode,
+                "url": url,
+                "static_url": url,
+                "visible_in_picker": false,
+            }))
+        })
+        .collect()
 }

@@ -40,6 +40,9 @@ fn dimensions(width: i32, height: i32) -> Value {
 impl MediaAttachment {
     /// Renders a stored upload; its files are served under `base_url/system/media/`.
     pub fn from_row(row: &db::media::Media, base_url: &str) -> Self {
+        if let Some(remote) = &row.remote_url {
+            return Self::remote(row, remote);
+        }
         let extension = storage::extension(&row.content_type).unwrap_or("bin");
         let url = |small| {
             format!(
@@ -60,6 +63,34 @@ impl MediaAttachment {
                 "small": dimensions(row.small_width, row.small_height),
                 "focus": { "x": row.focus_x, "y": row.focus_y },
             }),
+            description: Some(row.description.clone()).filter(|d| !d.is_empty()),
+            blurhash: row.blurhash.clone(),
+        }
+    }
+
+    /// A remote attachment: its URLs point at the origin (we keep no copy yet).
+    fn remote(row: &db::media::Media, remote: &str) -> Self {
+        let kind = match row.content_type.split('/').next().unwrap_or_default() {
+            "image" if row.content_type == "image/gif" => "gifv",
+            "image" => "image",
+            "video" => "video",
+            "audio" => "audio",
+            _ => "unknown",
+        };
+        let has_size = row.width > 0 && row.height > 0;
+        MediaAttachment {
+            id: format_id(row.id),
+            kind,
+            url: Some(remote.to_owned()),
+            preview_url: Some(remote.to_owned()),
+            remote_url: Some(remote.to_owned()),
+            preview_remote_url: None,
+            text_url: None,
+            meta: if has_size {
+                json!({ "original": dimensions(row.width, row.height), "focus": { "x": row.focus_x, "y": row.focus_y } })
+            } else {
+                json!({})
+            },
             description: Some(row.description.clone()).filter(|d| !d.is_empty()),
             blurhash: row.blurhash.clone(),
         }

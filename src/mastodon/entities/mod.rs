@@ -7,7 +7,7 @@ mod lists_and_filters;
 mod media;
 mod status;
 
-pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source};
+pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source, custom_emojis};
 pub use application::{Application, CredentialApplication, Token};
 pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{

@@ -1,0 +1,419 @@
+//! Finding remote accounts and statuses: by actor or object URL, by handle through WebFinger,
+//! and storing what was fetched, with the origin rules that keep servers from speaking for
+//! each other.
+
+use chrono::Utc;
+use serde_json::Value;
+use url::Url;
+
+use super::fetch::FetchError;
+use super::instance_actor;
+use super::urls::{self, LocalObject};
+use super::vocab::{self, Actor, Note, Tag};
+use crate::actions::remote_statuses::{self, RemoteAttachment, RemotePoll, RemoteStatus};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::text::sanitize;
+
+/// A remote profile older than this is fetched again when it is next needed.
+pub const PROFILE_STALE_AFTER: chrono::Duration = chrono::Duration::hours(24);
+/// Parents fetched above a remote reply, at most (a thread is not followed to its root forever).
+pub const MAX_ANCESTORS: u32 = 16;
+/// Unknown mentioned accounts fetched for one status, at most.
+const MAX_MENTION_FETCHES: usize = 10;
+
+impl From<FetchError> for AppError {
+    fn from(error: FetchError) -> Self {
+        AppError::Internal(anyhow::anyhow!(error))
+    }
+}
+
+/// Fetches an AS2 document signed by the instance actor.
+pub async fn fetch_document(state: &AppState, url: &str) -> Result<Value, FetchError> {
+    let url = Url::parse(url).map_err(|e| FetchError::Refused(format!("invalid URL {url:?}: {e}")))?;
+    let key = instance_actor::signing_key(state)
+        .await
+        .map_err(|e| FetchError::Network(format!("no signing key: {e}")))?;
+    state.federation.fetcher.fetch_object(&url, Some(&key)).await
+}
+
+/// The account an actor URI names: local ones looked up, known remote ones refreshed when stale,
+/// unknown ones fetched. `None` when it cannot be had.
+pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    if let Some(local) = urls::local_object(&state.base_url, uri) {
+        return match local {
+            LocalObject::Actor { username } => Ok(db::accounts::find_local_by_username(&state.db, &username)
+                .await?
+                .map(|a| a.id)),
+            _ => Ok(None),
+        };
+    }
+    let known = db::remote_accounts::find_by_uri(&state.db, uri).await?;
+    if let Some(known) = &known {
+        let fresh = known
+            .fetched_at
+            .is_some_and(|at| at > Utc::now() - PROFILE_STALE_AFTER);
+        if fresh || known.gone {
+            return Ok(Some(known.id));
+        }
+    }
+    match fetch_document(state, uri).await {
+        Ok(document) => match store_actor(state, &document).await {
+            Ok(id) => Ok(Some(id)),
+            Err(error) => {
+                tracing::info!(%uri, %error, "actor not stored");
+                Ok(known.map(|k| k.id))
+            }
+        },
+        Err(error) => {
+            if error.is_gone()
+                && let Some(known) = &known
+            {
+                db::remote_accounts::mark_gone(&state.db, known.id).await?;
+            }
+            tracing::info!(%uri, %error, "actor not fetched");
+            Ok(known.map(|k| k.id))
+        }
+    }
+}
+
+/// Stores (or refreshes) the account of an actor document that came from its origin.
+pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
+    let actor = Actor::read(document).map_err(|e| AppError::BadRequest(format!("unusable actor: {e}")))?;
+    let domain =
+        vocab::host_of(&actor.id).ok_or_else(|| AppError::BadRequest("actor id has no host".into()))?;
+    if urls::local_object(&state.base_url, &actor.id).is_some() {
+        return Err(AppError::BadRequest(
+            "a remote actor cannot claim a local URL".into(),
+        ));
+    }
+    let key_pem = actor
+        .public_key_pem
+        .as_deref()
+        .ok_or_else(|| AppError::BadRequest("actor has no public key".into()))?;
+    // A key is the actor's only if it is published on the actor's own host.
+    let key_id = actor
+        .public_key_id
+        .as_deref()
+        .filter(|k| vocab::same_host(k, &actor.id));
+    let username = actor.preferred_username.trim();
+    let valid_username = username.len() <= 100 && !username.contains(['@', '/', ' ', '\n']);
+    if !valid_username {
+        return Err(AppError::BadRequest("unusable preferredUsername".into()));
+    }
+    let fields: Vec<Value> = actor
+        .fields
+        .iter()
+        .map(|(name, value)| {
+            serde_json::json!({
+                "name": sanitize::remote_plain(name),
+                "value": sanitize::remote_field_value(value),
+            })
+        })
+        .collect();
+    let display_name: String = sanitize::remote_plain(actor.name.as_deref().unwrap_or_default())
+        .chars()
+        .take(100)
+        .collect();
+    let note = sanitize::remote_html(actor.summary.as_deref().unwrap_or_default());
+    let emojis = serde_json::to_value(&actor.emojis).unwrap_or_default();
+    let http = |u: &Option<String>| {
+        u.clone()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    };
+    let id = db::remote_accounts::upsert(
+        &state.db,
+        &db::remote_accounts::RemoteActor {
+            uri: &actor.id,
+            username,
+            domain: &domain,
+            display_name: &display_name,
+            note: &note,
+            url: http(&actor.url).as_deref(),
+            inbox_url: &actor.inbox,
+            shared_inbox_url: actor.shared_inbox.as_deref(),
+            public_key_pem: key_pem,
+            key_id,
+            actor_type: &actor.kind,
+            locked: actor.locked,
+            bot: actor.is_bot(),
+            discoverable: actor.discoverable,
+            indexable: actor.indexable,
+            fields: Value::Array(fields),
+            emojis,
+            avatar_remote_url: http(&actor.icon).as_deref(),
+            header_remote_url: http(&actor.image).as_deref(),
+            outbox_url: actor.outbox.as_deref(),
+            followers_url: actor.followers.as_deref(),
+            following_url: actor.following.as_deref(),
+            featured_url: actor.featured.as_deref(),
+            featured_tags_url: actor.featured_tags.as_deref(),
+            also_known_as: &actor.also_known_as,
+            created_at: actor.published,
+        },
+    )
+    .await?;
+    state.federation.signer_cache().forget_actor(&actor.id);
+    Ok(id)
+}
+
+/// The account `username@domain`: ours, known, or found through the domain's WebFinger.
+pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -> AppResult<Option<i64>> {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    if domain.is_empty() || domain == state.config.server.domain.to_ascii_lowercase() {
+        return Ok(db::accounts::find_local_by_username(&state.db, username)
+            .await?
+            .map(|a| a.id));
+    }
+    if let Some(known) = db::accounts::find_remote_by_username(&state.db, username, &domain).await? {
+        if let Some(uri) = &known.uri {
+            return account_by_uri(state, uri).await;
+        }
+        return Ok(Some(known.id));
+    }
+    let actor_url = match state.federation.fetcher.webfinger(username, &domain).await {
+        Ok(url) => url,
+        Err(error) => {
+            tracing::info!(%username, %domain, %error, "WebFinger found nothing");
+            return Ok(None);
+        }
+    };
+    let Some(id) = account_by_uri(state, actor_url.as_str()).await? else {
+        return Ok(None);
+    };
+    // The handle must be the actor's own: same name, and the actor lives on that domain.
+    let account = db::accounts::find(&state.db, id).await?;
+    Ok(account
+        .filter(|a| a.username.eq_ignore_ascii_case(username) && a.domain.as_deref() == Some(domain.as_str()))
+        .map(|a| a.id))
+}
+
+/// The status an object URI names: local, known, or fetched (with up to `MAX_ANCESTORS`
+/// missing parents).
+pub async fn status_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    status_by_uri_within(state, uri, MAX_ANCESTORS).await
+}
+
+async fn status_by_uri_within(state: &AppState, uri: &str, depth: u32) -> AppResult<Option<i64>> {
+    if let Some(local) = urls::local_object(&state.base_url, uri) {
+        return match local {
+            LocalObject::Status { id, .. } => Ok(db::statuses::find(&state.db, id).await?.map(|s| s.id)),
+            _ => Ok(None),
+        };
+    }
+    if let Some(id) = db::statuses::find_id_by_uri(&state.db, uri).await? {
+        return Ok(Some(id));
+    }
+    if depth == 0 {
+        return Ok(None);
+    }
+    let document = match fetch_document(state, uri).await {
+        Ok(document) => document,
+        Err(error) => {
+            tracing::info!(%uri, %error, "status not fetched");
+            return Ok(None);
+        }
+    };
+    match store_note_within(state, &document, depth - 1).await {
+        Ok(id) => Ok(id),
+        Err(error) => {
+            tracing::info!(%uri, %error, "status not stored");
+            Ok(None)
+        }
+    }
+}
+
+/// Stores a status-like object that is known to come from its origin (fetched by its id, or
+/// delivered by its author); returns its id, or `None` when it is not a status.
+pub async fn store_note(state: &AppState, object: &Value) -> AppResult<Option<i64>> {
+    store_note_within(state, object, MAX_ANCESTORS).await
+}
+
+async fn store_note_within(state: &AppState, object: &Value, depth: u32) -> AppResult<Option<i64>> {
+    let Some(status) = read_status(state, object, depth).await? else {
+        return Ok(None);
+    };
+    Ok(Some(remote_statuses::receive(&state.db, &status).await?))
+}
+
+/// Applies an Update of a status-like object (already checked to come from its author).
+pub async fn update_note(state: &AppState, status_id: i64, object: &Value) -> AppResult<()> {
+    if let Some(status) = read_status(state, object, 0).await? {
+        remote_statuses::update(&state.db, status_id, &status).await?;
+    }
+    Ok(())
+}
+
+/// Reads an object into a status: author resolved, origin checked, text sanitized, parent and
+/// mentions resolved.
+async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<Option<RemoteStatus>> {
+    let note = match Note::read(object) {
+        Ok(note) => note,
+        Err(_) => return Ok(None),
+    };
+    if !vocab::same_host(&note.id, &note.attributed_to) {
+        return Err(AppError::BadRequest(format!(
+            "{} is not on the host of its author {}",
+            note.id, note.attributed_to
+        )));
+    }
+    if urls::local_object(&state.base_url, &note.id).is_some() {
+        return Ok(None);
+    }
+    let Some(author) = account_by_uri(state, &note.attributed_to).await? else {
+        return Ok(None);
+    };
+    let in_reply_to = match &note.in_reply_to {
+        Some(parent) => Box::pin(status_by_uri_within(state, parent, depth)).await?,
+        None => None,
+    };
+    let mut mentioned = Vec::new();
+    let mut fetches = 0;
+    for tag in &note.tags {
+        let Tag::Mention { href } = tag else { continue };
+        let known = match urls::local_object(&state.base_url, href) {
+            Some(_) => account_by_uri(state, href).await?,
+            None => match db::remote_accounts::find_by_uri(&state.db, href).await? {
+                Some(known) => Some(known.id),
+                None if fetches < MAX_MENTION_FETCHES => {
+                    fetches += 1;
+                    account_by_uri(state, href).await?
+                }
+                None => None,
+            },
+        };
+        if let Some(id) = known.filter(|id| !mentioned.contains(id)) {
+            mentioned.push(id);
+        }
+    }
+    let mut tags: Vec<String> = note
+        .tags
+        .iter()
+        .filter_map(|t| match t {
+            Tag::Hashtag { name } => Some(name.to_lowercase()),
+            Tag::Mention { .. } => None,
+        })
+        .filter(|name| name.chars().all(|c| c.is_alphanumeric() || c == '_') && name.chars().count() <= 100)
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let followers = db::remote_accounts::followers_url(&state.db, author).await?;
+    let visibility = visibility_of(&note, followers.as_deref(), &mentioned_uris(&note));
+    let (content, spoiler_text) = present_content(&note);
+    let attachments = note
+        .attachments
+        .iter()
+        .filter(|a| a.url.starts_with("https://") || a.url.starts_with("http://"))
+        .map(|a| RemoteAttachment {
+            url: a.url.clone(),
+            content_type: a.media_type.clone().unwrap_or_else(|| "image/jpeg".into()),
+            description: sanitize::remote_plain(a.name.as_deref().unwrap_or_default())
+                .chars()
+                .take(1500)
+                .collect(),
+            blurhash: a.blurhash.clone().filter(|b| b.len() <= 100),
+            width: a.width.unwrap_or(0).max(0),
+            height: a.height.unwrap_or(0).max(0),
+        })
+        .collect();
+    let poll = note.poll.as_ref().map(|poll| RemotePoll {
+        options: poll
+            .options
+            .iter()
+            .map(|(title, _)| sanitize::remote_plain(title))
+            .collect(),
+        votes: poll.options.iter().map(|(_, votes)| *votes).collect(),
+        multiple: poll.multiple,
+        expires_at: poll.end_time,
+        voters_count: poll.voters_count,
+    });
+    Ok(Some(RemoteStatus {
+        uri: note.id.clone(),
+        url: note.url.clone(),
+        author,
+        text: sanitize::to_plain_text(&content),
+        content,
+        spoiler_text,
+        sensitive: note.sensitive,
+        visibility,
+        language: note.language.clone(),
+        in_reply_to,
+        mentioned,
+        tags,
+        emojis: serde_json::to_value(&note.emojis).unwrap_or_default(),
+        attachments,
+        poll,
+        published: note.published.unwrap_or_else(Utc::now),
+        edited_at: note.updated,
+        replies_url: note.replies.clone(),
+        title: note
+            .name
+            .clone()
+            .filter(|_| note.kind != "Note" && note.kind != "Question"),
+    }))
+}
+
+fn mentioned_uris(note: &Note) -> Vec<String> {
+    note.tags
+        .iter()
+        .filter_map(|t| match t {
+            Tag::Mention { href } => Some(href.clone()),
+            Tag::Hashtag { .. } => None,
+        })
+        .collect()
+}
+
+/// Mastodon's reading of addressing: Public in `to` is public, in `cc` unlisted; the author's
+/// followers (or anyone beyond the mentioned) is private; only the mentioned is direct.
+pub fn visibility_of(note: &Note, followers_url: Option<&str>, mentioned: &[String]) -> &'static str {
+    if vocab::addresses_public(&note.to) {
+        return "public";
+    }
+    if vocab::addresses_public(&note.cc) {
+        return "unlisted";
+    }
+    let all = note.to.iter().chain(note.cc.iter());
+    let mut beyond_mentions = false;
+    for address in all {
+        if Some(address.as_str()) == followers_url {
+            return "private";
+        }
+        if !mentioned.contains(address) {
+            beyond_mentions = true;
+        }
+    }
+    if beyond_mentions { "private" } else { "direct" }
+}
+
+/// The HTML and content warning a status shows. Notes and Questions show their content under
+/// their summary; other objects (Article, Page, Event, media) show a title, their text and a
+/// link to the original, as they are made to be read there.
+fn present_content(note: &Note) -> (String, String) {
+    if note.kind == "Note" || note.kind == "Question" {
+        let spoiler = sanitize::remote_plain(note.summary.as_deref().unwrap_or_default());
+        return (
+            sanitize::remote_html(&note.content),
+            spoiler.chars().take(1000).collect(),
+        );
+    }
+    let mut html = String::new();
+    if let Some(title) = note.name.as_deref().filter(|t| !t.trim().is_empty()) {
+        html.push_str("<p><strong>");
+        html.push_str(&crate::text::escape_html(&sanitize::remote_plain(title)));
+        html.push_str("</strong></p>");
+    }
+    let body = if note.content.trim().is_empty() {
+        note.summary.as_deref().unwrap_or_default()
+    } else {
+        &note.content
+    };
+    html.push_str(&sanitize::remote_html(body));
+    if let Some(url) = note.url.as_deref().or(Some(note.id.as_str())) {
+        let escaped = crate::text::escape_html(url);
+        html.push_str(&format!(
+            "<p><a href=\"{escaped}\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">{escaped}</a></p>"
+        ));
+    }
+    (html, String::new())
+}
