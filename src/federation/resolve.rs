@@ -417,3 +417,68 @@ fn present_content(note: &Note) -> (String, String) {
     }
     (html, String::new())
 }
+
+/// What a URL turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Account(i64),
+    Status(i64),
+}
+
+/// Finds what a URL names (a search with `resolve=true`): ours, known, or fetched.
+pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Resolved>> {
+    if let Some(local) = urls::local_object(&state.base_url, url) {
+        return Ok(match local {
+            LocalObject::Actor { .. } => account_by_uri(state, url).await?.map(Resolved::Account),
+            LocalObject::Status { id, .. } => db::statuses::find(&state.db, id).await?.map(|s| Resolved::Status(s.id)),
+            LocalObject::InstanceActor => None,
+        });
+    }
+    if let Some(known) = db::remote_accounts::find_by_uri(&state.db, url).await? {
+        return Ok(Some(Resolved::Account(known.id)));
+    }
+    if let Some(id) = db::statuses::find_id_by_uri(&state.db, url).await? {
+        return Ok(Some(Resolved::Status(id)));
+    }
+    let document = match fetch_document(state, url).await {
+        Ok(document) => document,
+        Err(error) => {
+            tracing::info!(%url, %error, "nothing found at the URL");
+            return Ok(None);
+        }
+    };
+    if vocab::types_of(&document).iter().any(|t| vocab::ACTOR_TYPES.contains(t)) {
+        return Ok(store_actor(state, &document).await.ok().map(Resolved::Account));
+    }
+    match store_note(state, &document).await {
+        Ok(found) => Ok(found.map(Resolved::Status)),
+        Err(error) => {
+            tracing::info!(%url, %error, "object not stored");
+            Ok(None)
+        }
+    }
+}
+
+/// Most remote handles looked up for one status being posted.
+const MAX_MENTION_LOOKUPS: usize = 10;
+
+/// Looks up the remote accounts `@user@domain` mentions in `text` names, so that rendering the
+/// status (which reads only the database) links and addresses them. Unknown handles stay text.
+pub async fn prepare_mentions(state: &AppState, text: &str) -> AppResult<()> {
+    let ours = state.config.server.domain.to_ascii_lowercase();
+    let handles = crate::text::compose::tokenize(text)
+        .into_iter()
+        .filter_map(|token| match token {
+            crate::text::compose::Token::Mention {
+                username,
+                domain: Some(domain),
+                ..
+            } if domain.to_ascii_lowercase() != ours => Some((username, domain)),
+            _ => None,
+        })
+        .take(MAX_MENTION_LOOKUPS);
+    for (username, domain) in handles {
+        account_by_handle(state, &username, &domain).await?;
+    }
+    Ok(())
+}

@@ -280,15 +280,15 @@ pub async fn lookup_account(
         None => (acct, None),
     };
     let ours = domain.as_deref().is_none_or(|d| d == state.config.server.domain);
-    let row = if ours {
-        db::accounts::find_local_by_username(&state.db, username).await?
+    let id = if ours {
+        db::accounts::find_local_by_username(&state.db, username).await?.map(|a| a.id)
     } else {
         let domain = domain.unwrap_or_default();
-        db::accounts::find_remote_by_username(&state.db, username, &domain).await?
+        crate::federation::resolve::account_by_handle(&state, username, &domain).await?
     };
-    let row = row.ok_or(AppError::NotFound)?;
+    let id = id.ok_or(AppError::NotFound)?;
     Ok(Json(
-        present::account(&state, row.id)
+        present::account(&state, id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))

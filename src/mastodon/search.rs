@@ -5,6 +5,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use crate::federation::resolve::Resolved;
 use crate::app::AppState;
 use crate::db;
 use crate::db::search::{AccountQuery, StatusFilter, Window};
@@ -108,8 +109,27 @@ pub async fn search(
     let has_at = query.contains('@');
     let has_space = query.contains(' ');
     let hashtag_like = query.starts_with('#');
+    let resolved = match viewer {
+        Some(_) if params.resolve && window.offset == 0 => resolve_remote(&state, &query).await?,
+        _ => None,
+    };
+    if let Some(Resolved::Status(id)) = resolved
+        && wants("statuses")
+    {
+        // A status found by its URL is shown only if the searcher may see it.
+        results.statuses = present::statuses(&state, &[id], viewer).await?;
+        return Ok(Json(results));
+    }
     if wants("accounts") && !hashtag_like && !(has_at && has_space) {
         results.accounts = find_accounts(&state, &query, params.following, window).await?;
+        if let Some(Resolved::Account(id)) = resolved {
+            let id_text = crate::mastodon::entities::format_id(id);
+            results.accounts.retain(|a| a.id != id_text);
+            if let Some(account) = present::account(&state, id).await? {
+                results.accounts.insert(0, account);
+                results.accounts.truncate(usize::try_from(limit).unwrap_or(1).max(1));
+            }
+        }
     }
     if let Some(viewer) = viewer
         && wants("statuses")
@@ -127,6 +147,27 @@ pub async fn search(
         results.hashtags = find_hashtags(&state, &query, window).await?;
     }
     Ok(Json(results))
+}
+
+/// A remote account (by handle) or object (by URL) the query names, fetched when unknown.
+async fn resolve_remote(state: &AppState, query: &str) -> AppResult<Option<Resolved>> {
+    if query.starts_with("https://") || query.starts_with("http://") {
+        return crate::federation::resolve::object_by_url(state, query).await;
+    }
+    let handle = query.trim_start_matches('@');
+    let Some((username, domain)) = handle.split_once('@') else {
+        return Ok(None);
+    };
+    let plausible = !username.is_empty()
+        && !domain.is_empty()
+        && !handle.contains([' ', '/'])
+        && domain.contains('.');
+    if !plausible {
+        return Ok(None);
+    }
+    Ok(crate::federation::resolve::account_by_handle(state, username, domain)
+        .await?
+        .map(Resolved::Account))
 }
 
 /// What `/api/v1/accounts/search` reads; `resolve` is not read (nothing remote is fetched yet).

@@ -175,6 +175,7 @@ pub async fn post_status(
             .ok_or(AppError::NotFound)?;
         return Ok(Json(Posted::Scheduled(ScheduledStatus::from_row(&row))));
     }
+    crate::federation::resolve::prepare_mentions(&state, &draft.text).await?;
     let composer = composer(&state);
     let id = actions::statuses::post(&state.db, user.account_id, &composer, &draft).await?;
     Ok(Json(Posted::Status(Box::new(
@@ -283,6 +284,7 @@ pub async fn edit_status(
         media_ids,
         media_changes: media_changes(&params.media_attributes)?,
     };
+    crate::federation::resolve::prepare_mentions(&state, &change.text).await?;
     let composer = composer(&state);
     actions::statuses::edit(&state.db, user.account_id, id, &composer, &change).await?;
     render(&state, id, Some(user.account_id)).await
