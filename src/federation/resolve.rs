@@ -430,7 +430,9 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
     if let Some(local) = urls::local_object(&state.base_url, url) {
         return Ok(match local {
             LocalObject::Actor { .. } => account_by_uri(state, url).await?.map(Resolved::Account),
-            LocalObject::Status { id, .. } => db::statuses::find(&state.db, id).await?.map(|s| Resolved::Status(s.id)),
+            LocalObject::Status { id, .. } => db::statuses::find(&state.db, id)
+                .await?
+                .map(|s| Resolved::Status(s.id)),
             LocalObject::InstanceActor => None,
         });
     }
@@ -447,7 +449,10 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
             return Ok(None);
         }
     };
-    if vocab::types_of(&document).iter().any(|t| vocab::ACTOR_TYPES.contains(t)) {
+    if vocab::types_of(&document)
+        .iter()
+        .any(|t| vocab::ACTOR_TYPES.contains(t))
+    {
         return Ok(store_actor(state, &document).await.ok().map(Resolved::Account));
     }
     match store_note(state, &document).await {

@@ -281,15 +281,15 @@ pub async fn lookup_account(
     };
     let ours = domain.as_deref().is_none_or(|d| d == state.config.server.domain);
     let id = if ours {
-        db::accounts::find_local_by_username(&state.db, username).await?.map(|a| a.id)
+        db::accounts::find_local_by_username(&state.db, username)
+            .await?
+            .map(|a| a.id)
     } else {
         let domain = domain.unwrap_or_default();
         crate::federation::resolve::account_by_handle(&state, username, &domain).await?
     };
     let id = id.ok_or(AppError::NotFound)?;
     Ok(Json(
-        present::account(&state, id)
-            .await?
-            .ok_or(AppError::NotFound)?,
+        present::account(&state, id).await?.ok_or(AppError::NotFound)?,
     ))
 }

@@ -5,11 +5,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::federation::resolve::Resolved;
 use crate::app::AppState;
 use crate::db;
 use crate::db::search::{AccountQuery, StatusFilter, Window};
 use crate::error::{AppError, AppResult};
+use crate::federation::resolve::Resolved;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Account, Status, Tag, format_id};
 use crate::mastodon::params::{Params, empty_as_none};
@@ -127,7 +127,9 @@ pub async fn search(
             results.accounts.retain(|a| a.id != id_text);
             if let Some(account) = present::account(&state, id).await? {
                 results.accounts.insert(0, account);
-                results.accounts.truncate(usize::try_from(limit).unwrap_or(1).max(1));
+                results
+                    .accounts
+                    .truncate(usize::try_from(limit).unwrap_or(1).max(1));
             }
         }
     }
@@ -158,16 +160,16 @@ async fn resolve_remote(state: &AppState, query: &str) -> AppResult<Option<Resol
     let Some((username, domain)) = handle.split_once('@') else {
         return Ok(None);
     };
-    let plausible = !username.is_empty()
-        && !domain.is_empty()
-        && !handle.contains([' ', '/'])
-        && domain.contains('.');
+    let plausible =
+        !username.is_empty() && !domain.is_empty() && !handle.contains([' ', '/']) && domain.contains('.');
     if !plausible {
         return Ok(None);
     }
-    Ok(crate::federation::resolve::account_by_handle(state, username, domain)
-        .await?
-        .map(Resolved::Account))
+    Ok(
+        crate::federation::resolve::account_by_handle(state, username, domain)
+            .await?
+            .map(Resolved::Account),
+    )
 }
 
 /// What `/api/v1/accounts/search` reads; `resolve` is not read (nothing remote is fetched yet).

@@ -216,6 +216,8 @@ pub struct TestApp {
     pub config: Config,
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// The state the server runs with (its caches included), for running jobs.
+    pub state: AppState,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -238,7 +240,7 @@ impl TestApp {
         let pool = database.pool().await;
         let state = AppState::new(config.clone(), pool.clone()).unwrap();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app::serve(listener, state, async move {
+        tokio::spawn(app::serve(listener, state.clone(), async move {
             let _ = shutdown_rx.await;
         }));
         Self {
@@ -250,8 +252,14 @@ impl TestApp {
                 .build()
                 .expect("client"),
             database,
+            state,
             _shutdown: shutdown_tx,
         }
+    }
+
+    /// Runs every due background job (inbox processing included) until none is left.
+    pub async fn run_jobs(&self) -> usize {
+        ferrodon::jobs::run_pending_jobs(&self.state).await.expect("jobs")
     }
 
     /// GET a path on the app.

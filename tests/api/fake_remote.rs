@@ -1,0 +1,258 @@
+//! A small axum server that plays another instance: serves actors, WebFinger and any document
+//! a test gives it, records every request it receives, and sends us signed activities.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use ferrodon::federation::keys::{self, KeyPairPem};
+use ferrodon::federation::signatures::{SigningKey, sign_post};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// A request the fake remote received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Default)]
+struct Served {
+    /// Path (with query, if any) to (status, content type, body).
+    documents: HashMap<String, (StatusCode, String, String)>,
+    received: Vec<Received>,
+}
+
+/// A fake remote instance named `domain` (reached through `federation.resolve`).
+#[derive(Clone)]
+pub struct FakeRemote {
+    pub domain: String,
+    pub addr: SocketAddr,
+    served: Arc<Mutex<Served>>,
+}
+
+/// Key pairs are slow to make; tests share a few.
+fn shared_keys(index: usize) -> KeyPairPem {
+    static KEYS: OnceLock<Vec<KeyPairPem>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| (0..4).map(|_| keys::generate().unwrap()).collect());
+    keys[index % keys.len()].clone()
+}
+
+/// An actor the fake remote hosts.
+#[derive(Clone)]
+pub struct FakeActor {
+    pub uri: String,
+    pub keys: KeyPairPem,
+    pub document: Value,
+}
+
+impl FakeRemote {
+    /// Starts the server on a loopback port.
+    pub async fn start(domain: &str) -> FakeRemote {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(Mutex::new(Served::default()));
+        let router = Router::new().fallback(handle).with_state(served.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        FakeRemote {
+            domain: domain.to_owned(),
+            addr,
+            served,
+        }
+    }
+
+    /// `http://DOMAIN` (plain http: the app runs with `server.https = false`).
+    pub fn base(&self) -> String {
+        format!("http://{}", self.domain)
+    }
+
+    /// Serves `body` as JSON of `content_type` at `path`.
+    pub fn serve(&self, path: &str, content_type: &str, body: &Value) {
+        self.serve_raw(path, StatusCode::OK, content_type, &body.to_string());
+    }
+
+    /// Serves an ActivityStreams document at its own id's path.
+    pub fn serve_object(&self, object: &Value) {
+        let id = object["id"].as_str().unwrap();
+        let path = id.strip_prefix(&self.base()).unwrap();
+        self.serve(path, "application/activity+json", object);
+    }
+
+    /// Serves anything at `path`.
+    pub fn serve_raw(&self, path: &str, status: StatusCode, content_type: &str, body: &str) {
+        self.served.lock().unwrap().documents.insert(
+            path.to_owned(),
+            (status, content_type.to_owned(), body.to_owned()),
+        );
+    }
+
+    /// Adds a Person `username` with a key, its actor document and WebFinger.
+    pub fn add_actor(&self, username: &str) -> FakeActor {
+        self.add_actor_with(username, 0, |_| {})
+    }
+
+    /// Adds an actor with key number `key` (of a few shared ones), changed by `edit`.
+    pub fn add_actor_with(&self, username: &str, key: usize, edit: impl FnOnce(&mut Value)) -> FakeActor {
+        let keys = shared_keys(key);
+        let uri = format!("{}/users/{username}", self.base());
+        let mut document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": uri,
+            "type": "Person",
+            "preferredUsername": username,
+            "name": format!("{username} of {}", self.domain),
+            "summary": "<p>Hello from afar</p>",
+            "url": format!("{}/@{username}", self.base()),
+            "inbox": format!("{uri}/inbox"),
+            "outbox": format!("{uri}/outbox"),
+            "followers": format!("{uri}/followers"),
+            "following": format!("{uri}/following"),
+            "endpoints": { "sharedInbox": format!("{}/inbox", self.base()) },
+            "manuallyApprovesFollowers": false,
+            "publicKey": { "id": format!("{uri}#main-key"), "owner": uri, "publicKeyPem": keys.public_pem },
+        });
+        edit(&mut document);
+        self.serve_object(&document);
+        let acct = format!("acct:{username}@{}", self.domain);
+        self.serve(
+            &format!("/.well-known/webfinger?resource={}", urlencode(&acct)),
+            "application/jrd+json",
+            &json!({
+                "subject": acct,
+                "links": [{ "rel": "self", "type": "application/activity+json", "href": uri }],
+            }),
+        );
+        FakeActor { uri, keys, document }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.served.lock().unwrap().received.clone()
+    }
+
+    /// How many requests were made for `path`.
+    pub fn hits(&self, path: &str) -> usize {
+        self.received().iter().filter(|r| r.path == path).count()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn handle(
+    State(served): State<Arc<Mutex<Served>>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let mut served = served.lock().unwrap();
+    served.received.push(Received {
+        method: method.to_string(),
+        path: path.clone(),
+        headers,
+        body,
+    });
+    if method == axum::http::Method::POST {
+        return StatusCode::ACCEPTED.into_response();
+    }
+    match served.documents.get(&path) {
+        Some((status, content_type, body)) => {
+            (*status, [("content-type", content_type.clone())], body.clone()).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+impl FakeActor {
+    /// This actor's signing key.
+    pub fn signing_key(&self) -> SigningKey {
+        SigningKey::from_pem(format!("{}#main-key", self.uri), &self.keys.private_pem).unwrap()
+    }
+
+    /// Signs and POSTs `activity` to the app's `path` (e.g. `/inbox`).
+    pub async fn post(&self, app: &TestApp, path: &str, activity: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(activity).unwrap();
+        self.post_bytes(app, path, body, |_| {}).await
+    }
+
+    /// Signs and POSTs a raw body, letting `tamper` change the headers after signing.
+    pub async fn post_bytes(
+        &self,
+        app: &TestApp,
+        path: &str,
+        body: Vec<u8>,
+        tamper: impl FnOnce(&mut HeaderMap),
+    ) -> reqwest::Response {
+        let url = url::Url::parse(&format!("{}{path}", app.base_url)).unwrap();
+        let mut headers = HeaderMap::new();
+        for (name, value) in sign_post(&self.signing_key(), &url, &body, SystemTime::now()) {
+            headers.insert(name, value);
+        }
+        headers.insert("content-type", "application/activity+json".parse().unwrap());
+        tamper(&mut headers);
+        headers.remove("host");
+        app.client
+            .post(url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Configures an app so the fake remotes' names reach them, and plain http is used.
+pub fn route_to(config: &mut ferrodon::config::Config, remotes: &[&FakeRemote]) {
+    config.server.https = false;
+    for remote in remotes {
+        config
+            .federation
+            .resolve
+            .insert(remote.domain.clone(), remote.addr);
+    }
+}
+
+/// A Create(Note) by `actor` with the given note fields merged in.
+pub fn create_note(actor: &FakeActor, id_suffix: &str, fields: Value) -> Value {
+    let base = actor.uri.rsplit_once("/users/").unwrap().0;
+    let id = format!("{base}/notes/{id_suffix}");
+    let mut note = json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": actor.uri,
+        "content": "<p>Hello</p>",
+        "published": "2026-11-20T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [format!("{}/followers", actor.uri)],
+    });
+    if let (Some(note), Value::Object(extra)) = (note.as_object_mut(), fields) {
+        note.extend(extra);
+    }
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": actor.uri,
+        "to": note["to"].clone(),
+        "cc": note["cc"].clone(),
+        "object": note,
+    })
+}
