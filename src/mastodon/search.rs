@@ -172,11 +172,13 @@ async fn resolve_remote(state: &AppState, query: &str) -> AppResult<Option<Resol
     )
 }
 
-/// What `/api/v1/accounts/search` reads; `resolve` is not read (nothing remote is fetched yet).
+/// What `/api/v1/accounts/search` reads; `resolve` looks a remote handle up.
 #[derive(Debug, Deserialize)]
 pub struct AccountSearchParams {
     #[serde(default)]
     q: Option<String>,
+    #[serde(default)]
+    resolve: bool,
     #[serde(default, deserialize_with = "empty_as_none")]
     limit: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
@@ -204,9 +206,19 @@ pub async fn search_accounts(
     if query.is_empty() || query.starts_with('#') || limit == 0 {
         return Ok(Json(Vec::new()));
     }
-    Ok(Json(
-        find_accounts(&state, query, params.following, window).await?,
-    ))
+    let mut accounts = find_accounts(&state, query, params.following, window).await?;
+    if params.resolve
+        && window.offset == 0
+        && let Some(Resolved::Account(id)) = resolve_remote(&state, query).await?
+    {
+        let id_text = crate::mastodon::entities::format_id(id);
+        accounts.retain(|a| a.id != id_text);
+        if let Some(account) = present::account(&state, id).await? {
+            accounts.insert(0, account);
+            accounts.truncate(usize::try_from(limit).unwrap_or(1).max(1));
+        }
+    }
+    Ok(Json(accounts))
 }
 
 fn negative_paging() -> AppError {
