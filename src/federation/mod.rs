@@ -1,8 +1,9 @@
-//! ActivityPub and its neighbours: keys and discovery documents now; vocabulary, rendering,
-//! inbox, fetching, signatures and delivery to come.
+//! ActivityPub and its neighbours: keys, HTTP signatures and discovery documents now;
+//! vocabulary, rendering, inbox, fetching and delivery to come.
 
 pub mod discovery;
 pub mod keys;
+pub mod signatures;
 
 use axum::Router;
 use axum::routing::get;

@@ -1,6 +1,7 @@
-//! Text: local plain text to HTML (links, paragraphs, line breaks); remote HTML sanitizing to come.
+//! Text: local plain text to HTML (links, paragraphs, line breaks) and remote HTML sanitizing.
 
 pub mod compose;
+pub mod sanitize;
 
 use linkify::{LinkFinder, LinkKind};
 
