@@ -1,4 +1,5 @@
-//! ActivityPub and its neighbours: keys, signatures, fetching, discovery, the inbox.
+//! ActivityPub and its neighbours: keys, HTTP signatures and discovery documents now;
+//! vocabulary, rendering, inbox, fetching and delivery to come.
 
 pub mod discovery;
 pub mod fetch;
@@ -6,12 +7,7 @@ pub mod inbox;
 pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
-pub mod resolve;
 pub mod signatures;
-pub mod urls;
-pub mod vocab;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -1,4 +1,4 @@
-//! Text: local plain text to HTML (links, paragraphs, line breaks); remote HTML sanitizing to come.
+//! Text: local plain text to HTML (links, paragraphs, line breaks) and remote HTML sanitizing.
 
 pub mod compose;
 pub mod sanitize;

@@ -10,10 +10,19 @@ use ammonia::{Builder, UrlRelative};
 /// comes near it, and it bounds the parser's memory per call. The cut may land inside a tag;
 /// the parser closes whatever is left open.
 pub const MAX_INPUT_BYTES: usize = 500 * 1024;
-/// Input is also cut before its 3001st tag. The HTML tree builder rescans its stack of open
-/// elements for many tags, so deeply nested input costs time quadratic in the number of tags
-/// (about 0.15 s for 5,000 nested `div`s here); a few thousand tags is a long article.
-pub const MAX_TAGS: usize = 3000;
+/// Input is also cut before its 2001st tag. The HTML tree builder rescans its stack of open
+/// elements for many tags, so deeply nested input costs time quadratic in its tags (50 ms for
+/// 3,000 nested `div`s in a release build here); 2,000 tags is a long article.
+pub const MAX_TAGS: usize = 2000;
+/// And before its 257th formatting tag with attributes (`<b x=1>`, `<code class=..>`): the
+/// builder compares each one with every earlier one still open, so 3,000 of them took 0.65 s.
+/// Bare `<b>`s cost nothing like it: the builder keeps at most three identical ones.
+pub const MAX_FORMATTING_WITH_ATTRIBUTES: usize = 256;
+
+/// HTML's formatting elements other than `a` (the parser never lets `a`s pile up).
+const FORMATTING_TAGS: [&str; 13] = [
+    "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
 
 const CONTENT_TAGS: [&str; 17] = [
     "p",
@@ -105,15 +114,28 @@ static FIELD_VALUE: LazyLock<Builder<'static>> = LazyLock::new(|| linking_builde
 /// Keeps only attribute-less block tags, so [`flatten`] can read its output with a trivial scan.
 static BLOCKS_ONLY: LazyLock<Builder<'static>> = LazyLock::new(|| base_builder(&BLOCK_TAGS));
 
+/// Cuts input at [`MAX_INPUT_BYTES`], [`MAX_TAGS`] or [`MAX_FORMATTING_WITH_ATTRIBUTES`].
 fn bounded(html: &str) -> &str {
     let html = &html[..html.floor_char_boundary(MAX_INPUT_BYTES)];
-    let mut tags = 0;
-    for (at, pair) in html.as_bytes().windows(2).enumerate() {
-        if pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || matches!(pair[1], b'/' | b'!' | b'?')) {
-            tags += 1;
-            if tags > MAX_TAGS {
-                return &html[..at];
-            }
+    let (mut tags, mut formatting) = (0, 0);
+    for (at, _) in html.match_indices('<') {
+        let rest = &html.as_bytes()[at + 1..];
+        let Some(&first) = rest.first() else { break };
+        if !(first.is_ascii_alphabetic() || matches!(first, b'/' | b'!' | b'?')) {
+            continue;
+        }
+        tags += 1;
+        let name_len = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let name = &rest[..name_len];
+        if rest.get(name_len).is_some_and(|&b| b != b'>')
+            && FORMATTING_TAGS
+                .iter()
+                .any(|tag| tag.as_bytes().eq_ignore_ascii_case(name))
+        {
+            formatting += 1;
+        }
+        if tags > MAX_TAGS || formatting > MAX_FORMATTING_WITH_ATTRIBUTES {
+            return &html[..at];
         }
     }
     html
@@ -124,7 +146,7 @@ fn bounded(html: &str) -> &str {
 /// noreferrer"` and `target="_blank"`; `a` and `span` keep the classes mention, hashtag, u-url,
 /// h-card, invisible and ellipsis. Other elements are unwrapped (their text stays), except
 /// scripts, styles, iframes, objects, templates and form fields, which go with their content.
-/// Input is cut at [`MAX_INPUT_BYTES`] or [`MAX_TAGS`].
+/// Input is cut at [`MAX_INPUT_BYTES`], [`MAX_TAGS`] or [`MAX_FORMATTING_WITH_ATTRIBUTES`].
 pub fn remote_html(html: &str) -> String {
     CONTENT.clean(bounded(html)).to_string()
 }
@@ -395,5 +417,12 @@ mod tests {
         assert_eq!(to_plain_text(&("z".to_owned() + &"<div>".repeat(100_000))), "z");
         let many = "<p>a</p>".repeat(MAX_TAGS);
         assert_eq!(remote_html(&many).matches("<p>").count(), MAX_TAGS / 2);
+
+        let styled: String = (0..1000).map(|i| format!("<b x={i}>")).collect();
+        let html = remote_html(&(styled + "tail"));
+        assert_eq!(html.matches("<b>").count(), MAX_FORMATTING_WITH_ATTRIBUTES);
+        assert!(!html.contains("tail"));
+        let bare = "<b>".repeat(1000) + "tail";
+        assert!(remote_html(&bare).contains("tail"));
     }
 }
