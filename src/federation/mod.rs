@@ -1,5 +1,4 @@
-//! ActivityPub and its neighbours: keys, HTTP signatures and discovery documents now;
-//! vocabulary, rendering, inbox, fetching and delivery to come.
+//! ActivityPub and its neighbours: keys, signatures, fetching, discovery, the inbox.
 
 pub mod discovery;
 pub mod fetch;
@@ -7,7 +6,12 @@ pub mod inbox;
 pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
+pub mod resolve;
 pub mod signatures;
+pub mod urls;
+pub mod vocab;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
