@@ -23,7 +23,10 @@ const HOSTS: usize = 100;
 const CONCURRENCY: usize = 64;
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn actor_uri(index: usize) -> String {
@@ -38,7 +41,11 @@ struct Prepared {
 #[tokio::main]
 async fn main() {
     let activities = env_number("FERRODON_BENCH_ACTIVITIES", 20_000) as usize;
-    let dir = tempfile::Builder::new().prefix("ferrodon-inbox-").tempdir().unwrap().keep();
+    let dir = tempfile::Builder::new()
+        .prefix("ferrodon-inbox-")
+        .tempdir()
+        .unwrap()
+        .keep();
     let seed_dir = dir.clone();
     let cluster = tokio::task::spawn_blocking(move || {
         EmbeddedPostgres::start(&seed_dir, EmbeddedOptions { throwaway: true })
@@ -81,7 +88,11 @@ async fn main() {
         .unwrap();
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let inbox = url::Url::parse(&format!("http://127.0.0.1:{port}/inbox")).unwrap();
     let signing_started = Instant::now();
     let prepared = Arc::new(prepare(&inbox, &pairs, activities));
@@ -100,10 +111,18 @@ async fn main() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
     let health = format!("http://127.0.0.1:{port}/health");
     for _ in 0..300 {
-        if client.get(&health).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -114,8 +133,13 @@ async fn main() {
     let started = Instant::now();
     let mut senders = Vec::new();
     for _ in 0..CONCURRENCY {
-        let (client, prepared, next, accepted, inbox) =
-            (client.clone(), prepared.clone(), next.clone(), accepted.clone(), inbox.clone());
+        let (client, prepared, next, accepted, inbox) = (
+            client.clone(),
+            prepared.clone(),
+            next.clone(),
+            accepted.clone(),
+            inbox.clone(),
+        );
         senders.push(tokio::spawn(async move {
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
@@ -171,7 +195,10 @@ async fn main() {
 }
 
 async fn count_statuses(db: &mut PgConnection) -> i64 {
-    sqlx::query_scalar::<_, i64>("select count(*) from statuses").fetch_one(db).await.unwrap()
+    sqlx::query_scalar::<_, i64>("select count(*) from statuses")
+        .fetch_one(db)
+        .await
+        .unwrap()
 }
 
 /// Signs every request up front, on every core.
@@ -179,7 +206,13 @@ fn prepare(inbox: &url::Url, pairs: &[keys::KeyPairPem], activities: usize) -> V
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let keys: Vec<Vec<SigningKey>> = (0..ACTORS)
         .map(|index| {
-            vec![SigningKey::from_pem(format!("{}#main-key", actor_uri(index)), &pairs[index % pairs.len()].private_pem).unwrap()]
+            vec![
+                SigningKey::from_pem(
+                    format!("{}#main-key", actor_uri(index)),
+                    &pairs[index % pairs.len()].private_pem,
+                )
+                .unwrap(),
+            ]
         })
         .collect();
     let keys = Arc::new(keys);

@@ -69,6 +69,26 @@ pub async fn find_local_by_username(
     .await
 }
 
+/// The local account with this username (case-insensitively) that the public may see: one whose
+/// member was approved (a sign-up awaiting approval has no public presence yet).
+pub async fn find_local_public_by_username(
+    db: impl PgExecutor<'_>,
+    username: &str,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.public_key_pem, a.locked,
+                a.bot, a.discoverable, a.indexable, a.hide_collections, a.fields, a.created_at,
+                a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
+         from accounts a
+         where a.domain is null and lower(a.username) = lower($1)
+           and not exists (select 1 from users u where u.account_id = a.id and not u.approved)",
+        username,
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The account with this id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(

@@ -581,3 +581,79 @@ pub async fn list_interacted_account_ids(db: impl PgExecutor<'_>, status_id: i64
     .fetch_all(db)
     .await
 }
+
+/// Enough of a status (and its author) to name it by URI.
+#[derive(Debug, Clone)]
+pub struct StatusRef {
+    pub id: i64,
+    pub local: bool,
+    pub uri: Option<String>,
+    pub url: Option<String>,
+    pub username: String,
+    pub domain: Option<String>,
+    pub account_uri: Option<String>,
+}
+
+/// These statuses as references, in no particular order.
+pub async fn list_refs(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<StatusRef>> {
+    sqlx::query_as!(
+        StatusRef,
+        "select s.id, s.local, s.uri, s.url, a.username, a.domain, a.uri as account_uri
+         from statuses s join accounts a on a.id = s.account_id where s.id = any($1)",
+        ids,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The first public or unlisted replies of each of these statuses by its own author, as
+/// (parent id, reply id), oldest first, at most `per_parent` each.
+pub async fn list_self_reply_ids(
+    db: impl PgExecutor<'_>,
+    parent_ids: &[i64],
+    per_parent: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query!(
+        r#"select r.parent_id as "parent_id!", r.id as "id!" from (
+               select s.in_reply_to_id as parent_id, s.id,
+                      row_number() over (partition by s.in_reply_to_id order by s.id) as n
+               from statuses s join statuses p on p.id = s.in_reply_to_id
+               where s.in_reply_to_id = any($1) and s.account_id = p.account_id
+                 and status_visible_to(s, null)
+           ) r
+           where r.n <= $2 order by r.parent_id, r.id"#,
+        parent_ids,
+        per_parent,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.parent_id, r.id)).collect())
+}
+
+/// Public and unlisted replies to a status, oldest first after `min_id`: by its author
+/// (`by_others` false) or by everyone else (`by_others` true).
+pub async fn list_public_replies(
+    db: impl PgExecutor<'_>,
+    parent_id: i64,
+    author_id: i64,
+    by_others: bool,
+    min_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<StatusRef>> {
+    sqlx::query_as!(
+        StatusRef,
+        "select s.id, s.local, s.uri, s.url, a.username, a.domain, a.uri as account_uri
+         from statuses s join accounts a on a.id = s.account_id
+         where s.in_reply_to_id = $1 and status_visible_to(s, null)
+           and (s.account_id = $2) <> $3
+           and ($4::bigint is null or s.id > $4)
+         order by s.id limit $5",
+        parent_id,
+        author_id,
+        by_others,
+        min_id,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}

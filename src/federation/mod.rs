@@ -1,15 +1,20 @@
 //! ActivityPub and its neighbours: keys, signatures, fetching, discovery, the inbox.
 
+pub mod collections;
 pub mod discovery;
 pub mod fetch;
 pub mod inbox;
 pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
+pub mod loading;
+pub mod publish;
+pub mod render;
 pub mod resolve;
 pub mod signatures;
 pub mod urls;
 pub mod vocab;
+pub mod webfinger;
 
 use std::sync::Arc;
 
@@ -26,7 +31,35 @@ pub fn routes() -> Router<AppState> {
         .route("/nodeinfo/2.1", get(discovery::get_nodeinfo_21))
         .route("/.well-known/host-meta", get(discovery::get_host_meta))
         .route("/inbox", post(inbox::post_shared_inbox))
-        .route("/users/{username}/inbox", post(inbox::post_user_inbox))
+        .route("/users/{name}/inbox", post(inbox::post_user_inbox))
+        // Servers deliver to the instance actor's inbox too: it is the shared inbox.
+        .route("/actor/inbox", post(inbox::post_shared_inbox))
+        .route("/.well-known/webfinger", get(webfinger::get_webfinger))
+        .route("/actor", get(publish::get_instance_actor))
+        .route("/actor/outbox", get(publish::get_instance_outbox))
+        .route("/users/{name}", get(publish::get_actor))
+        .route("/@{name}", get(publish::get_profile))
+        .route("/users/{name}/statuses/{id}", get(publish::get_status))
+        .route("/@{name}/{id}", get(publish::get_status_page))
+        .route(
+            "/users/{name}/statuses/{id}/activity",
+            get(publish::get_status_activity),
+        )
+        .route(
+            "/users/{name}/statuses/{id}/replies",
+            get(collections::get_replies),
+        )
+        .route("/users/{name}/outbox", get(collections::get_outbox))
+        .route("/users/{name}/followers", get(collections::get_followers))
+        .route("/users/{name}/following", get(collections::get_following))
+        .route(
+            "/users/{name}/collections/featured",
+            get(collections::get_featured),
+        )
+        .route(
+            "/users/{name}/collections/tags",
+            get(collections::get_featured_tags),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(inbox::MAX_BODY_BYTES))
 }
 

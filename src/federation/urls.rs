@@ -35,6 +35,16 @@ pub fn instance_actor(base: &str) -> String {
     format!("{base}/actor")
 }
 
+/// The instance actor's inbox.
+pub fn instance_inbox(base: &str) -> String {
+    format!("{base}/actor/inbox")
+}
+
+/// The instance actor's outbox (always empty).
+pub fn instance_outbox(base: &str) -> String {
+    format!("{base}/actor/outbox")
+}
+
 /// The instance actor's key id.
 pub fn instance_key_id(base: &str) -> String {
     format!("{base}/actor#main-key")
@@ -48,6 +58,31 @@ pub fn status(base: &str, username: &str, id: i64) -> String {
 /// A local status's HTML page.
 pub fn status_page(base: &str, username: &str, id: i64) -> String {
     format!("{base}/@{username}/{id}")
+}
+
+/// The activity that published a local status (Create, or Announce for a boost).
+pub fn status_activity(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}/statuses/{id}/activity")
+}
+
+/// The replies collection of a local status.
+pub fn status_replies(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}/statuses/{id}/replies")
+}
+
+/// A stored media file (`name` as `media::storage::file_name` makes it).
+pub fn media_file(base: &str, name: &str) -> String {
+    format!("{base}/system/media/{name}")
+}
+
+/// The About page the instance actor points people to.
+pub fn about(base: &str) -> String {
+    format!("{base}/about/more")
+}
+
+/// A static image the instance serves (`avatar.png`, `header.png`).
+pub fn static_file(base: &str, name: &str) -> String {
+    format!("{base}/static/{name}")
 }
 
 /// A hashtag's page.

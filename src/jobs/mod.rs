@@ -87,7 +87,9 @@ pub async fn run_pending_jobs(state: &AppState) -> AppResult<usize> {
             match finished {
                 Ok(Ok(())) => done += 1,
                 Ok(Err(error)) => return Err(error),
-                Err(panic) => tracing::error!(%panic, "a job panicked; it will be claimed again after its lease"),
+                Err(panic) => {
+                    tracing::error!(%panic, "a job panicked; it will be claimed again after its lease")
+                }
             }
         }
     }

@@ -4,7 +4,10 @@ mod about;
 mod auth;
 mod health;
 mod home;
+pub mod profile;
 pub mod session;
+pub mod status_page;
+mod status_view;
 
 pub use auth::SignInPage;
 
@@ -34,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             get(|| static_png(include_bytes!("../../static/thumbnail.png"))),
         )
         .route("/about", get(about::show_about))
+        .route(
+            "/about/more",
+            get(|| async { axum::response::Redirect::permanent("/about") }),
+        )
         .route("/privacy-policy", get(about::show_privacy_policy))
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
         .route("/auth/sign_out", axum::routing::post(auth::sign_out))

@@ -319,7 +319,14 @@ async fn remote_accounts_are_found_by_handle_and_refreshed_from_their_actor() {
     assert_eq!(status, 200);
     assert_eq!(results["accounts"][0]["id"], account["id"]);
     assert_eq!(remote.hits("/users/bob"), hits);
-    let (_, found) = json_of(app.get_with("/api/v1/accounts/search?q=bob@remote.test&resolve=true", &alice.token).await).await;
+    let (_, found) = json_of(
+        app.get_with(
+            "/api/v1/accounts/search?q=bob@remote.test&resolve=true",
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(found[0]["acct"], "bob@remote.test");
 
     // Following a remote account is a request until its server accepts.

@@ -20,6 +20,7 @@ mod lists;
 mod media;
 mod oauth;
 mod polls;
+mod publishing;
 mod rate_limits;
 mod registrations;
 mod search;

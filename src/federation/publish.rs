@@ -1,0 +1,271 @@
+//! What remote servers and browsers fetch: actors and statuses, as AS2 JSON or HTML by `Accept`.
+//!
+//! `/users/NAME` and `/@NAME`, `/users/NAME/statuses/ID` and `/@NAME/ID` answer
+//! `application/activity+json` to a request that accepts AS2 (`application/activity+json` or
+//! `application/ld+json`, with or without a profile), and HTML otherwise (the `/users/` forms
+//! redirect to their pages). Only public and unlisted statuses are ever served (`may_serve`).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde_json::Value;
+
+use super::render::{self, Host};
+use super::{instance_actor, loading, urls};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult, PageError};
+use crate::web;
+
+/// The media type of every AS2 answer.
+pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
+
+/// Whether a status may be served to `requester` (None: an unsigned request). Today only
+/// public and unlisted statuses are: signed fetches by followers or the mentioned (authorized
+/// fetch) will widen this for private and direct ones.
+pub fn may_serve(status: &db::statuses::Status, requester: Option<i64>) -> bool {
+    let _signed_fetch_not_yet_checked = requester;
+    matches!(status.visibility.as_str(), "public" | "unlisted")
+}
+
+/// Whether the request asks for ActivityStreams JSON.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| {
+            let value = value.to_ascii_lowercase();
+            value.contains("application/activity+json") || value.contains("application/ld+json")
+        })
+}
+
+/// An AS2 document answered with its media type; `Vary: Accept` because the same URL has an
+/// HTML form.
+pub fn activity_json(document: Value) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON)),
+            (header::VARY, HeaderValue::from_static("Accept")),
+        ],
+        document.to_string(),
+    )
+        .into_response()
+}
+
+/// The instance's host, for rendering.
+pub fn host(state: &AppState) -> Host<'_> {
+    Host {
+        base_url: &state.base_url,
+        domain: &state.config.server.domain,
+    }
+}
+
+/// Whether a path segment can be a local username (anything else is not worth a query).
+pub fn plausible_username(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The local account the public may see under this name.
+pub async fn public_account(state: &AppState, name: &str) -> AppResult<db::accounts::Account> {
+    if !plausible_username(name) {
+        return Err(AppError::NotFound);
+    }
+    db::accounts::find_local_public_by_username(&state.db, name)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A status of `account` that may be served to an unsigned request (an original, not a boost).
+pub async fn servable_status(
+    state: &AppState,
+    account: &db::accounts::Account,
+    id: &str,
+) -> AppResult<db::statuses::Status> {
+    let id = crate::ids::parse(id).ok_or(AppError::NotFound)?;
+    db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.local && s.account_id == account.id && s.reblog_of_id.is_none())
+        .filter(|s| may_serve(s, None))
+        .ok_or(AppError::NotFound)
+}
+
+/// The answer of a negotiated URL: errors in the form asked for (JSON, or a page), and
+/// `Vary: Accept` on every answer so that caches keep the two forms apart.
+fn negotiated(as_json: bool, answer: AppResult<Response>) -> Response {
+    let mut response = match answer {
+        Ok(response) => response,
+        Err(AppError::NotFound) if !as_json => web::not_found_page().into_response(),
+        Err(error) if !as_json => PageError::from(error).into_response(),
+        Err(error) => error.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+async fn actor_document(state: &AppState, account: &db::accounts::Account) -> AppResult<Response> {
+    let emojis = loading::account_emojis(&state.db, account).await?;
+    Ok(activity_json(render::document(render::actor(
+        host(state),
+        account,
+        &emojis,
+    ))))
+}
+
+async fn note_document(state: &AppState, account: &db::accounts::Account, id: &str) -> AppResult<Response> {
+    let status = servable_status(state, account, id).await?;
+    let local = loading::local_statuses(&state.db, host(state), account, vec![status])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    Ok(activity_json(render::document(render::note(
+        host(state),
+        &local,
+        Utc::now(),
+    ))))
+}
+
+/// GET /users/{name}
+pub async fn get_actor(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let as_json = wants_activity_json(&headers);
+    let answer = async {
+        if !as_json {
+            if !plausible_username(&name) {
+                return Err(AppError::NotFound);
+            }
+            return Ok(Redirect::to(&urls::profile(&state.base_url, &name)).into_response());
+        }
+        let account = public_account(&state, &name).await?;
+        actor_document(&state, &account).await
+    };
+    negotiated(as_json, answer.await)
+}
+
+/// GET /@{name}
+pub async fn get_profile(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let as_json = wants_activity_json(&headers);
+    let answer = async {
+        let account = public_account(&state, &name).await?;
+        if as_json {
+            return actor_document(&state, &account).await;
+        }
+        let max_id = query.as_deref().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(key, _)| key == "max_id")
+                .and_then(|(_, value)| crate::ids::parse(&value))
+        });
+        web::profile::show(&state, &account, max_id).await
+    };
+    negotiated(as_json, answer.await)
+}
+
+/// GET /users/{name}/statuses/{id}
+pub async fn get_status(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let as_json = wants_activity_json(&headers);
+    let answer = async {
+        if !as_json {
+            return match (plausible_username(&name), crate::ids::parse(&id)) {
+                (true, Some(id)) => {
+                    Ok(Redirect::to(&urls::status_page(&state.base_url, &name, id)).into_response())
+                }
+                _ => Err(AppError::NotFound),
+            };
+        }
+        let account = public_account(&state, &name).await?;
+        note_document(&state, &account, &id).await
+    };
+    negotiated(as_json, answer.await)
+}
+
+/// GET /@{name}/{id}
+pub async fn get_status_page(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let as_json = wants_activity_json(&headers);
+    let answer = async {
+        let account = public_account(&state, &name).await?;
+        if as_json {
+            return note_document(&state, &account, &id).await;
+        }
+        web::status_page::show(&state, &account, &id).await
+    };
+    negotiated(as_json, answer.await)
+}
+
+/// GET /users/{name}/statuses/{id}/activity
+pub async fn get_status_activity(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let account = public_account(&state, &name).await?;
+    let id = crate::ids::parse(&id).ok_or(AppError::NotFound)?;
+    let status = db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.local && s.account_id == account.id && may_serve(s, None))
+        .ok_or(AppError::NotFound)?;
+    let host = host(&state);
+    let activity = match status.reblog_of_id {
+        None => {
+            let local = loading::local_statuses(&state.db, host, &account, vec![status])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(AppError::NotFound)?;
+            render::create(host, &local, Utc::now())
+        }
+        Some(original_id) => {
+            let original_visible = db::statuses::find(&state.db, original_id)
+                .await?
+                .is_some_and(|original| may_serve(&original, None));
+            let original = db::statuses::list_refs(&state.db, &[original_id])
+                .await?
+                .into_iter()
+                .next()
+                .filter(|_| original_visible)
+                .ok_or(AppError::NotFound)?;
+            render::announce(host, &account.username, &status, &original).ok_or(AppError::NotFound)?
+        }
+    };
+    Ok(activity_json(render::document(activity)))
+}
+
+/// GET /actor
+pub async fn get_instance_actor(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    let asks_for_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if asks_for_html && !wants_activity_json(&headers) {
+        return Ok(Redirect::to(&urls::about(&state.base_url)).into_response());
+    }
+    let keys = instance_actor::key_pair(&state.db).await?;
+    Ok(activity_json(render::document(render::instance_actor(
+        host(&state),
+        &keys.public_pem,
+    ))))
+}
+
+/// GET /actor/outbox
+pub async fn get_instance_outbox(State(state): State<AppState>) -> Response {
+    let id = urls::instance_outbox(&state.base_url);
+    activity_json(render::document(render::ordered_collection(&id, 0, None, None)))
+}
