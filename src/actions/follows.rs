@@ -89,6 +89,15 @@ pub async fn reject_request(pool: &PgPool, viewer: i64, requester: i64) -> AppRe
 
 /// Blocks `target`: follows and requests both ways end, and each is hidden from the other.
 pub async fn block(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
+    record_block(pool, viewer, target, None).await
+}
+
+/// A remote account's block, keeping the id of its Block (an Undo may name only that id).
+pub async fn remote_block(pool: &PgPool, account: i64, target: i64, block_uri: &str) -> AppResult<()> {
+    record_block(pool, account, target, Some(block_uri)).await
+}
+
+async fn record_block(pool: &PgPool, viewer: i64, target: i64, uri: Option<&str>) -> AppResult<()> {
     if viewer == target {
         return Err(AppError::Forbidden("You cannot block yourself".into()));
     }
@@ -101,7 +110,7 @@ pub async fn block(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
     crate::actions::lists::remove_unfollowed(&mut tx, target, viewer).await?;
     db::featured::set_endorsement(&mut *tx, viewer, target, false).await?;
     db::featured::set_endorsement(&mut *tx, target, viewer, false).await?;
-    db::follows::insert_block(&mut *tx, viewer, target).await?;
+    db::follows::insert_block(&mut *tx, viewer, target, uri).await?;
     tx.commit().await?;
     Ok(())
 }

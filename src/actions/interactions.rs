@@ -1,7 +1,7 @@
 //! Favourites, boosts, bookmarks, pins and conversation mutes, with their counters and
 //! notifications.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::db;
@@ -19,10 +19,19 @@ async fn visible(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<db::st
 
 /// Favourites a status (once); notifies its author.
 pub async fn favourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<()> {
+    record_favourite(pool, viewer, status_id, None).await
+}
+
+/// A remote account's favourite, keeping the id of its Like (an Undo may name only that id).
+pub async fn remote_favourite(pool: &PgPool, account: i64, status_id: i64, like_uri: &str) -> AppResult<()> {
+    record_favourite(pool, account, status_id, Some(like_uri)).await
+}
+
+async fn record_favourite(pool: &PgPool, viewer: i64, status_id: i64, uri: Option<&str>) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
     let target = status.reblog_of_id.unwrap_or(status.id);
     let mut tx = pool.begin().await?;
-    if db::interactions::insert_favourite(&mut *tx, viewer, target).await? {
+    if db::interactions::insert_favourite(&mut *tx, viewer, target, uri).await? {
         db::statuses::adjust_counter(&mut *tx, target, Counter::Favourites, 1).await?;
         let author = db::statuses::find(&mut *tx, target).await?.map(|s| s.account_id);
         if let Some(author) = author {
@@ -36,9 +45,15 @@ pub async fn favourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<
 /// Takes a favourite back.
 pub async fn unfavourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
+    remove_favourite(pool, viewer, status.id).await
+}
+
+/// Takes a favourite back without asking whether the status is still visible to its giver (a
+/// remote Undo: a block since the Like must not keep the favourite in place).
+pub async fn remove_favourite(pool: &PgPool, account: i64, status_id: i64) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    if db::interactions::delete_favourite(&mut *tx, viewer, status.id).await? {
-        db::statuses::adjust_counter(&mut *tx, status.id, Counter::Favourites, -1).await?;
+    if db::interactions::delete_favourite(&mut *tx, account, status_id).await? {
+        db::statuses::adjust_counter(&mut *tx, status_id, Counter::Favourites, -1).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -47,38 +62,101 @@ pub async fn unfavourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResul
 /// Boosts a status with a visibility (public, unlisted or private); returns the boost's id.
 /// Private and direct statuses cannot be boosted, except private ones by their own author.
 pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str) -> AppResult<i64> {
-    let status = visible(pool, viewer, status_id).await?;
+    let original = boostable_original(pool, viewer, status_id).await?;
+    check_boost_visibility(visibility)?;
+    let boost = NewReblog {
+        account_id: viewer,
+        visibility,
+        uri: None,
+        created_at: Utc::now(),
+    };
+    insert_reblog(pool, &original, &boost).await
+}
+
+/// A boost made on another server.
+#[derive(Debug)]
+pub struct RemoteReblog<'a> {
+    pub account_id: i64,
+    pub status_id: i64,
+    /// The Announce's id, the boost's URI.
+    pub uri: &'a str,
+    /// public, unlisted or private, as the Announce was addressed.
+    pub visibility: &'a str,
+    pub published: DateTime<Utc>,
+}
+
+/// Stores a remote account's boost under the rules of a local one (same visibility checks, one
+/// boost per status, counter and notification); returns the boost's id.
+pub async fn remote_reblog(pool: &PgPool, reblog: &RemoteReblog<'_>) -> AppResult<i64> {
+    let original = boostable_original(pool, reblog.account_id, reblog.status_id).await?;
+    check_boost_visibility(reblog.visibility)?;
+    let boost = NewReblog {
+        account_id: reblog.account_id,
+        visibility: reblog.visibility,
+        uri: Some(reblog.uri),
+        // A boost from the future keeps today's time, so it cannot sit atop timelines.
+        created_at: reblog.published.min(Utc::now()),
+    };
+    insert_reblog(pool, &original, &boost).await
+}
+
+/// The original behind `status_id` (a boost's, or itself), if `account` may see and boost it.
+async fn boostable_original(pool: &PgPool, account: i64, status_id: i64) -> AppResult<db::statuses::Status> {
+    let status = visible(pool, account, status_id).await?;
     let original = match status.reblog_of_id {
         Some(id) => db::statuses::find(pool, id).await?.ok_or(AppError::NotFound)?,
         None => status,
     };
     let boostable = matches!(original.visibility.as_str(), "public" | "unlisted")
-        || (original.visibility == "private" && original.account_id == viewer);
+        || (original.visibility == "private" && original.account_id == account);
     if !boostable {
         return Err(AppError::Invalid(
             "Validation failed: This status cannot be boosted".into(),
         ));
     }
+    Ok(original)
+}
+
+fn check_boost_visibility(visibility: &str) -> AppResult<()> {
     if !matches!(visibility, "public" | "unlisted" | "private") {
         return Err(AppError::Invalid(
             "Validation failed: Visibility is not one of public, unlisted or private".into(),
         ));
     }
-    if let Some(existing) = db::statuses::find_reblog(pool, viewer, original.id).await? {
+    Ok(())
+}
+
+/// How a boost is stored: by whom, seen by whom, and for a remote one its URI and time.
+struct NewReblog<'a> {
+    account_id: i64,
+    visibility: &'a str,
+    uri: Option<&'a str>,
+    created_at: DateTime<Utc>,
+}
+
+/// Stores a boost of `original` (once per account), counts it and tells the author.
+async fn insert_reblog(
+    pool: &PgPool,
+    original: &db::statuses::Status,
+    boost: &NewReblog<'_>,
+) -> AppResult<i64> {
+    let account = boost.account_id;
+    if let Some(existing) = db::statuses::find_reblog(pool, account, original.id).await? {
         return Ok(existing.id);
     }
     let mut tx = pool.begin().await?;
+    // A boost of a private status stays private.
     let visibility = if original.visibility == "private" {
         "private"
     } else {
-        visibility
+        boost.visibility
     };
     let id = db::statuses::insert(
         &mut *tx,
         &db::statuses::NewStatus {
-            account_id: viewer,
-            local: true,
-            uri: None,
+            account_id: account,
+            local: boost.uri.is_none(),
+            uri: boost.uri,
             url: None,
             text: "",
             content: "",
@@ -91,7 +169,7 @@ pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str
             reblog_of_id: Some(original.id),
             conversation_id: original.conversation_id,
             application_id: None,
-            created_at: Utc::now(),
+            created_at: boost.created_at,
         },
     )
     .await;
@@ -100,13 +178,24 @@ pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str
         // A boost made meanwhile by a racing request (a double tap): that one stands.
         Err(error) if db::is_unique_violation(&error, "statuses_reblog_key") => {
             drop(tx);
-            let existing = db::statuses::find_reblog(pool, viewer, original.id).await?;
+            let existing = db::statuses::find_reblog(pool, account, original.id).await?;
             return existing.map(|boost| boost.id).ok_or(AppError::NotFound);
+        }
+        // Another status already has this URI: a remote server reusing an id.
+        Err(error) if db::is_unique_violation(&error, "statuses_uri_key") => {
+            return Err(AppError::Conflict("a status with this URI exists".into()));
         }
         Err(error) => return Err(error.into()),
     };
     db::statuses::adjust_counter(&mut *tx, original.id, Counter::Reblogs, 1).await?;
-    db::notifications::insert(&mut *tx, original.account_id, viewer, "reblog", Some(original.id)).await?;
+    db::notifications::insert(
+        &mut *tx,
+        original.account_id,
+        account,
+        "reblog",
+        Some(original.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -136,17 +225,8 @@ pub async fn set_bookmark(pool: &PgPool, viewer: i64, status_id: i64, on: bool) 
 /// Pins or unpins one of the member's own public or unlisted statuses (at most five).
 pub async fn set_pin(pool: &PgPool, viewer: i64, status_id: i64, on: bool) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
-    if status.account_id != viewer || status.reblog_of_id.is_some() {
-        return Err(AppError::Invalid(
-            "Validation failed: Only your own statuses can be pinned".into(),
-        ));
-    }
+    check_pinnable(&status, viewer, on)?;
     if on {
-        if !matches!(status.visibility.as_str(), "public" | "unlisted") {
-            return Err(AppError::Invalid(
-                "Validation failed: Only public or unlisted statuses can be pinned".into(),
-            ));
-        }
         let mut tx = pool.begin().await?;
         let marks = db::statuses::list_viewer_marks(&mut *tx, viewer, &[status.id]).await?;
         if marks.first().is_some_and(|m| m.pinned) {
@@ -161,6 +241,32 @@ pub async fn set_pin(pool: &PgPool, viewer: i64, status_id: i64, on: bool) -> Ap
         tx.commit().await?;
     } else {
         db::interactions::set_pin(pool, viewer, status.id, false).await?;
+    }
+    Ok(())
+}
+
+/// Pins or unpins a remote account's own status as its server's featured collection says. The
+/// five-pin limit is for our members: a remote server keeps its own.
+pub async fn set_remote_pin(pool: &PgPool, account: i64, status_id: i64, on: bool) -> AppResult<()> {
+    let status = db::statuses::find(pool, status_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_pinnable(&status, account, on)?;
+    db::interactions::set_pin(pool, account, status.id, on).await?;
+    Ok(())
+}
+
+/// Only one's own statuses (not boosts) are pinned, and only public or unlisted ones.
+fn check_pinnable(status: &db::statuses::Status, account: i64, on: bool) -> AppResult<()> {
+    if status.account_id != account || status.reblog_of_id.is_some() {
+        return Err(AppError::Invalid(
+            "Validation failed: Only your own statuses can be pinned".into(),
+        ));
+    }
+    if on && !matches!(status.visibility.as_str(), "public" | "unlisted") {
+        return Err(AppError::Invalid(
+            "Validation failed: Only public or unlisted statuses can be pinned".into(),
+        ));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod polls;
 pub mod remote_accounts;
 pub mod remote_statuses;
+pub mod reports;
 pub mod scheduled;
 pub mod sessions;
 pub mod statuses;

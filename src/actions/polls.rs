@@ -12,13 +12,12 @@ fn invalid(message: &str) -> AppError {
 
 /// Votes in a poll of a status the voter may see: once, before it ends, with valid choices.
 pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> AppResult<()> {
-    let poll = db::polls::find(pool, poll_id).await?.ok_or(AppError::NotFound)?;
-    db::statuses::find_visible(pool, poll.status_id, Some(voter))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if poll.expires_at.is_some_and(|at| at <= Utc::now()) {
-        return Err(invalid("The poll has already ended"));
-    }
+    let (poll, _) = open_poll(pool, voter, poll_id).await?;
+    cast(pool, &poll, voter, choices).await
+}
+
+/// Records a voter's choices in an open poll, once.
+async fn cast(pool: &PgPool, poll: &db::polls::Poll, voter: i64, choices: &[i32]) -> AppResult<()> {
     let mut choices = choices.to_vec();
     choices.sort_unstable();
     choices.dedup();
@@ -28,12 +27,7 @@ pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> A
     if !poll.multiple && choices.len() > 1 {
         return Err(invalid("This poll allows one choice only"));
     }
-    if choices
-        .iter()
-        .any(|c| *c < 0 || *c as usize >= poll.options.len())
-    {
-        return Err(invalid("Choice is not one of the options"));
-    }
+    check_choices(poll, &choices)?;
     // Racing votes of one member (two single choices at once) are serialized on the poll's row.
     let mut tx = pool.begin().await?;
     db::polls::lock(&mut *tx, poll.id).await?;
@@ -41,6 +35,49 @@ pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> A
         return Err(invalid("You have already voted on this poll"));
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Records one choice of a remote voter, whose server sends one vote per chosen option: a
+/// single-choice poll takes one vote per account (a second is refused), a multiple-choice poll
+/// adds each choice to the voter's others (the same choice twice counts once).
+pub async fn remote_vote(pool: &PgPool, voter: i64, poll_id: i64, choice: i32) -> AppResult<()> {
+    let (poll, status) = open_poll(pool, voter, poll_id).await?;
+    // Votes in other servers' polls are counted there; we show the counts they publish.
+    if !status.local {
+        return Err(invalid("Votes are counted by the poll's own server"));
+    }
+    if !poll.multiple {
+        return cast(pool, &poll, voter, &[choice]).await;
+    }
+    check_choices(&poll, &[choice])?;
+    db::polls::insert_choice(pool, poll.id, voter, choice).await?;
+    Ok(())
+}
+
+/// The poll and its status, if the voter may see the status and the poll has not ended.
+async fn open_poll(
+    pool: &PgPool,
+    voter: i64,
+    poll_id: i64,
+) -> AppResult<(db::polls::Poll, db::statuses::Status)> {
+    let poll = db::polls::find(pool, poll_id).await?.ok_or(AppError::NotFound)?;
+    let status = db::statuses::find_visible(pool, poll.status_id, Some(voter))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if poll.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(invalid("The poll has already ended"));
+    }
+    Ok((poll, status))
+}
+
+fn check_choices(poll: &db::polls::Poll, choices: &[i32]) -> AppResult<()> {
+    if choices
+        .iter()
+        .any(|c| *c < 0 || *c as usize >= poll.options.len())
+    {
+        return Err(invalid("Choice is not one of the options"));
+    }
     Ok(())
 }
 

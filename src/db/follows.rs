@@ -98,12 +98,18 @@ pub async fn exists_follow(db: impl PgExecutor<'_>, account_id: i64, target: i64
     .unwrap_or(false))
 }
 
-/// Blocks `target`.
-pub async fn insert_block(db: impl PgExecutor<'_>, account_id: i64, target: i64) -> sqlx::Result<()> {
+/// Blocks `target` (`uri`: the id of the remote Block behind it).
+pub async fn insert_block(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+    uri: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query!(
-        "insert into blocks (account_id, target_account_id) values ($1, $2) on conflict do nothing",
+        "insert into blocks (account_id, target_account_id, uri) values ($1, $2, $3) on conflict do nothing",
         account_id,
-        target
+        target,
+        uri
     )
     .execute(db)
     .await?;
@@ -120,6 +126,17 @@ pub async fn delete_block(db: impl PgExecutor<'_>, account_id: i64, target: i64)
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The blocker and blocked account of the block a remote Block with this id made.
+pub async fn find_block_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    Ok(sqlx::query!(
+        "select account_id, target_account_id from blocks where uri = $1",
+        uri
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.account_id, r.target_account_id)))
 }
 
 /// Whether either account blocks the other.
@@ -365,4 +382,30 @@ pub async fn find_request_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Re
     .fetch_optional(db)
     .await?
     .and_then(|r| Some((r.account_id?, r.target_account_id?))))
+}
+
+/// Local accounts following `account_id`, with their follows' options (moved when it moves).
+pub async fn list_local_followers(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64, FollowOptions)>> {
+    let rows = sqlx::query!(
+        "select f.account_id, f.show_reblogs, f.notify, f.languages from follows f
+         join accounts a on a.id = f.account_id
+         where f.target_account_id = $1 and a.domain is null order by f.id",
+        account_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let options = FollowOptions {
+                show_reblogs: r.show_reblogs,
+                notify: r.notify,
+                languages: r.languages,
+            };
+            (r.account_id, options)
+        })
+        .collect())
 }

@@ -2,16 +2,19 @@
 
 use sqlx::PgExecutor;
 
-/// Favourites a status; true when it was not favourited before.
+/// Favourites a status (`uri`: the id of the remote Like behind it); true when it was not
+/// favourited before.
 pub async fn insert_favourite(
     db: impl PgExecutor<'_>,
     account_id: i64,
     status_id: i64,
+    uri: Option<&str>,
 ) -> sqlx::Result<bool> {
     let result = sqlx::query!(
-        "insert into favourites (account_id, status_id) values ($1, $2) on conflict do nothing",
+        "insert into favourites (account_id, status_id, uri) values ($1, $2, $3) on conflict do nothing",
         account_id,
-        status_id
+        status_id,
+        uri
     )
     .execute(db)
     .await?;
@@ -32,6 +35,16 @@ pub async fn delete_favourite(
     .execute(db)
     .await?;
     Ok(result.rows_affected() > 0)
+}
+
+/// The account and status of the favourite a remote Like with this id made.
+pub async fn find_favourite_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    Ok(
+        sqlx::query!("select account_id, status_id from favourites where uri = $1", uri)
+            .fetch_optional(db)
+            .await?
+            .map(|r| (r.account_id, r.status_id)),
+    )
 }
 
 /// Adds or removes a bookmark.

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod polls;
 pub mod remote_accounts;
+pub mod reports;
 pub mod scheduled_statuses;
 pub mod search;
 pub mod sessions;

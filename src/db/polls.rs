@@ -115,6 +115,25 @@ pub async fn insert_votes(
     Ok(result.rows_affected() > 0)
 }
 
+/// Adds one choice to an account's votes in a multiple-choice poll (a remote voter sends one
+/// choice at a time); false when that choice was recorded already.
+pub async fn insert_choice(
+    db: impl PgExecutor<'_>,
+    poll_id: i64,
+    account_id: i64,
+    choice: i32,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query!(
+        "insert into poll_votes (poll_id, account_id, choice) values ($1, $2, $3) on conflict do nothing",
+        poll_id,
+        account_id,
+        choice
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
 /// Local accounts that voted in a poll.
 pub async fn list_local_voters(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar!(

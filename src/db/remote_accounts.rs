@@ -184,6 +184,16 @@ pub async fn followers_url(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Opt
     )
 }
 
+/// The featured collection (pinned statuses) an account publishes.
+pub async fn featured_url(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar!("select featured_url from accounts where id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
+}
+
 /// Removes what a remote account published and every relationship it had (its row stays).
 /// Counters on other statuses are corrected for its boosts, favourites and replies.
 pub async fn purge_content(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result<()> {

@@ -78,6 +78,29 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
     }
 }
 
+/// The account an actor URI names, fetched afresh from its origin whatever we hold (a Move is
+/// judged by the target's current aliases); local ones are looked up. `None` when it cannot be
+/// had.
+pub async fn fresh_account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    if urls::local_object(&state.base_url, uri).is_some() {
+        return account_by_uri(state, uri).await;
+    }
+    let document = match fetch_document(state, uri).await {
+        Ok(document) => document,
+        Err(error) => {
+            tracing::info!(%uri, %error, "actor not fetched");
+            return Ok(None);
+        }
+    };
+    match store_actor(state, &document).await {
+        Ok(id) => Ok(Some(id)),
+        Err(error) => {
+            tracing::info!(%uri, %error, "actor not stored");
+            Ok(None)
+        }
+    }
+}
+
 /// Stores (or refreshes) the account of an actor document that came from its origin.
 pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
     let actor = Actor::read(document).map_err(|e| AppError::BadRequest(format!("unusable actor: {e}")))?;
@@ -193,6 +216,12 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
 /// missing parents).
 pub async fn status_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
     status_by_uri_within(state, uri, MAX_ANCESTORS).await
+}
+
+/// The status an object URI names, if it is ours or already stored (nothing is fetched: a Like
+/// or an Undo of a status we never had changes nothing here).
+pub async fn known_status_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    status_by_uri_within(state, uri, 0).await
 }
 
 async fn status_by_uri_within(state: &AppState, uri: &str, depth: u32) -> AppResult<Option<i64>> {

@@ -518,6 +518,9 @@ pub struct Activity<'a> {
     pub target: Option<&'a Value>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    /// The activity's own text (a Flag's comment, a Misskey reaction on a Like).
+    pub content: Option<String>,
 }
 
 impl<'a> Activity<'a> {
@@ -531,12 +534,28 @@ impl<'a> Activity<'a> {
             target: value.get("target"),
             to: ids_at(value, "to"),
             cc: ids_at(value, "cc"),
+            published: time_of(value, "published"),
+            content: text_of(value, "content"),
         })
     }
 
     /// The id of the object (embedded or referenced).
     pub fn object_id(&self) -> Option<&'a str> {
         self.object.and_then(id_of)
+    }
+
+    /// The ids of every object (a Flag names several).
+    pub fn object_ids(&self) -> Vec<String> {
+        match self.object {
+            Some(Value::Array(items)) => items.iter().filter_map(id_of).map(str::to_owned).collect(),
+            Some(other) => id_of(other).map(str::to_owned).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The id of the target (Move, Add, Remove).
+    pub fn target_id(&self) -> Option<&'a str> {
+        self.target.and_then(id_of)
     }
 
     /// The embedded object, when the activity carries one rather than a bare id.

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use crate::fake_remote::{FakeRemote, create_note, route_to};
 use crate::helpers::{TestApp, json_of};
 
-async fn app_with(remotes: &[&FakeRemote]) -> TestApp {
+/// An app whose outgoing requests reach these fake remotes.
+pub async fn app_with(remotes: &[&FakeRemote]) -> TestApp {
     let remotes: Vec<FakeRemote> = remotes.iter().map(|r| (*r).clone()).collect();
     TestApp::spawn_with(move |config| {
         let refs: Vec<&FakeRemote> = remotes.iter().collect();
@@ -19,7 +20,8 @@ async fn app_with(remotes: &[&FakeRemote]) -> TestApp {
     .await
 }
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
+/// The number a counting query gives.
+pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(&app.pool)
         .await
@@ -34,7 +36,8 @@ async fn remote_status(app: &TestApp, uri: &str) -> Option<(i64, String, String)
         .unwrap()
 }
 
-fn local_actor(app: &TestApp, username: &str) -> String {
+/// The actor URI of a local member.
+pub fn local_actor(app: &TestApp, username: &str) -> String {
     format!("{}/users/{username}", app.state.base_url)
 }
 

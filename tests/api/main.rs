@@ -9,6 +9,7 @@ mod embedded_db;
 mod errors;
 mod fake_remote;
 mod featured;
+mod federation_activities;
 mod federation_in;
 mod filters;
 mod first_screen;

@@ -1,0 +1,137 @@
+//! Processing of queued inbox activities: deduplicated by id, origin-checked, then handed to
+//! the same `actions` the local API uses.
+//!
+//! Origin rules: the signer is the actor (checked in the inbox); an object an actor creates,
+//! updates or deletes must live on the actor's host and be attributed to the actor; an object
+//! referenced only by id is fetched from its origin. A violation is logged and dropped (the
+//! sender already got its 202), never retried.
+//!
+//! Handlers by concern: `statuses` (Create, Update, Delete, and poll votes, which arrive as
+//! Creates), `follows` (Follow, Accept, Reject), `interactions` (Announce, Like, featured
+//! Add/Remove), `moderation` (Block, Flag, Move). Undo is dispatched here to the handler of
+//! what it undoes.
+
+mod follows;
+mod interactions;
+mod moderation;
+mod polls;
+mod statuses;
+
+use serde_json::Value;
+
+use super::urls::{self, LocalObject};
+use super::vocab::{self, Activity};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// Processes one activity delivered by `signer_id` (already verified as its actor).
+pub async fn process(state: &AppState, document: &Value, signer_id: i64) -> AppResult<()> {
+    let activity = match Activity::read(document) {
+        Ok(activity) => activity,
+        Err(error) => return drop_activity("unreadable", &error.to_string()),
+    };
+    if let Some(id) = activity.id
+        && db::ingest::already_processed(&state.db, id).await?
+    {
+        return Ok(());
+    }
+    let outcome = dispatch(state, &activity, signer_id).await;
+    match outcome {
+        Ok(()) => {}
+        // Refusals are final: the activity was wrong, trying again will not fix it. `Invalid`
+        // and `Conflict` are the actions' own refusals (a second vote, a status that cannot be
+        // boosted, an id already taken).
+        Err(AppError::BadRequest(reason))
+        | Err(AppError::Forbidden(reason))
+        | Err(AppError::Invalid(reason))
+        | Err(AppError::Conflict(reason)) => {
+            drop_activity(activity.kind, &reason)?;
+        }
+        Err(AppError::NotFound) => drop_activity(activity.kind, "refers to something we do not have")?,
+        Err(other) => return Err(other),
+    }
+    if let Some(id) = activity.id {
+        db::ingest::mark_processed(&state.db, id).await?;
+    }
+    Ok(())
+}
+
+fn drop_activity(kind: &str, reason: &str) -> AppResult<()> {
+    tracing::info!(kind, reason, "activity dropped");
+    Ok(())
+}
+
+fn refuse<T>(reason: impl Into<String>) -> AppResult<T> {
+    Err(AppError::BadRequest(reason.into()))
+}
+
+async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> AppResult<()> {
+    match activity.kind {
+        "Create" => statuses::create(state, activity, signer_id).await,
+        "Update" => statuses::update(state, activity, signer_id).await,
+        "Delete" => statuses::delete(state, activity, signer_id).await,
+        "Follow" => follows::follow(state, activity, signer_id).await,
+        "Accept" => follows::accept(state, activity, signer_id).await,
+        "Reject" => follows::reject(state, activity, signer_id).await,
+        "Announce" => interactions::announce(state, activity, signer_id).await,
+        "Like" => interactions::like(state, activity, signer_id).await,
+        "Add" => interactions::feature(state, activity, signer_id, true).await,
+        "Remove" => interactions::feature(state, activity, signer_id, false).await,
+        "Block" => moderation::block(state, activity, signer_id).await,
+        "Flag" => moderation::flag(state, activity, signer_id).await,
+        "Move" => moderation::move_account(state, activity, signer_id).await,
+        "Undo" => undo(state, activity, signer_id).await,
+        // EmojiReact, Dislike and the rest: accepted (202) and ignored.
+        other => {
+            tracing::debug!(kind = other, "activity type ignored");
+            Ok(())
+        }
+    }
+}
+
+/// The local account an actor URI names.
+async fn local_account(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    match urls::local_object(&state.base_url, uri) {
+        Some(LocalObject::Actor { username }) => {
+            Ok(db::accounts::find_local_by_username(&state.db, &username)
+                .await?
+                .map(|a| a.id))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Undo of the actor's own earlier activity, embedded or named only by its id.
+async fn undo(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> AppResult<()> {
+    let Some(object) = activity.embedded_object() else {
+        let Some(uri) = activity.object_id() else {
+            return refuse("Undo without an object");
+        };
+        return undo_by_id(state, uri, signer_id).await;
+    };
+    if vocab::id_at(object, "actor").is_some_and(|actor| actor != activity.actor) {
+        return refuse("an actor may only undo its own activities");
+    }
+    match vocab::primary_type(object) {
+        Some("Follow") => follows::undo_follow(state, object, signer_id).await,
+        Some("Like") => interactions::undo_like(state, object, signer_id).await,
+        Some("Announce") => interactions::undo_announce(state, object, signer_id).await,
+        Some("Block") => moderation::undo_block(state, object, signer_id).await,
+        _ => Ok(()),
+    }
+}
+
+/// An Undo naming only the id of what it undoes: found among what the signer's activities made
+/// (follows, favourites, boosts and blocks keep the id of the activity behind them).
+async fn undo_by_id(state: &AppState, uri: &str, signer_id: i64) -> AppResult<()> {
+    if follows::undo_follow_by_id(state, uri, signer_id).await?
+        || interactions::undo_like_by_id(state, uri, signer_id).await?
+        || interactions::undo_announce_by_id(state, uri, signer_id).await?
+        || moderation::undo_block_by_id(state, uri, signer_id).await?
+    {
+        return Ok(());
+    }
+    tracing::debug!(%uri, "Undo of something we do not have");
+    Ok(())
+}
