@@ -245,3 +245,14 @@ pub async fn purge_content(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result
         .await?;
     Ok(())
 }
+
+/// A remote account's actor URI and outbox.
+pub async fn outbox_of(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(String, String)>> {
+    Ok(sqlx::query!(
+        "select uri, outbox_url from accounts where id = $1 and domain is not null and gone_at is null",
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .and_then(|r| Some((r.uri?, r.outbox_url?))))
+}

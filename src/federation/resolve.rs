@@ -60,7 +60,18 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
     }
     match fetch_document(state, uri).await {
         Ok(document) => match store_actor(state, &document).await {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => {
+                if known.is_none() {
+                    // A newly found account shows its recent public posts, as on Mastodon.
+                    crate::jobs::enqueue(
+                        &state.db,
+                        &crate::jobs::Job::BackfillOutbox { account_id: id },
+                        Utc::now(),
+                    )
+                    .await?;
+                }
+                Ok(Some(id))
+            }
             Err(error) => {
                 tracing::info!(%uri, %error, "actor not stored");
                 Ok(known.map(|k| k.id))
@@ -513,6 +524,53 @@ pub async fn prepare_mentions(state: &AppState, text: &str) -> AppResult<()> {
         .take(MAX_MENTION_LOOKUPS);
     for (username, domain) in handles {
         account_by_handle(state, &username, &domain).await?;
+    }
+    Ok(())
+}
+
+/// Statuses read from the outbox of a newly found account.
+pub const OUTBOX_BACKFILL: usize = 20;
+
+/// Stores the newest public statuses of a remote account's outbox (first page, at most
+/// [`OUTBOX_BACKFILL`]): only Creates of the account's own objects, on its host.
+pub async fn backfill_outbox(state: &AppState, account_id: i64) -> AppResult<()> {
+    let Some((actor, outbox)) = db::remote_accounts::outbox_of(&state.db, account_id).await? else {
+        return Ok(());
+    };
+    if !vocab::same_host(&outbox, &actor) {
+        return Ok(());
+    }
+    let Ok(collection) = fetch_document(state, &outbox).await else {
+        return Ok(());
+    };
+    let page = match collection.get("first") {
+        Some(Value::String(url)) if vocab::same_host(url, &actor) => match fetch_document(state, url).await {
+            Ok(page) => page,
+            Err(_) => return Ok(()),
+        },
+        Some(embedded @ Value::Object(_)) => embedded.clone(),
+        _ => collection,
+    };
+    let mut items = vocab::many(&page, "orderedItems");
+    if items.is_empty() {
+        items = vocab::many(&page, "items");
+    }
+    for item in items.into_iter().take(OUTBOX_BACKFILL) {
+        if !vocab::has_type(item, "Create") || vocab::id_at(item, "actor") != Some(actor.as_str()) {
+            continue;
+        }
+        let Some(object) = item.get("object").filter(|o| o.is_object()) else {
+            continue;
+        };
+        let author = vocab::id_at(object, "attributedTo");
+        let own = author == Some(actor.as_str())
+            && vocab::id_of(object).is_some_and(|id| vocab::same_host(id, &actor));
+        if !own {
+            continue;
+        }
+        if let Err(error) = store_note(state, object).await {
+            tracing::info!(%actor, %error, "outbox item not stored");
+        }
     }
     Ok(())
 }

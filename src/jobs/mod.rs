@@ -35,6 +35,8 @@ pub enum Job {
         activity: serde_json::Value,
         signer_id: i64,
     },
+    /// Read the recent public statuses of a newly found remote account.
+    BackfillOutbox { account_id: i64 },
 }
 
 impl Job {
@@ -43,6 +45,7 @@ impl Job {
             Job::EndPoll { .. } => "end_poll",
             Job::PublishScheduledStatus { .. } => "publish_scheduled_status",
             Job::ProcessActivity { .. } => "process_activity",
+            Job::BackfillOutbox { .. } => "backfill_outbox",
         }
     }
 }
@@ -60,6 +63,9 @@ async fn perform(state: &AppState, job: Job) -> AppResult<()> {
             actions::scheduled::publish(&state.db, &state.config, scheduled_status_id)
                 .await
                 .map(|_| ())
+        }
+        Job::BackfillOutbox { account_id } => {
+            crate::federation::resolve::backfill_outbox(state, account_id).await
         }
         Job::ProcessActivity { activity, signer_id } => {
             crate::federation::ingest::process(state, &activity, signer_id).await

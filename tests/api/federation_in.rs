@@ -758,3 +758,51 @@ async fn every_shared_fixture_parses_without_panicking() {
         assert!(parsed > 200, "only {parsed} fixtures found in {}", dir.display());
     }
 }
+
+#[tokio::test]
+async fn a_newly_found_account_shows_its_recent_public_posts_from_its_outbox() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let carol = remote.add_actor_with("carol", 1, |_| {});
+    let own = create_note(&bob, "o1", json!({ "content": "<p>from the outbox</p>" }));
+    // An item claiming to be carol's, in bob's outbox: not bob's to publish.
+    let mut foreign = create_note(&carol, "o2", json!({}));
+    foreign["actor"] = json!(bob.uri);
+    remote.serve(
+        "/users/bob/outbox",
+        "application/activity+json",
+        &json!({"id": format!("{}/outbox", bob.uri), "type": "OrderedCollection", "totalItems": 2,
+                "first": format!("{}/outbox?page=true", bob.uri)}),
+    );
+    remote.serve(
+        "/users/bob/outbox?page=true",
+        "application/activity+json",
+        &json!({"id": format!("{}/outbox?page=true", bob.uri), "type": "OrderedCollectionPage",
+                "orderedItems": [own, foreign]}),
+    );
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read").await;
+    let (_, account) = json_of(
+        app.get_with("/api/v1/accounts/lookup?acct=bob@remote.test", &alice.token)
+            .await,
+    )
+    .await;
+    app.run_jobs().await;
+    let (_, statuses) = json_of(
+        app.get_with(
+            &format!("/api/v1/accounts/{}/statuses", account["id"].as_str().unwrap()),
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
+    let statuses = statuses.as_array().unwrap();
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    assert!(
+        statuses[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("from the outbox")
+    );
+    assert_eq!(count(&app, "select count(*) from statuses").await, 1);
+}
