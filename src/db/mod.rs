@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod announcements;
 pub mod conversations;
 pub mod custom_emojis;
+pub mod deliveries;
 pub mod embedded;
 pub mod featured;
 pub mod filters;

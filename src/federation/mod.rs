@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
 pub mod loading;
+pub mod outbox;
 pub mod publish;
 pub mod render;
 pub mod resolve;
