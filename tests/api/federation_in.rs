@@ -806,3 +806,78 @@ async fn a_newly_found_account_shows_its_recent_public_posts_from_its_outbox() {
     );
     assert_eq!(count(&app, "select count(*) from statuses").await, 1);
 }
+
+#[tokio::test]
+async fn questions_articles_and_events_become_statuses_clients_can_show() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read").await;
+    let question = create_note(
+        &bob,
+        "q1",
+        json!({
+            "type": "Question",
+            "content": "<p>Tea or coffee?</p>",
+            "endTime": "2099-01-01T00:00:00Z",
+            "votersCount": 7,
+            "oneOf": [
+                {"type": "Note", "name": "Tea", "replies": {"type": "Collection", "totalItems": 4}},
+                {"type": "Note", "name": "Coffee", "replies": {"type": "Collection", "totalItems": 3}}
+            ]
+        }),
+    );
+    let article = create_note(
+        &bob,
+        "a1",
+        json!({"type": "Article", "name": "On <b>rust</b>", "content": "<p>Long text</p>", "url": "https://remote.test/articles/1"}),
+    );
+    let event = create_note(
+        &bob,
+        "ev1",
+        json!({"type": "Event", "name": "Meetup", "content": "", "summary": "<p>Friday at eight</p>"}),
+    );
+    for activity in [&question, &article, &event] {
+        assert_eq!(bob.post(&app, "/inbox", activity).await.status(), 202);
+    }
+    app.run_jobs().await;
+
+    let poll = shown(&app, &alice.token, &question).await;
+    assert_eq!(poll["poll"]["options"][0]["title"], "Tea");
+    assert_eq!(poll["poll"]["options"][0]["votes_count"], 4);
+    assert_eq!(poll["poll"]["options"][1]["votes_count"], 3);
+    assert_eq!(poll["poll"]["voters_count"], 7);
+    assert_eq!(poll["poll"]["multiple"], false);
+
+    let status = shown(&app, &alice.token, &article).await;
+    let content = status["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("<p><strong>On rust</strong></p>"),
+        "{content}"
+    );
+    assert!(
+        content.contains("Long text") && content.contains("https://remote.test/articles/1"),
+        "{content}"
+    );
+
+    let status = shown(&app, &alice.token, &event).await;
+    let content = status["content"].as_str().unwrap();
+    assert!(
+        content.contains("<strong>Meetup</strong>") && content.contains("Friday at eight"),
+        "{content}"
+    );
+    assert!(
+        content.contains(event["object"]["id"].as_str().unwrap()),
+        "{content}"
+    );
+}
+
+/// The API's view of the status a delivered Create made.
+async fn shown(app: &TestApp, token: &str, create: &Value) -> Value {
+    let (id, _, _) = remote_status(app, create["object"]["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    json_of(app.get_with(&format!("/api/v1/statuses/{id}"), token).await)
+        .await
+        .1
+}
