@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// A remote attachment, shown from its origin.
 #[derive(Debug, Clone)]
@@ -61,6 +61,19 @@ pub async fn receive(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
     if let Some(existing) = db::statuses::find_id_by_uri(pool, &status.uri).await? {
         return Ok(existing);
     }
+    match insert(pool, status).await {
+        // The same status arrived twice at once (a redelivery, or two replies fetching one
+        // parent): the first one stored it, and that one is the answer.
+        Err(AppError::Database(sqlx::Error::Database(error))) if error.code().as_deref() == Some("23505") => {
+            db::statuses::find_id_by_uri(pool, &status.uri)
+                .await?
+                .ok_or(AppError::Database(sqlx::Error::Database(error)))
+        }
+        other => other,
+    }
+}
+
+async fn insert(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let parent = match status.in_reply_to {
         Some(id) => db::statuses::find(&mut *tx, id).await?,
@@ -71,7 +84,9 @@ pub async fn receive(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
         None => db::statuses::new_conversation_id(&mut *tx).await?,
     };
     // A status from the future keeps today's time, so it cannot sit atop timelines.
-    let published = status.published.min(Utc::now());
+    // Before 2000 is a broken clock (or a trick): ids carry the time, so it is taken as 2000.
+    let earliest = DateTime::from_timestamp(946_684_800, 0).unwrap_or_default();
+    let published = status.published.clamp(earliest, Utc::now());
     let status_id = db::statuses::insert(
         &mut *tx,
         &db::statuses::NewStatus {

@@ -113,6 +113,7 @@ pub struct Signer {
     pub uri: String,
     pub public_key_pem: String,
     pub domain: String,
+    pub fetched_at: Option<DateTime<Utc>>,
 }
 
 /// The remote account that publishes the key `key_id` (matched by key id, or by actor URI for
@@ -121,7 +122,7 @@ pub async fn find_signer(db: impl PgExecutor<'_>, key_id: &str) -> sqlx::Result<
     let actor = key_id.split('#').next().unwrap_or(key_id);
     sqlx::query_as!(
         Signer,
-        r#"select id as account_id, uri as "uri!", public_key_pem, domain as "domain!"
+        r#"select id as account_id, uri as "uri!", public_key_pem, domain as "domain!", fetched_at
            from accounts
            where domain is not null and gone_at is null and (key_id = $1 or (key_id is null and uri = $2))
            order by key_id = $1 desc

@@ -89,6 +89,8 @@ impl Fetcher {
                 config.base_url()
             ))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve names itself, past the guard.
+            .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(90))
@@ -204,37 +206,40 @@ impl Fetcher {
         )))
     }
 
-    /// Fetches an ActivityStreams document. Its `id` must be the URL fetched; if it is not, the
-    /// document is fetched again from its own id (once), whose answer must name itself: what we
-    /// keep always comes from its origin.
+    /// Fetches an ActivityStreams document. Its `id` must be the URL it finally came from (after
+    /// redirects); if it is not, the document is fetched again from its own id (once), where it
+    /// must name itself and be served without redirection: what we keep always comes from its
+    /// origin, and a redirect never lends one host's name to another's document.
     pub async fn fetch_object(&self, url: &Url, signer: Option<&SigningKey>) -> Result<Value, FetchError> {
-        let document = self.fetch_as2(url, signer).await?;
+        let (came_from, document) = self.fetch_as2(url, signer).await?;
         let id = document.get("id").and_then(Value::as_str).unwrap_or_default();
-        if id == url.as_str() {
+        if id == without_fragment(&came_from) {
             return Ok(document);
         }
         let own = Url::parse(id).map_err(|_| FetchError::IdMismatch {
-            fetched: url.to_string(),
+            fetched: came_from.to_string(),
             found: id.to_owned(),
         })?;
-        let again = self.fetch_as2(&own, signer).await?;
+        let (again_from, again) = self.fetch_as2(&own, signer).await?;
         let again_id = again.get("id").and_then(Value::as_str).unwrap_or_default();
-        if again_id == own.as_str() {
+        let own_id = without_fragment(&own);
+        if again_id == own_id && without_fragment(&again_from) == own_id {
             Ok(again)
         } else {
             Err(FetchError::IdMismatch {
-                fetched: own.to_string(),
+                fetched: again_from.to_string(),
                 found: again_id.to_owned(),
             })
         }
     }
 
-    async fn fetch_as2(&self, url: &Url, signer: Option<&SigningKey>) -> Result<Value, FetchError> {
-        let (_, content_type, body) = self.get(url, AS2_ACCEPT, signer).await?;
+    async fn fetch_as2(&self, url: &Url, signer: Option<&SigningKey>) -> Result<(Url, Value), FetchError> {
+        let (came_from, content_type, body) = self.get(url, AS2_ACCEPT, signer).await?;
         if !is_as2_content_type(&content_type) {
             return Err(FetchError::NotActivityJson(content_type));
         }
-        super::vocab::parse_json(&body).map_err(|e| FetchError::InvalidJson(e.to_string()))
+        let document = super::vocab::parse_json(&body).map_err(|e| FetchError::InvalidJson(e.to_string()))?;
+        Ok((came_from, document))
     }
 
     /// Asks `domain`'s WebFinger for `acct:user@domain` and returns the actor URL it names.
@@ -298,6 +303,14 @@ fn network_error(error: reqwest::Error) -> FetchError {
     }
 }
 
+/// A URL as a document id: without its `#fragment` (never sent, so never part of where a
+/// document came from).
+fn without_fragment(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.to_string()
+}
+
 /// `application/activity+json` or `application/ld+json` (any parameters).
 pub fn is_as2_content_type(value: &str) -> bool {
     let essence = value
@@ -335,8 +348,22 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-                || is_ipv4_compatible(v6))
+                || is_ipv4_compatible(v6)
+                || embeds_private_v4(v6))
         }
+    }
+}
+
+/// NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4
+/// address that a gateway may reach: refused when that address is not public (Teredo always).
+fn embeds_private_v4(v6: Ipv6Addr) -> bool {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    match (s[0], s[1]) {
+        (0x0064, 0xff9b) => !is_public_v4(v4(s[6], s[7])),
+        (0x2002, _) => !is_public_v4(v4(s[1], s[2])),
+        (0x2001, 0x0000) => true,
+        _ => false,
     }
 }
 
@@ -357,6 +384,7 @@ fn is_public_v4(v4: Ipv4Addr) -> bool {
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT 100.64/10
         || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18/15
+        || (a == 192 && b == 0 && v4.octets()[2] == 0) // IETF protocol assignments 192.0.0/24
         || a >= 240)
 }
 
@@ -408,6 +436,10 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "ff02::1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:0a00:0001::1",
+            "2001:0:4136:e378::1",
+            "192.0.0.8",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

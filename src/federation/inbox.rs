@@ -26,6 +26,11 @@ use crate::jobs::{self, Job};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Signers kept in memory; the cache is emptied when it grows past this.
 const SIGNER_CACHE_LIMIT: usize = 20_000;
+/// How long a cached signer is trusted before the database is asked again.
+const SIGNER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// A key that fails is fetched again only if we last fetched it longer ago than this: otherwise
+/// any request with a garbage signature would make us fetch from the key's server.
+const KEY_REFETCH_AFTER: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Why an inbox request was refused: an HTTP status and a short reason (logged and counted).
 #[derive(Debug)]
@@ -181,7 +186,11 @@ async fn verified_signer(
     if pending.verify(&signer.public_key_pem).is_ok() {
         return Ok(signer);
     }
+    let stale = signer
+        .fetched_at
+        .is_none_or(|at| at < chrono::Utc::now() - KEY_REFETCH_AFTER);
     if !fresh
+        && stale
         && let Some(again) = refetch_signer(state, key_id).await?
         && pending.verify(&again.public_key_pem).is_ok()
     {
@@ -239,12 +248,21 @@ async fn refetch_signer(state: &AppState, key_id: &str) -> Result<Option<Arc<Sig
 /// Recently seen signers by key id: most deliveries come from servers we heard from moments ago.
 #[derive(Debug, Default)]
 pub struct SignerCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, Arc<Signer>>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<Signer>)>>,
 }
 
 impl SignerCache {
     fn get(&self, key_id: &str) -> Option<Arc<Signer>> {
-        self.entries.lock().ok()?.get(key_id).cloned()
+        let mut entries = self.entries.lock().ok()?;
+        match entries.get(key_id) {
+            Some((at, signer)) if at.elapsed() < SIGNER_CACHE_TTL => Some(signer.clone()),
+            Some(_) => {
+                // Other processes may have seen the key rotate or the actor go: ask the database.
+                entries.remove(key_id);
+                None
+            }
+            None => None,
+        }
     }
 
     fn put(&self, key_id: &str, signer: Signer) -> Arc<Signer> {
@@ -253,7 +271,7 @@ impl SignerCache {
             if entries.len() >= SIGNER_CACHE_LIMIT {
                 entries.clear();
             }
-            entries.insert(key_id.to_owned(), signer.clone());
+            entries.insert(key_id.to_owned(), (std::time::Instant::now(), signer.clone()));
         }
         signer
     }
@@ -268,7 +286,7 @@ impl SignerCache {
     /// Drops every key of an actor (deleted or refreshed).
     pub fn forget_actor(&self, actor_uri: &str) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, signer| signer.uri != actor_uri);
+            entries.retain(|_, (_, signer)| signer.uri != actor_uri);
         }
     }
 }

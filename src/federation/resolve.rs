@@ -60,18 +60,7 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
     }
     match fetch_document(state, uri).await {
         Ok(document) => match store_actor(state, &document).await {
-            Ok(id) => {
-                if known.is_none() {
-                    // A newly found account shows its recent public posts, as on Mastodon.
-                    crate::jobs::enqueue(
-                        &state.db,
-                        &crate::jobs::Job::BackfillOutbox { account_id: id },
-                        Utc::now(),
-                    )
-                    .await?;
-                }
-                Ok(Some(id))
-            }
+            Ok(id) => Ok(Some(id)),
             Err(error) => {
                 tracing::info!(%uri, %error, "actor not stored");
                 Ok(known.map(|k| k.id))
@@ -87,6 +76,25 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
             Ok(known.map(|k| k.id))
         }
     }
+}
+
+/// The account an actor URI names, for a member who asked for it (search, lookup, a mention):
+/// an account seen for the first time also has its recent public posts read from its outbox.
+/// Accounts met along the way (authors of fetched parents, mentioned accounts) do not, so one
+/// activity cannot set off a crawl.
+pub async fn account_on_purpose(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    let new = urls::local_object(&state.base_url, uri).is_none()
+        && db::remote_accounts::find_by_uri(&state.db, uri).await?.is_none();
+    let found = account_by_uri(state, uri).await?;
+    if let Some(id) = found.filter(|_| new) {
+        crate::jobs::enqueue(
+            &state.db,
+            &crate::jobs::Job::BackfillOutbox { account_id: id },
+            Utc::now(),
+        )
+        .await?;
+    }
+    Ok(found)
 }
 
 /// The account an actor URI names, fetched afresh from its origin whatever we hold (a Move is
@@ -136,15 +144,32 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
     if !valid_username {
         return Err(AppError::BadRequest("unusable preferredUsername".into()));
     }
+    // Deliveries go to these: they must be addresses we would fetch from (no private ones).
+    let deliverable =
+        |url: &str| url::Url::parse(url).is_ok_and(|u| state.federation.fetcher.check_url(&u).is_ok());
+    if !deliverable(&actor.inbox) {
+        return Err(AppError::BadRequest(
+            "the actor's inbox is not a deliverable URL".into(),
+        ));
+    }
+    let shared_inbox = actor.shared_inbox.as_deref().filter(|u| deliverable(u));
     let fields: Vec<Value> = actor
         .fields
         .iter()
         .map(|(name, value)| {
+            let value: String = value.chars().take(2_000).collect();
             serde_json::json!({
-                "name": sanitize::remote_plain(name),
-                "value": sanitize::remote_field_value(value),
+                "name": sanitize::remote_plain(name).chars().take(255).collect::<String>(),
+                "value": sanitize::remote_field_value(&value),
             })
         })
+        .collect();
+    let also_known_as: Vec<String> = actor
+        .also_known_as
+        .iter()
+        .filter(|a| a.len() <= 2_000)
+        .take(20)
+        .cloned()
         .collect();
     let display_name: String = sanitize::remote_plain(actor.name.as_deref().unwrap_or_default())
         .chars()
@@ -166,7 +191,7 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
             note: &note,
             url: http(&actor.url).as_deref(),
             inbox_url: &actor.inbox,
-            shared_inbox_url: actor.shared_inbox.as_deref(),
+            shared_inbox_url: shared_inbox,
             public_key_pem: key_pem,
             key_id,
             actor_type: &actor.kind,
@@ -183,11 +208,19 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
             following_url: actor.following.as_deref(),
             featured_url: actor.featured.as_deref(),
             featured_tags_url: actor.featured_tags.as_deref(),
-            also_known_as: &actor.also_known_as,
+            also_known_as: &also_known_as,
             created_at: actor.published,
         },
     )
-    .await?;
+    .await
+    .map_err(|error| match &error {
+        // Another account already holds this name or key on that host: the document is refused,
+        // not retried (Mastodon keeps the first holder too).
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            AppError::BadRequest(format!("actor conflicts with a known account: {db}"))
+        }
+        _ => AppError::from(error),
+    })?;
     state.federation.signer_cache().forget_actor(&actor.id);
     Ok(id)
 }
@@ -213,7 +246,7 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
             return Ok(None);
         }
     };
-    let Some(id) = account_by_uri(state, actor_url.as_str()).await? else {
+    let Some(id) = account_on_purpose(state, actor_url.as_str()).await? else {
         return Ok(None);
     };
     // The handle must be the actor's own: same name, and the actor lives on that domain.
@@ -309,6 +342,13 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
         None => None,
     };
     let mut mentioned = Vec::new();
+    // Unknown mentioned accounts are fetched for the status that arrived, not for the parents
+    // and outbox posts fetched around it: the work one activity can cause stays bounded.
+    let fetch_limit = if depth + 1 >= MAX_ANCESTORS {
+        MAX_MENTION_FETCHES
+    } else {
+        0
+    };
     let mut fetches = 0;
     for tag in &note.tags {
         let Tag::Mention { href } = tag else { continue };
@@ -316,7 +356,7 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
             Some(_) => account_by_uri(state, href).await?,
             None => match db::remote_accounts::find_by_uri(&state.db, href).await? {
                 Some(known) => Some(known.id),
-                None if fetches < MAX_MENTION_FETCHES => {
+                None if fetches < fetch_limit => {
                     fetches += 1;
                     account_by_uri(state, href).await?
                 }
@@ -389,8 +429,9 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
         replies_url: note.replies.clone(),
         title: note
             .name
-            .clone()
-            .filter(|_| note.kind != "Note" && note.kind != "Question"),
+            .as_deref()
+            .filter(|_| note.kind != "Note" && note.kind != "Question")
+            .map(|name| sanitize::remote_plain(name).chars().take(500).collect()),
     }))
 }
 
@@ -493,7 +534,16 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
         .iter()
         .any(|t| vocab::ACTOR_TYPES.contains(t))
     {
-        return Ok(store_actor(state, &document).await.ok().map(Resolved::Account));
+        let Ok(id) = store_actor(state, &document).await else {
+            return Ok(None);
+        };
+        crate::jobs::enqueue(
+            &state.db,
+            &crate::jobs::Job::BackfillOutbox { account_id: id },
+            Utc::now(),
+        )
+        .await?;
+        return Ok(Some(Resolved::Account(id)));
     }
     match store_note(state, &document).await {
         Ok(found) => Ok(found.map(Resolved::Status)),
@@ -568,7 +618,7 @@ pub async fn backfill_outbox(state: &AppState, account_id: i64) -> AppResult<()>
         if !own {
             continue;
         }
-        if let Err(error) = store_note(state, object).await {
+        if let Err(error) = store_note_within(state, object, 0).await {
             tracing::info!(%actor, %error, "outbox item not stored");
         }
     }

@@ -201,7 +201,10 @@ pub fn emojis_of(value: &Value) -> Vec<Emoji> {
         .filter_map(|tag| {
             let shortcode = str_of(tag, "name")?.trim_matches(':').to_owned();
             let icon = tag.get("icon")?;
-            let url = str_of(icon, "url").or_else(|| id_of(icon))?.to_owned();
+            let url = str_of(icon, "url")
+                .or_else(|| id_of(icon))
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))?
+                .to_owned();
             let valid = !shortcode.is_empty()
                 && shortcode.len() <= 64
                 && shortcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

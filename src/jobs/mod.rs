@@ -15,6 +15,12 @@ use crate::error::AppResult;
 
 /// How long a claimed job is ours before another worker may take it.
 const LEASE_SECONDS: f64 = 300.0;
+/// Longest a job may run (a third of the lease).
+const JOB_TIME_LIMIT: Duration = Duration::from_secs(100);
+/// How often processed activity ids older than [`PROCESSED_KEPT_DAYS`] are forgotten.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// Days an activity id is remembered: redeliveries come within hours, retries within days.
+const PROCESSED_KEPT_DAYS: i32 = 7;
 /// Jobs claimed (and run concurrently) at once.
 const BATCH: i64 = 32;
 /// Attempts before a job is given up (it stays in the table with its last error).
@@ -103,7 +109,12 @@ pub async fn run_pending_jobs(state: &AppState) -> AppResult<usize> {
 
 async fn run_one(state: &AppState, row: db::jobs::Job) -> AppResult<()> {
     let outcome = match serde_json::from_value::<Job>(row.payload.clone()) {
-        Ok(job) => perform(state, job).await,
+        // Bounded well inside the lease, so a job stuck on slow servers is retried later rather
+        // than claimed a second time while it still runs.
+        Ok(job) => match tokio::time::timeout(JOB_TIME_LIMIT, perform(state, job)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(anyhow::anyhow!("took longer than {JOB_TIME_LIMIT:?}").into()),
+        },
         Err(error) => Err(anyhow::anyhow!("unreadable job: {error}").into()),
     };
     match outcome {
@@ -123,9 +134,18 @@ async fn run_one(state: &AppState, row: db::jobs::Job) -> AppResult<()> {
 
 /// Runs due jobs until `shutdown` resolves; a job in progress finishes first.
 pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut last_prune: Option<std::time::Instant> = None;
     loop {
         if let Err(error) = run_pending_jobs(&state).await {
             tracing::warn!(%error, "job worker: the queue could not be read");
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_INTERVAL) {
+            last_prune = Some(std::time::Instant::now());
+            match db::ingest::prune_processed(&state.db, PROCESSED_KEPT_DAYS).await {
+                Ok(pruned) if pruned > 0 => tracing::info!(pruned, "forgot old processed activity ids"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "processed activity ids could not be pruned"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

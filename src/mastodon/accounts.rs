@@ -286,7 +286,15 @@ pub async fn lookup_account(
             .map(|a| a.id)
     } else {
         let domain = domain.unwrap_or_default();
-        crate::federation::resolve::account_by_handle(&state, username, &domain).await?
+        if auth.is_some() {
+            crate::federation::resolve::account_by_handle(&state, username, &domain).await?
+        } else {
+            // Anonymous callers see accounts already known: fetching for anyone who asks would
+            // make the server a crawler at a stranger's command.
+            db::accounts::find_remote_by_username(&state.db, username, &domain)
+                .await?
+                .map(|a| a.id)
+        }
     };
     let id = id.ok_or(AppError::NotFound)?;
     Ok(Json(

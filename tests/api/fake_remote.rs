@@ -90,6 +90,11 @@ impl FakeRemote {
         self.serve(path, "application/activity+json", object);
     }
 
+    /// Redirects `path` to `location` (302).
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.serve_raw(path, StatusCode::FOUND, "", location);
+    }
+
     /// Serves anything at `path`.
     pub fn serve_raw(&self, path: &str, status: StatusCode, content_type: &str, body: &str) {
         self.served.lock().unwrap().documents.insert(
@@ -174,6 +179,10 @@ async fn handle(
         return StatusCode::ACCEPTED.into_response();
     }
     match served.documents.get(&path) {
+        // A redirect's body is where it points.
+        Some((status, _, location)) if status.is_redirection() => {
+            (*status, [("location", location.clone())]).into_response()
+        }
         Some((status, content_type, body)) => {
             (*status, [("content-type", content_type.clone())], body.clone()).into_response()
         }

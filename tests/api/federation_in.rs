@@ -881,3 +881,71 @@ async fn shown(app: &TestApp, token: &str, create: &Value) -> Value {
         .await
         .1
 }
+
+#[tokio::test]
+async fn a_redirect_does_not_lend_one_hosts_name_to_anothers_document() {
+    let remote = FakeRemote::start("remote.test").await;
+    let evil = FakeRemote::start("evil.test").await;
+    let app = app_with(&[&remote, &evil]).await;
+    // remote.test has an open redirect; evil.test serves an actor claiming the redirect's URL.
+    let claimed = format!("{}/r", remote.base());
+    remote.redirect("/r", &format!("{}/k", evil.base()));
+    let mallory = evil.add_actor_with("mallory", 1, |_| {});
+    let mut impostor = mallory.document.clone();
+    impostor["id"] = json!(claimed);
+    impostor["publicKey"]["id"] = json!(claimed);
+    impostor["publicKey"]["owner"] = json!(claimed);
+    evil.serve("/k", "application/activity+json", &impostor);
+    let activity = json!({
+        "id": format!("{}/r/1", remote.base()),
+        "type": "Create",
+        "actor": claimed,
+        "object": {"id": format!("{}/r/note", remote.base()), "type": "Note", "attributedTo": claimed,
+                   "content": "forged", "to": ["https://www.w3.org/ns/activitystreams#Public"]},
+    });
+    let body = serde_json::to_vec(&activity).unwrap();
+    let url = url::Url::parse(&format!("{}/inbox", app.base_url)).unwrap();
+    let key =
+        ferrodon::federation::signatures::SigningKey::from_pem(claimed.clone(), &mallory.keys.private_pem)
+            .unwrap();
+    let mut headers = HeaderMap::new();
+    for (name, value) in sign_post(&key, &url, &body, SystemTime::now()) {
+        headers.insert(name, value);
+    }
+    headers.remove("host");
+    let response = app
+        .client
+        .post(url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        count(&app, "select count(*) from accounts where domain is not null").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn another_server_cannot_mark_an_actors_activity_as_already_done() {
+    let remote = FakeRemote::start("remote.test").await;
+    let evil = FakeRemote::start("evil.test").await;
+    let bob = remote.add_actor("bob");
+    let mallory = evil.add_actor_with("mallory", 1, |_| {});
+    let app = app_with(&[&remote, &evil]).await;
+    let created = create_note(&bob, "keep", json!({}));
+    bob.post(&app, "/inbox", &created).await;
+    app.run_jobs().await;
+    let uri = created["object"]["id"].as_str().unwrap();
+    let delete_id = format!("{uri}#delete");
+    // mallory sends a Delete of something of her own under the id bob's Delete will have.
+    let poison = json!({"id": delete_id, "type": "Delete", "actor": mallory.uri, "object": format!("{}/notes/none", evil.base())});
+    assert_eq!(mallory.post(&app, "/inbox", &poison).await.status(), 202);
+    app.run_jobs().await;
+    let delete = json!({"id": delete_id, "type": "Delete", "actor": bob.uri, "object": uri});
+    assert_eq!(bob.post(&app, "/inbox", &delete).await.status(), 202);
+    app.run_jobs().await;
+    assert!(remote_status(&app, uri).await.is_none());
+}

@@ -31,7 +31,10 @@ pub async fn process(state: &AppState, document: &Value, signer_id: i64) -> AppR
         Ok(activity) => activity,
         Err(error) => return drop_activity("unreadable", &error.to_string()),
     };
-    if let Some(id) = activity.id
+    // Only an id on the actor's own host is the actor's to name: another server could otherwise
+    // mark someone else's future activity (a predictable `#delete` id) as already done.
+    let dedupe_id = activity.id.filter(|id| vocab::same_host(id, activity.actor));
+    if let Some(id) = dedupe_id
         && db::ingest::already_processed(&state.db, id).await?
     {
         return Ok(());
@@ -51,7 +54,7 @@ pub async fn process(state: &AppState, document: &Value, signer_id: i64) -> AppR
         Err(AppError::NotFound) => drop_activity(activity.kind, "refers to something we do not have")?,
         Err(other) => return Err(other),
     }
-    if let Some(id) = activity.id {
+    if let Some(id) = dedupe_id {
         db::ingest::mark_processed(&state.db, id).await?;
     }
     Ok(())

@@ -18,7 +18,13 @@ pub(super) async fn create(state: &AppState, activity: &Activity<'_>, signer_id:
     }
     match activity.embedded_object() {
         Some(object) => {
-            let author = vocab::id_at(object, "attributedTo").or_else(|| vocab::id_at(object, "actor"));
+            // The author as the status reader will take it, so the check and the storing agree.
+            let author = match vocab::Note::read(object) {
+                Ok(note) => Some(note.attributed_to),
+                Err(_) => vocab::id_at(object, "attributedTo")
+                    .or_else(|| vocab::id_at(object, "actor"))
+                    .map(str::to_owned),
+            };
             if author.is_some_and(|a| a != activity.actor) {
                 return refuse("the object is attributed to someone else");
             }
