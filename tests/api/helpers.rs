@@ -229,8 +229,13 @@ impl TestApp {
 
     /// The app with configuration changed by `configure` before it starts.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let database = TestDatabase::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::spawn_on(listener, configure).await
+    }
+
+    /// The app on a listener bound beforehand (so two apps can be told each other's address).
+    pub async fn spawn_on(listener: tokio::net::TcpListener, configure: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDatabase::create().await;
         let address = listener.local_addr().expect("address");
         let mut config = Config::default();
         config.server.domain = format!("localhost:{}", address.port());

@@ -27,4 +27,5 @@ mod registrations;
 mod search;
 mod social;
 mod statuses;
+mod two_instances;
 mod visibility;
