@@ -249,11 +249,33 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
     let Some(id) = account_on_purpose(state, actor_url.as_str()).await? else {
         return Ok(None);
     };
-    // The handle must be the actor's own: same name, and the actor lives on that domain.
-    let account = db::accounts::find(&state.db, id).await?;
-    Ok(account
-        .filter(|a| a.username.eq_ignore_ascii_case(username) && a.domain.as_deref() == Some(domain.as_str()))
-        .map(|a| a.id))
+    // The handle must be the actor's own: same name, and the actor lives on that domain, or
+    // (a handle on `example.com` for a server on `social.example.com`) the actor's own server
+    // confirms through its WebFinger that the name leads to this actor.
+    let Some(account) = db::accounts::find(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let (Some(actor_domain), Some(actor_uri)) = (account.domain.as_deref(), account.uri.as_deref()) else {
+        return Ok(None);
+    };
+    if !account.username.eq_ignore_ascii_case(username) {
+        return Ok(None);
+    }
+    if actor_domain == domain {
+        return Ok(Some(id));
+    }
+    match state
+        .federation
+        .fetcher
+        .webfinger(&account.username, actor_domain)
+        .await
+    {
+        Ok(confirmed) if confirmed.as_str() == actor_uri => Ok(Some(id)),
+        _ => {
+            tracing::info!(%username, %domain, %actor_uri, "the actor's server does not confirm the handle");
+            Ok(None)
+        }
+    }
 }
 
 /// The status an object URI names: local, known, or fetched (with up to `MAX_ANCESTORS`

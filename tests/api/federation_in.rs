@@ -949,3 +949,56 @@ async fn another_server_cannot_mark_an_actors_activity_as_already_done() {
     app.run_jobs().await;
     assert!(remote_status(&app, uri).await.is_none());
 }
+
+#[tokio::test]
+async fn a_handle_on_another_domain_is_found_when_the_actors_server_confirms_it() {
+    let front = FakeRemote::start("example.test").await;
+    let server = FakeRemote::start("social.example.test").await;
+    let liar = FakeRemote::start("liar.test").await;
+    let alice = server.add_actor("alice");
+    let app = app_with(&[&front, &server, &liar]).await;
+    let member = app.member("member", "read").await;
+    for (remote, user) in [(&front, "alice"), (&liar, "alice")] {
+        let acct = format!("acct:{user}@{}", remote.domain);
+        remote.serve(
+            &format!("/.well-known/webfinger?resource={}", form_urlencoded::byte_serialize(acct.as_bytes()).collect::<String>()),
+            "application/jrd+json",
+            &json!({"subject": acct, "links": [{"rel": "self", "type": "application/activity+json", "href": alice.uri}]}),
+        );
+    }
+    let (status, account) = json_of(
+        app.get_with("/api/v1/accounts/lookup?acct=alice@example.test", &member.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["uri"], alice.uri.as_str());
+
+    // liar.test also points at alice, and social.example.test confirms alice is alice there: the
+    // handle leads to the same real actor, never to an account named after liar.test.
+    let (_, account) = json_of(
+        app.get_with("/api/v1/accounts/lookup?acct=alice@liar.test", &member.token)
+            .await,
+    )
+    .await;
+    assert_eq!(account["uri"], alice.uri.as_str());
+    assert_eq!(
+        count(&app, "select count(*) from accounts where domain is not null").await,
+        1
+    );
+
+    // An actor whose own server does not confirm the handle is not found by it.
+    let bob = server.add_actor("bob");
+    let acct = "acct:bobby@example.test";
+    front.serve(
+        &format!("/.well-known/webfinger?resource={}", form_urlencoded::byte_serialize(acct.as_bytes()).collect::<String>()),
+        "application/jrd+json",
+        &json!({"subject": acct, "links": [{"rel": "self", "type": "application/activity+json", "href": bob.uri}]}),
+    );
+    let (status, _) = json_of(
+        app.get_with("/api/v1/accounts/lookup?acct=bobby@example.test", &member.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
