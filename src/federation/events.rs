@@ -54,14 +54,22 @@ async fn send(tx: &mut PgConnection, sender: i64, activity: Value, recipients: &
 }
 
 /// Who hears of a local status: the followers unless it is direct, the mentioned, and the
-/// author of the status it answers.
-async fn status_recipients(tx: &mut PgConnection, status: &db::statuses::Status) -> AppResult<Recipients> {
+/// author of the status it answers; for a change to a status already out (`boosters`), the
+/// remote accounts that boosted it too, since their servers hold a copy.
+async fn status_recipients(
+    tx: &mut PgConnection,
+    status: &db::statuses::Status,
+    boosters: bool,
+) -> AppResult<Recipients> {
     let mut accounts: Vec<i64> = db::statuses::list_mentions(&mut *tx, &[status.id])
         .await?
         .iter()
         .map(|m| m.account_id)
         .collect();
     accounts.extend(status.in_reply_to_account_id);
+    if boosters {
+        accounts.extend(db::statuses::list_remote_reblogger_ids(&mut *tx, status.id).await?);
+    }
     accounts.sort_unstable();
     accounts.dedup();
     Ok(Recipients {
@@ -75,6 +83,7 @@ async fn concerned_status(
     tx: &mut PgConnection,
     base_url: &str,
     status_id: i64,
+    boosters: bool,
 ) -> AppResult<Option<(render::LocalStatus, Recipients)>> {
     let Some(status) = db::statuses::find(&mut *tx, status_id)
         .await?
@@ -85,7 +94,7 @@ async fn concerned_status(
     let Some(author) = local_account(tx, status.account_id).await? else {
         return Ok(None);
     };
-    let recipients = status_recipients(tx, &status).await?;
+    let recipients = status_recipients(tx, &status, boosters).await?;
     if !anyone_remote(tx, author.id, &recipients).await? {
         return Ok(None);
     }
@@ -97,7 +106,7 @@ async fn concerned_status(
 
 /// A member posted a status: Create(Note).
 pub async fn status_created(tx: &mut PgConnection, base_url: &str, status_id: i64) -> AppResult<()> {
-    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id).await? {
+    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, false).await? {
         let activity = render::create(host(base_url), &local, Utc::now());
         send(tx, local.status.account_id, activity, &recipients).await?;
     }
@@ -106,7 +115,7 @@ pub async fn status_created(tx: &mut PgConnection, base_url: &str, status_id: i6
 
 /// A member edited a status: Update(Note).
 pub async fn status_updated(tx: &mut PgConnection, base_url: &str, status_id: i64) -> AppResult<()> {
-    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id).await? {
+    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, true).await? {
         let activity = activities::update_note(host(base_url), &local, Utc::now());
         send(tx, local.status.account_id, activity, &recipients).await?;
     }
@@ -129,7 +138,7 @@ pub async fn status_deleted(
     let Some(author) = local_account(tx, status.account_id).await? else {
         return Ok(());
     };
-    let recipients = status_recipients(tx, status).await?;
+    let recipients = status_recipients(tx, status, true).await?;
     if !anyone_remote(tx, author.id, &recipients).await? {
         return Ok(());
     }

@@ -638,3 +638,58 @@ async fn local_actions_with_no_remote_concerned_queue_nothing() {
     assert_eq!(count(&app, "select count(*) from outgoing_activities").await, 0);
     assert_eq!(count(&app, "select count(*) from deliveries").await, 0);
 }
+
+#[tokio::test]
+async fn edits_and_deletions_also_reach_remote_accounts_that_boosted_the_status() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write").await;
+    let status = post(&app, &alice, &[("status", "boost me")]).await;
+    assert!(
+        take_queued(&app).await.is_empty(),
+        "nobody remote follows alice yet"
+    );
+    let id = status["id"].as_str().unwrap();
+    let announce = json!({
+        "id": format!("{}/statuses/1/activity", bob.uri), "type": "Announce", "actor": bob.uri,
+        "published": "2026-11-21T08:00:00Z", "to": [PUBLIC], "cc": [format!("{}/followers", bob.uri)],
+        "object": format!("{}/statuses/{id}", local_actor(&app, "alice")),
+    });
+    deliver(&app, &bob, &announce).await;
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from statuses where reblog_of_id is not null"
+        )
+        .await,
+        1
+    );
+    take_queued(&app).await;
+
+    ok(app
+        .send_form(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{id}"),
+            Some(&alice.token),
+            &[("status", "boosted, then edited")],
+        )
+        .await)
+    .await;
+    let update = take_one(&app).await;
+    assert_eq!(update.body["type"], "Update");
+    assert_eq!(update.inboxes, vec![format!("{}/inbox", remote.base())]);
+
+    ok(app
+        .send_form(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{id}"),
+            Some(&alice.token),
+            &[],
+        )
+        .await)
+    .await;
+    let delete = take_one(&app).await;
+    assert_eq!(delete.body["type"], "Delete");
+    assert_eq!(delete.inboxes, vec![format!("{}/inbox", remote.base())]);
+}
