@@ -1,9 +1,8 @@
-//! What our members' actions tell other servers: actions call these in Mastodon's words inside
-//! their transaction, and each queues the matching activity for the remote accounts concerned.
-//!
-//! Each function first checks that the account acting is local (the inbox calls the same
-//! actions for remote actors, whose servers already know) and that some remote account is to
-//! receive it (one cheap query), so purely local changes render nothing.
+//! What our members' actions tell other servers, queued inside the action's transaction.
+
+// Actions call these in Mastodon's words. Each first checks that the account acting is local
+// (the inbox calls the same actions for remote actors, whose servers already know) and that
+// some remote account is to receive it (one cheap query), so purely local changes render nothing.
 
 use chrono::Utc;
 use serde_json::Value;

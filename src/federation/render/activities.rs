@@ -1,5 +1,4 @@
-//! Activities our members' actions send: Update, Delete, Like, Follow, Accept, Reject, Block,
-//! Undo, Update(Person), Add/Remove of pins and poll votes, as pure JSON.
+//! The activities members' actions send (besides Create and Announce), as pure JSON.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
