@@ -320,8 +320,10 @@ pub async fn approve(pool: &PgPool, username: &str) -> AppResult<bool> {
 }
 
 /// Changes a member's profile and posting preferences together.
+/// Remote followers are sent the new profile.
 pub async fn update_profile(
     pool: &PgPool,
+    base_url: &str,
     account_id: i64,
     user_id: i64,
     profile: &db::accounts::ProfileUpdate,
@@ -330,6 +332,7 @@ pub async fn update_profile(
     let mut tx = pool.begin().await?;
     db::accounts::update_profile(&mut *tx, account_id, profile).await?;
     db::users::update_preferences(&mut *tx, user_id, preferences).await?;
+    crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use crate::db;
 use crate::db::follows::FollowOptions;
 use crate::error::{AppError, AppResult};
+use crate::federation::events;
 
 /// Whether a follow took effect or waits for approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,12 +16,37 @@ pub enum FollowOutcome {
 }
 
 /// Follows `target` (a locked account gets a request instead); following again changes the
-/// options. Blocked either way: 403.
+/// options. Blocked either way: 403. A remote target is sent a Follow.
 pub async fn follow(
     pool: &PgPool,
+    base_url: &str,
     viewer: i64,
     target: i64,
     options: &FollowOptions,
+) -> AppResult<FollowOutcome> {
+    record_follow(pool, base_url, viewer, target, options, None).await
+}
+
+/// A remote account's Follow of a member, keeping the Follow's id (`uri`): when it takes
+/// effect at once, the member's server answers with an Accept.
+pub async fn remote_follow(
+    pool: &PgPool,
+    base_url: &str,
+    follower: i64,
+    target: i64,
+    options: &FollowOptions,
+    uri: Option<&str>,
+) -> AppResult<FollowOutcome> {
+    record_follow(pool, base_url, follower, target, options, uri).await
+}
+
+async fn record_follow(
+    pool: &PgPool,
+    base_url: &str,
+    viewer: i64,
+    target: i64,
+    options: &FollowOptions,
+    uri: Option<&str>,
 ) -> AppResult<FollowOutcome> {
     if viewer == target {
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
@@ -46,16 +72,40 @@ pub async fn follow(
         db::notifications::insert(&mut *tx, target, viewer, "follow_request", None).await?;
         FollowOutcome::Requested
     };
+    if let Some(uri) = uri {
+        db::follows::set_follow_uri(&mut *tx, viewer, target, uri).await?;
+        // A remote follower hears back at once when the follow took effect (again, too: its
+        // server may have lost our first answer).
+        if outcome == FollowOutcome::Following {
+            events::follow_accepted(&mut tx, base_url, target, viewer).await?;
+        }
+    } else if outcome == FollowOutcome::Requested {
+        events::followed(&mut tx, base_url, viewer, target).await?;
+    }
     tx.commit().await?;
     Ok(outcome)
 }
 
-/// Stops following `target` (or withdraws the request) and takes it off the viewer's lists.
-pub async fn unfollow(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
+/// Stops following `target` (or withdraws the request) and takes it off the viewer's lists; a
+/// remote target is sent an Undo(Follow).
+pub async fn unfollow(pool: &PgPool, base_url: &str, viewer: i64, target: i64) -> AppResult<()> {
+    remove_follow(pool, Some(base_url), viewer, target).await
+}
+
+/// Ends a follow its remote side ended (an Undo from the follower, a Reject from the target):
+/// nothing is sent back.
+pub async fn end_follow(pool: &PgPool, follower: i64, target: i64) -> AppResult<()> {
+    remove_follow(pool, None, follower, target).await
+}
+
+async fn remove_follow(pool: &PgPool, base_url: Option<&str>, viewer: i64, target: i64) -> AppResult<()> {
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = pool.begin().await?;
+    if let Some(base_url) = base_url {
+        events::unfollowed(&mut tx, base_url, viewer, target).await?;
+    }
     db::follows::delete_follow(&mut *tx, viewer, target).await?;
     db::follows::take_request(&mut *tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
@@ -64,21 +114,30 @@ pub async fn unfollow(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> 
     Ok(())
 }
 
-/// Accepts a follow request made to the viewer.
-pub async fn authorize_request(pool: &PgPool, viewer: i64, requester: i64) -> AppResult<()> {
+/// Accepts a follow request made to the viewer (a remote requester is sent an Accept).
+pub async fn authorize_request(pool: &PgPool, base_url: &str, viewer: i64, requester: i64) -> AppResult<()> {
     let mut tx = pool.begin().await?;
+    let follow_uri = db::follows::find_follow_ref(&mut *tx, requester, viewer)
+        .await?
+        .and_then(|(_, uri)| uri);
     let options = db::follows::take_request(&mut *tx, requester, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
     db::follows::upsert_follow(&mut *tx, requester, viewer, &options).await?;
+    // The follow keeps its Follow's id: an Undo or a later answer names it.
+    if let Some(uri) = follow_uri {
+        db::follows::set_follow_uri(&mut *tx, requester, viewer, &uri).await?;
+    }
+    events::follow_accepted(&mut tx, base_url, viewer, requester).await?;
     db::notifications::delete_follow_request(&mut *tx, viewer, requester).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Turns a follow request down.
-pub async fn reject_request(pool: &PgPool, viewer: i64, requester: i64) -> AppResult<()> {
+/// Turns a follow request down (a remote requester is sent a Reject).
+pub async fn reject_request(pool: &PgPool, base_url: &str, viewer: i64, requester: i64) -> AppResult<()> {
     let mut tx = pool.begin().await?;
+    events::follow_rejected(&mut tx, base_url, viewer, requester).await?;
     db::follows::take_request(&mut *tx, requester, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -87,17 +146,24 @@ pub async fn reject_request(pool: &PgPool, viewer: i64, requester: i64) -> AppRe
     Ok(())
 }
 
-/// Blocks `target`: follows and requests both ways end, and each is hidden from the other.
-pub async fn block(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
-    record_block(pool, viewer, target, None).await
+/// Blocks `target`: follows and requests both ways end, and each is hidden from the other; a
+/// remote target is sent a Block.
+pub async fn block(pool: &PgPool, base_url: &str, viewer: i64, target: i64) -> AppResult<()> {
+    record_block(pool, Some(base_url), viewer, target, None).await
 }
 
 /// A remote account's block, keeping the id of its Block (an Undo may name only that id).
 pub async fn remote_block(pool: &PgPool, account: i64, target: i64, block_uri: &str) -> AppResult<()> {
-    record_block(pool, account, target, Some(block_uri)).await
+    record_block(pool, None, account, target, Some(block_uri)).await
 }
 
-async fn record_block(pool: &PgPool, viewer: i64, target: i64, uri: Option<&str>) -> AppResult<()> {
+async fn record_block(
+    pool: &PgPool,
+    base_url: Option<&str>,
+    viewer: i64,
+    target: i64,
+    uri: Option<&str>,
+) -> AppResult<()> {
     if viewer == target {
         return Err(AppError::Forbidden("You cannot block yourself".into()));
     }
@@ -111,16 +177,22 @@ async fn record_block(pool: &PgPool, viewer: i64, target: i64, uri: Option<&str>
     db::featured::set_endorsement(&mut *tx, viewer, target, false).await?;
     db::featured::set_endorsement(&mut *tx, target, viewer, false).await?;
     db::follows::insert_block(&mut *tx, viewer, target, uri).await?;
+    if let Some(base_url) = base_url {
+        events::blocked(&mut tx, base_url, viewer, target).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
-/// Lifts a block.
-pub async fn unblock(pool: &PgPool, viewer: i64, target: i64) -> AppResult<()> {
+/// Lifts a block (a remote target is sent an Undo(Block) when a member lifts it).
+pub async fn unblock(pool: &PgPool, base_url: &str, viewer: i64, target: i64) -> AppResult<()> {
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
-    db::follows::delete_block(pool, viewer, target).await?;
+    let mut tx = pool.begin().await?;
+    events::unblocked(&mut tx, base_url, viewer, target).await?;
+    db::follows::delete_block(&mut *tx, viewer, target).await?;
+    tx.commit().await?;
     Ok(())
 }
 

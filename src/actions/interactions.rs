@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use crate::db;
 use crate::db::statuses::Counter;
 use crate::error::{AppError, AppResult};
+use crate::federation::events;
 
 /// Most statuses a member may pin.
 pub const MAX_PINS: i64 = 5;
@@ -17,17 +18,23 @@ async fn visible(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<db::st
         .ok_or(AppError::NotFound)
 }
 
-/// Favourites a status (once); notifies its author.
-pub async fn favourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<()> {
-    record_favourite(pool, viewer, status_id, None).await
+/// Favourites a status (once); notifies its author, and sends a remote one a Like.
+pub async fn favourite(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64) -> AppResult<()> {
+    record_favourite(pool, Some(base_url), viewer, status_id, None).await
 }
 
 /// A remote account's favourite, keeping the id of its Like (an Undo may name only that id).
 pub async fn remote_favourite(pool: &PgPool, account: i64, status_id: i64, like_uri: &str) -> AppResult<()> {
-    record_favourite(pool, account, status_id, Some(like_uri)).await
+    record_favourite(pool, None, account, status_id, Some(like_uri)).await
 }
 
-async fn record_favourite(pool: &PgPool, viewer: i64, status_id: i64, uri: Option<&str>) -> AppResult<()> {
+async fn record_favourite(
+    pool: &PgPool,
+    base_url: Option<&str>,
+    viewer: i64,
+    status_id: i64,
+    uri: Option<&str>,
+) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
     let target = status.reblog_of_id.unwrap_or(status.id);
     let mut tx = pool.begin().await?;
@@ -37,21 +44,36 @@ async fn record_favourite(pool: &PgPool, viewer: i64, status_id: i64, uri: Optio
         if let Some(author) = author {
             db::notifications::insert(&mut *tx, author, viewer, "favourite", Some(target)).await?;
         }
+        if let Some(base_url) = base_url {
+            events::favourited(&mut tx, base_url, viewer, target).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Takes a favourite back.
-pub async fn unfavourite(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<()> {
+/// Takes a favourite back (a remote author is sent an Undo(Like)).
+pub async fn unfavourite(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
-    remove_favourite(pool, viewer, status.id).await
+    take_favourite(pool, Some(base_url), viewer, status.id).await
 }
 
 /// Takes a favourite back without asking whether the status is still visible to its giver (a
 /// remote Undo: a block since the Like must not keep the favourite in place).
 pub async fn remove_favourite(pool: &PgPool, account: i64, status_id: i64) -> AppResult<()> {
+    take_favourite(pool, None, account, status_id).await
+}
+
+async fn take_favourite(
+    pool: &PgPool,
+    base_url: Option<&str>,
+    account: i64,
+    status_id: i64,
+) -> AppResult<()> {
     let mut tx = pool.begin().await?;
+    if let Some(base_url) = base_url {
+        events::unfavourited(&mut tx, base_url, account, status_id).await?;
+    }
     if db::interactions::delete_favourite(&mut *tx, account, status_id).await? {
         db::statuses::adjust_counter(&mut *tx, status_id, Counter::Favourites, -1).await?;
     }
@@ -61,7 +83,13 @@ pub async fn remove_favourite(pool: &PgPool, account: i64, status_id: i64) -> Ap
 
 /// Boosts a status with a visibility (public, unlisted or private); returns the boost's id.
 /// Private and direct statuses cannot be boosted, except private ones by their own author.
-pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str) -> AppResult<i64> {
+pub async fn reblog(
+    pool: &PgPool,
+    base_url: &str,
+    viewer: i64,
+    status_id: i64,
+    visibility: &str,
+) -> AppResult<i64> {
     let original = boostable_original(pool, viewer, status_id).await?;
     check_boost_visibility(visibility)?;
     let boost = NewReblog {
@@ -70,7 +98,7 @@ pub async fn reblog(pool: &PgPool, viewer: i64, status_id: i64, visibility: &str
         uri: None,
         created_at: Utc::now(),
     };
-    insert_reblog(pool, &original, &boost).await
+    insert_reblog(pool, Some(base_url), &original, &boost).await
 }
 
 /// A boost made on another server.
@@ -97,7 +125,7 @@ pub async fn remote_reblog(pool: &PgPool, reblog: &RemoteReblog<'_>) -> AppResul
         // A boost from the future keeps today's time, so it cannot sit atop timelines.
         created_at: reblog.published.min(Utc::now()),
     };
-    insert_reblog(pool, &original, &boost).await
+    insert_reblog(pool, None, &original, &boost).await
 }
 
 /// The original behind `status_id` (a boost's, or itself), if `account` may see and boost it.
@@ -134,9 +162,11 @@ struct NewReblog<'a> {
     created_at: DateTime<Utc>,
 }
 
-/// Stores a boost of `original` (once per account), counts it and tells the author.
+/// Stores a boost of `original` (once per account), counts it and tells the author; with a
+/// `base_url` (a member's boost) it is announced to other servers.
 async fn insert_reblog(
     pool: &PgPool,
+    base_url: Option<&str>,
     original: &db::statuses::Status,
     boost: &NewReblog<'_>,
 ) -> AppResult<i64> {
@@ -196,16 +226,20 @@ async fn insert_reblog(
         Some(original.id),
     )
     .await?;
+    if let Some(base_url) = base_url {
+        events::reblogged(&mut tx, base_url, id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
 
-/// Takes a boost back; returns the original status's id.
-pub async fn unreblog(pool: &PgPool, viewer: i64, status_id: i64) -> AppResult<i64> {
+/// Takes a boost back (announcing the Undo); returns the original status's id.
+pub async fn unreblog(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64) -> AppResult<i64> {
     let status = visible(pool, viewer, status_id).await?;
     let original = status.reblog_of_id.unwrap_or(status.id);
     if let Some(boost) = db::statuses::find_reblog(pool, viewer, original).await? {
         let mut tx = pool.begin().await?;
+        events::unreblogged(&mut tx, base_url, boost.id).await?;
         if db::statuses::delete(&mut *tx, boost.id).await? {
             db::statuses::adjust_counter(&mut *tx, original, Counter::Reblogs, -1).await?;
         }
@@ -222,26 +256,24 @@ pub async fn set_bookmark(pool: &PgPool, viewer: i64, status_id: i64, on: bool) 
     Ok(())
 }
 
-/// Pins or unpins one of the member's own public or unlisted statuses (at most five).
-pub async fn set_pin(pool: &PgPool, viewer: i64, status_id: i64, on: bool) -> AppResult<()> {
+/// Pins or unpins one of the member's own public or unlisted statuses (at most five); the
+/// member's followers hear of it (Add or Remove on the featured collection).
+pub async fn set_pin(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64, on: bool) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
     check_pinnable(&status, viewer, on)?;
-    if on {
-        let mut tx = pool.begin().await?;
-        let marks = db::statuses::list_viewer_marks(&mut *tx, viewer, &[status.id]).await?;
-        if marks.first().is_some_and(|m| m.pinned) {
-            return Ok(());
-        }
-        if db::interactions::count_pins(&mut *tx, viewer).await? >= MAX_PINS {
-            return Err(AppError::Invalid(format!(
-                "Validation failed: You have already pinned the maximum number of statuses ({MAX_PINS})"
-            )));
-        }
-        db::interactions::set_pin(&mut *tx, viewer, status.id, true).await?;
-        tx.commit().await?;
-    } else {
-        db::interactions::set_pin(pool, viewer, status.id, false).await?;
+    let mut tx = pool.begin().await?;
+    let marks = db::statuses::list_viewer_marks(&mut *tx, viewer, &[status.id]).await?;
+    if marks.first().is_some_and(|m| m.pinned) == on {
+        return Ok(());
     }
+    if on && db::interactions::count_pins(&mut *tx, viewer).await? >= MAX_PINS {
+        return Err(AppError::Invalid(format!(
+            "Validation failed: You have already pinned the maximum number of statuses ({MAX_PINS})"
+        )));
+    }
+    db::interactions::set_pin(&mut *tx, viewer, status.id, on).await?;
+    events::pin_changed(&mut tx, base_url, viewer, status.id, on).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -11,13 +11,21 @@ fn invalid(message: &str) -> AppError {
 }
 
 /// Votes in a poll of a status the voter may see: once, before it ends, with valid choices.
-pub async fn vote(pool: &PgPool, voter: i64, poll_id: i64, choices: &[i32]) -> AppResult<()> {
+/// A vote in a remote poll is sent to its author.
+pub async fn vote(pool: &PgPool, base_url: &str, voter: i64, poll_id: i64, choices: &[i32]) -> AppResult<()> {
     let (poll, _) = open_poll(pool, voter, poll_id).await?;
-    cast(pool, &poll, voter, choices).await
+    cast(pool, Some(base_url), &poll, voter, choices).await
 }
 
-/// Records a voter's choices in an open poll, once.
-async fn cast(pool: &PgPool, poll: &db::polls::Poll, voter: i64, choices: &[i32]) -> AppResult<()> {
+/// Records a voter's choices in an open poll, once; with a `base_url` (a member's vote) it is
+/// sent to a remote poll's author.
+async fn cast(
+    pool: &PgPool,
+    base_url: Option<&str>,
+    poll: &db::polls::Poll,
+    voter: i64,
+    choices: &[i32],
+) -> AppResult<()> {
     let mut choices = choices.to_vec();
     choices.sort_unstable();
     choices.dedup();
@@ -34,6 +42,9 @@ async fn cast(pool: &PgPool, poll: &db::polls::Poll, voter: i64, choices: &[i32]
     if !db::polls::insert_votes(&mut *tx, poll.id, voter, &choices).await? {
         return Err(invalid("You have already voted on this poll"));
     }
+    if let Some(base_url) = base_url {
+        crate::federation::events::voted(&mut tx, base_url, voter, poll).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -48,7 +59,7 @@ pub async fn remote_vote(pool: &PgPool, voter: i64, poll_id: i64, choice: i32) -
         return Err(invalid("Votes are counted by the poll's own server"));
     }
     if !poll.multiple {
-        return cast(pool, &poll, voter, &[choice]).await;
+        return cast(pool, None, &poll, voter, &[choice]).await;
     }
     check_choices(&poll, &[choice])?;
     db::polls::insert_choice(pool, poll.id, voter, choice).await?;

@@ -20,7 +20,7 @@ pub async fn delete_actor(pool: &PgPool, account_id: i64) -> AppResult<()> {
 /// last fetched): the move is recorded, and each local follower follows the new account
 /// instead (a request until a remote target's server accepts). A follower who cannot follow the
 /// target (a block between them) keeps the old follow. Returns how many followers moved.
-pub async fn record_move(pool: &PgPool, account_id: i64, target: i64) -> AppResult<usize> {
+pub async fn record_move(pool: &PgPool, base_url: &str, account_id: i64, target: i64) -> AppResult<usize> {
     let account = db::accounts::find(pool, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -40,9 +40,9 @@ pub async fn record_move(pool: &PgPool, account_id: i64, target: i64) -> AppResu
     db::remote_accounts::set_moved_to(pool, account_id, target).await?;
     let mut moved = 0;
     for (follower, options) in db::follows::list_local_followers(pool, account_id).await? {
-        match follows::follow(pool, follower, target, &options).await {
+        match follows::follow(pool, base_url, follower, target, &options).await {
             Ok(FollowOutcome::Following | FollowOutcome::Requested) => {
-                follows::unfollow(pool, follower, account_id).await?;
+                follows::unfollow(pool, base_url, follower, account_id).await?;
                 moved += 1;
             }
             Err(AppError::Forbidden(reason)) => {

@@ -332,6 +332,7 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
             }
         }
     }
+    crate::federation::events::status_created(&mut tx, composer.base_url, status_id).await?;
     tx.commit().await?;
     Ok(status_id)
 }
@@ -428,17 +429,25 @@ pub async fn edit(
     for booster in db::statuses::list_reblogger_ids(&mut *tx, status_id).await? {
         db::notifications::insert(&mut *tx, booster, author, "update", Some(status_id)).await?;
     }
+    crate::federation::events::status_updated(&mut tx, composer.base_url, status_id).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Deletes the author's own status (its boosts go with it) and returns it as it was.
-pub async fn delete(pool: &PgPool, author: i64, status_id: i64) -> AppResult<db::statuses::Status> {
+/// Deletes the author's own status (its boosts go with it) and returns it as it was; a
+/// member's deletion is sent where the status went.
+pub async fn delete(
+    pool: &PgPool,
+    base_url: &str,
+    author: i64,
+    status_id: i64,
+) -> AppResult<db::statuses::Status> {
     let mut tx = pool.begin().await?;
     let status = db::statuses::find(&mut *tx, status_id)
         .await?
         .filter(|s| s.account_id == author)
         .ok_or(AppError::NotFound)?;
+    crate::federation::events::status_deleted(&mut tx, base_url, &status).await?;
     // Counters move only when this transaction really removed the row (a racing delete did not).
     if !db::statuses::delete(&mut *tx, status_id).await? {
         return Err(AppError::NotFound);

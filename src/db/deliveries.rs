@@ -55,3 +55,25 @@ pub async fn delete_activity(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<(
         .await?;
     Ok(())
 }
+
+/// Whether any reachable remote account is among `account_ids` or (when `followers_of` is
+/// given) that account's followers: the cheap check before rendering anything.
+pub async fn exists_remote_recipient(
+    db: impl PgExecutor<'_>,
+    followers_of: Option<i64>,
+    account_ids: &[i64],
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (
+               select 1 from accounts a
+               where a.domain is not null and a.gone_at is null
+                 and (a.id = any($1)
+                      or ($2::bigint is not null
+                          and a.id in (select f.account_id from follows f where f.target_account_id = $2)))
+           ) as "exists!""#,
+        account_ids,
+        followers_of,
+    )
+    .fetch_one(db)
+    .await
+}

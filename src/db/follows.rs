@@ -409,3 +409,40 @@ pub async fn list_local_followers(
         })
         .collect())
 }
+
+/// The follow (else the request) of `account_id` to `target`: its row id and the id of the
+/// Follow activity behind it, if recorded.
+pub async fn find_follow_ref(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+) -> sqlx::Result<Option<(i64, Option<String>)>> {
+    Ok(sqlx::query!(
+        "select id, uri from (
+             select id, uri, 0 as rank from follows where account_id = $1 and target_account_id = $2
+             union all
+             select id, uri, 1 as rank from follow_requests where account_id = $1 and target_account_id = $2
+         ) found order by rank limit 1",
+        account_id,
+        target
+    )
+    .fetch_optional(db)
+    .await?
+    .and_then(|r| Some((r.id?, r.uri))))
+}
+
+/// The block of `account_id` on `target`: its row id and the id of the Block behind it.
+pub async fn find_block_ref(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    target: i64,
+) -> sqlx::Result<Option<(i64, Option<String>)>> {
+    Ok(sqlx::query!(
+        "select id, uri from blocks where account_id = $1 and target_account_id = $2",
+        account_id,
+        target
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.id, r.uri)))
+}

@@ -109,3 +109,19 @@ pub async fn set_conversation_mute(
     .await?;
     Ok(())
 }
+
+/// The favourite of `account_id` on `status_id`: its row id and the id of the Like behind it.
+pub async fn find_favourite_ref(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+    status_id: i64,
+) -> sqlx::Result<Option<(i64, Option<String>)>> {
+    Ok(sqlx::query!(
+        "select id, uri from favourites where account_id = $1 and status_id = $2",
+        account_id,
+        status_id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.id, r.uri)))
+}

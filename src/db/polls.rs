@@ -172,3 +172,21 @@ pub async fn set_remote_counts(
     .await?;
     Ok(())
 }
+
+/// An account's votes in a poll: each vote's id and choice, in choice order.
+pub async fn list_vote_refs(
+    db: impl PgExecutor<'_>,
+    poll_id: i64,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64, i32)>> {
+    Ok(sqlx::query!(
+        "select id, choice from poll_votes where poll_id = $1 and account_id = $2 order by choice",
+        poll_id,
+        account_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.choice))
+    .collect())
+}

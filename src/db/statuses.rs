@@ -501,6 +501,17 @@ pub async fn list_reblogger_ids(db: impl PgExecutor<'_>, status_id: i64) -> sqlx
     .await
 }
 
+/// Remote accounts that boosted a status (their servers hold a copy to update or delete).
+pub async fn list_remote_reblogger_ids(db: impl PgExecutor<'_>, status_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select s.account_id from statuses s join accounts a on a.id = s.account_id
+         where s.reblog_of_id = $1 and a.domain is not null",
+        status_id
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Local statuses per week since `since`.
 pub async fn count_local_by_week_since(
     db: impl PgExecutor<'_>,

@@ -142,7 +142,7 @@ async fn outbox_items(
         .collect();
     let order: Vec<i64> = rows.iter().map(|s| s.id).collect();
     let mut notes: HashMap<i64, render::LocalStatus> =
-        loading::local_statuses(&state.db, host, account, rows)
+        loading::local_statuses(&mut *state.db.acquire().await?, host, account, rows)
             .await?
             .into_iter()
             .map(|l| (l.status.id, l))
@@ -271,7 +271,7 @@ pub async fn get_featured(State(state): State<AppState>, Path(name): Path<String
     let ids = db::timelines::account(&state.db, account.id, None, &filter, &page).await?;
     let rows = loading::statuses_in_order(&state.db, &ids).await?;
     let now = Utc::now();
-    let notes: Vec<Value> = loading::local_statuses(&state.db, host, &account, rows)
+    let notes: Vec<Value> = loading::local_statuses(&mut *state.db.acquire().await?, host, &account, rows)
         .await?
         .iter()
         .map(|local| render::note(host, local, now))

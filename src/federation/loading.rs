@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::render::{self, Host, LocalStatus, SELF_REPLIES_SHOWN};
 use crate::db;
@@ -21,7 +21,7 @@ pub async fn statuses_in_order(db: &PgPool, ids: &[i64]) -> AppResult<Vec<db::st
 /// Original statuses of the local account `author`, each with what its Note is made of, in the
 /// order given. Boosts and other authors' statuses are left out.
 pub async fn local_statuses(
-    db: &PgPool,
+    db: &mut PgConnection,
     host: Host<'_>,
     author: &db::accounts::Account,
     rows: Vec<db::statuses::Status>,
@@ -35,24 +35,25 @@ pub async fn local_statuses(
     }
     let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
     let parent_ids: Vec<i64> = rows.iter().filter_map(|s| s.in_reply_to_id).collect();
-    let parents: HashMap<i64, Option<String>> = db::statuses::list_refs(db, &parent_ids)
+    let parents: HashMap<i64, Option<String>> = db::statuses::list_refs(&mut *db, &parent_ids)
         .await?
         .iter()
         .map(|parent| (parent.id, render::status_uri(host, parent)))
         .collect();
-    let mentions = db::statuses::list_mentions(db, &ids).await?;
-    let tags = db::statuses::list_tags(db, &ids).await?;
-    let media = db::media::list_by_status_ids(db, &ids).await?;
-    let polls = db::polls::list_by_status_ids(db, &ids).await?;
+    let mentions = db::statuses::list_mentions(&mut *db, &ids).await?;
+    let tags = db::statuses::list_tags(&mut *db, &ids).await?;
+    let media = db::media::list_by_status_ids(&mut *db, &ids).await?;
+    let polls = db::polls::list_by_status_ids(&mut *db, &ids).await?;
     let self_replies =
-        db::statuses::list_self_reply_ids(db, &ids, i64::try_from(SELF_REPLIES_SHOWN).unwrap_or(5)).await?;
+        db::statuses::list_self_reply_ids(&mut *db, &ids, i64::try_from(SELF_REPLIES_SHOWN).unwrap_or(5))
+            .await?;
     let mut shortcodes: Vec<String> = Vec::new();
     for row in &rows {
         for text in [&row.text, &row.spoiler_text] {
             shortcodes.extend(render::emoji_shortcodes(text));
         }
     }
-    let emojis = emojis_named(db, shortcodes).await?;
+    let emojis = emojis_named(&mut *db, shortcodes).await?;
     Ok(rows
         .into_iter()
         .map(|status| {
@@ -96,7 +97,7 @@ pub async fn local_statuses(
 
 /// The custom emoji a local account's name, bio and field values use.
 pub async fn account_emojis(
-    db: &PgPool,
+    db: &mut PgConnection,
     account: &db::accounts::Account,
 ) -> AppResult<Vec<db::custom_emojis::LocalEmoji>> {
     let mut shortcodes = render::emoji_shortcodes(&account.display_name);
@@ -108,11 +109,11 @@ pub async fn account_emojis(
             }
         }
     }
-    emojis_named(db, shortcodes).await
+    emojis_named(&mut *db, shortcodes).await
 }
 
 async fn emojis_named(
-    db: &PgPool,
+    db: &mut PgConnection,
     mut shortcodes: Vec<String>,
 ) -> AppResult<Vec<db::custom_emojis::LocalEmoji>> {
     shortcodes.sort_unstable();
@@ -120,5 +121,5 @@ async fn emojis_named(
     if shortcodes.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(db::custom_emojis::list_local_by_shortcodes(db, &shortcodes).await?)
+    Ok(db::custom_emojis::list_local_by_shortcodes(&mut *db, &shortcodes).await?)
 }

@@ -2,6 +2,7 @@
 
 pub mod collections;
 pub mod discovery;
+pub mod events;
 pub mod fetch;
 pub mod inbox;
 pub mod ingest;

@@ -107,7 +107,7 @@ fn negotiated(as_json: bool, answer: AppResult<Response>) -> Response {
 }
 
 async fn actor_document(state: &AppState, account: &db::accounts::Account) -> AppResult<Response> {
-    let emojis = loading::account_emojis(&state.db, account).await?;
+    let emojis = loading::account_emojis(&mut *state.db.acquire().await?, account).await?;
     Ok(activity_json(render::document(render::actor(
         host(state),
         account,
@@ -117,11 +117,16 @@ async fn actor_document(state: &AppState, account: &db::accounts::Account) -> Ap
 
 async fn note_document(state: &AppState, account: &db::accounts::Account, id: &str) -> AppResult<Response> {
     let status = servable_status(state, account, id).await?;
-    let local = loading::local_statuses(&state.db, host(state), account, vec![status])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound)?;
+    let local = loading::local_statuses(
+        &mut *state.db.acquire().await?,
+        host(state),
+        account,
+        vec![status],
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(AppError::NotFound)?;
     Ok(activity_json(render::document(render::note(
         host(state),
         &local,
@@ -225,11 +230,12 @@ pub async fn get_status_activity(
     let host = host(&state);
     let activity = match status.reblog_of_id {
         None => {
-            let local = loading::local_statuses(&state.db, host, &account, vec![status])
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(AppError::NotFound)?;
+            let local =
+                loading::local_statuses(&mut *state.db.acquire().await?, host, &account, vec![status])
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or(AppError::NotFound)?;
             render::create(host, &local, Utc::now())
         }
         Some(original_id) => {

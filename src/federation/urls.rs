@@ -65,6 +65,46 @@ pub fn status_activity(base: &str, username: &str, id: i64) -> String {
     format!("{base}/users/{username}/statuses/{id}/activity")
 }
 
+/// The Update of an edited local status (one per edit, named by its time).
+pub fn status_update(base: &str, username: &str, id: i64, at: i64) -> String {
+    format!("{base}/users/{username}/statuses/{id}#updates/{at}")
+}
+
+/// A member's Follow of a remote actor (`id`: the follow request's).
+pub fn follow(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}#follows/{id}")
+}
+
+/// A member's Like (`id`: the favourite's).
+pub fn like(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}#likes/{id}")
+}
+
+/// A member's Block (`id`: the block's).
+pub fn block(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}#blocks/{id}")
+}
+
+/// A member's answer (`what`: accepts or rejects) to a remote follower's Follow.
+pub fn answer(base: &str, username: &str, what: &str, follower_id: i64) -> String {
+    format!("{base}/users/{username}#{what}/follows/{follower_id}")
+}
+
+/// An Update(Person) of a member's profile, named by its time in milliseconds.
+pub fn actor_update(base: &str, username: &str, at: i64) -> String {
+    format!("{base}/users/{username}#updates/{at}")
+}
+
+/// An Add or Remove on a member's featured collection, named by its time in milliseconds.
+pub fn featured_change(base: &str, username: &str, kind: &str, at: i64) -> String {
+    format!("{base}/users/{username}#featured/{}/{at}", kind.to_lowercase())
+}
+
+/// One choice of a member's vote in a remote poll (`id`: the vote's).
+pub fn vote(base: &str, username: &str, id: i64) -> String {
+    format!("{base}/users/{username}#votes/{id}")
+}
+
 /// The replies collection of a local status.
 pub fn status_replies(base: &str, username: &str, id: i64) -> String {
     format!("{base}/users/{username}/statuses/{id}/replies")

@@ -226,8 +226,15 @@ pub async fn update_credentials(
         default_sensitive: params.source.sensitive,
         default_language: params.source.language,
     };
-    actions::accounts::update_profile(&state.db, user.account_id, user.user_id, &profile, &preferences)
-        .await?;
+    actions::accounts::update_profile(
+        &state.db,
+        &state.base_url,
+        user.account_id,
+        user.user_id,
+        &profile,
+        &preferences,
+    )
+    .await?;
     Ok(Json(credential_account(&state, user.account_id).await?))
 }
 

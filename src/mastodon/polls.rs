@@ -52,6 +52,6 @@ pub async fn vote(
 ) -> AppResult<Json<Poll>> {
     let voter = auth.require_user(&["write:statuses"])?.account_id;
     let poll_id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    actions::polls::vote(&state.db, voter, poll_id, &params.choices).await?;
+    actions::polls::vote(&state.db, &state.base_url, voter, poll_id, &params.choices).await?;
     render(&state, poll_id, Some(voter)).await
 }

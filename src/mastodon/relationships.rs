@@ -101,7 +101,7 @@ pub async fn follow(
         notify: params.notify,
         languages: params.languages.filter(|l| !l.is_empty()),
     };
-    actions::follows::follow(&state.db, viewer, target, &options).await?;
+    actions::follows::follow(&state.db, &state.base_url, viewer, target, &options).await?;
     one(&state, viewer, target).await
 }
 
@@ -129,9 +129,9 @@ pub async fn change(
     let viewer = auth.require_user(&[scope])?.account_id;
     let target = account_id(&id)?;
     match change {
-        Change::Unfollow => actions::follows::unfollow(&state.db, viewer, target).await?,
-        Change::Block => actions::follows::block(&state.db, viewer, target).await?,
-        Change::Unblock => actions::follows::unblock(&state.db, viewer, target).await?,
+        Change::Unfollow => actions::follows::unfollow(&state.db, &state.base_url, viewer, target).await?,
+        Change::Block => actions::follows::block(&state.db, &state.base_url, viewer, target).await?,
+        Change::Unblock => actions::follows::unblock(&state.db, &state.base_url, viewer, target).await?,
         Change::Unmute => actions::follows::unmute(&state.db, viewer, target).await?,
     }
     one(&state, viewer, target).await
@@ -227,9 +227,9 @@ pub async fn answer_request(
     let viewer = auth.require_user(&["write:follows"])?.account_id;
     let requester = account_id(&id)?;
     if accept {
-        actions::follows::authorize_request(&state.db, viewer, requester).await?;
+        actions::follows::authorize_request(&state.db, &state.base_url, viewer, requester).await?;
     } else {
-        actions::follows::reject_request(&state.db, viewer, requester).await?;
+        actions::follows::reject_request(&state.db, &state.base_url, viewer, requester).await?;
     }
     one(&state, viewer, requester).await
 }

@@ -231,7 +231,7 @@ pub async fn delete_status(
     let mut rendered = present::status(&state, id, Some(user.account_id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let deleted = actions::statuses::delete(&state.db, user.account_id, id).await?;
+    let deleted = actions::statuses::delete(&state.db, &state.base_url, user.account_id, id).await?;
     rendered.text = Some(deleted.text);
     Ok(Json(rendered))
 }
@@ -403,12 +403,14 @@ pub async fn interact(
     let id = status_id(&id)?;
     let db = &state.db;
     match interaction {
-        Interaction::Favourite => actions::interactions::favourite(db, viewer, id).await?,
-        Interaction::Unfavourite => actions::interactions::unfavourite(db, viewer, id).await?,
+        Interaction::Favourite => actions::interactions::favourite(db, &state.base_url, viewer, id).await?,
+        Interaction::Unfavourite => {
+            actions::interactions::unfavourite(db, &state.base_url, viewer, id).await?
+        }
         Interaction::Bookmark => actions::interactions::set_bookmark(db, viewer, id, true).await?,
         Interaction::Unbookmark => actions::interactions::set_bookmark(db, viewer, id, false).await?,
-        Interaction::Pin => actions::interactions::set_pin(db, viewer, id, true).await?,
-        Interaction::Unpin => actions::interactions::set_pin(db, viewer, id, false).await?,
+        Interaction::Pin => actions::interactions::set_pin(db, &state.base_url, viewer, id, true).await?,
+        Interaction::Unpin => actions::interactions::set_pin(db, &state.base_url, viewer, id, false).await?,
         Interaction::Mute => actions::interactions::set_conversation_mute(db, viewer, id, true).await?,
         Interaction::Unmute => actions::interactions::set_conversation_mute(db, viewer, id, false).await?,
     }
@@ -427,7 +429,9 @@ pub async fn reblog_status(
         .visibility
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "public".into());
-    let boost = actions::interactions::reblog(&state.db, viewer, status_id(&id)?, &visibility).await?;
+    let boost =
+        actions::interactions::reblog(&state.db, &state.base_url, viewer, status_id(&id)?, &visibility)
+            .await?;
     render(&state, boost, Some(viewer)).await
 }
 
@@ -438,7 +442,8 @@ pub async fn unreblog_status(
     Path(id): Path<String>,
 ) -> AppResult<Json<Status>> {
     let viewer = auth.require_user(&["write:statuses"])?.account_id;
-    let original = actions::interactions::unreblog(&state.db, viewer, status_id(&id)?).await?;
+    let original =
+        actions::interactions::unreblog(&state.db, &state.base_url, viewer, status_id(&id)?).await?;
     render(&state, original, Some(viewer)).await
 }
 

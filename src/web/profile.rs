@@ -71,11 +71,12 @@ pub async fn show(
     let ids = db::timelines::account(&state.db, account.id, None, &filter, &paging).await?;
     let rows = loading::statuses_in_order(&state.db, &ids).await?;
     let now = Utc::now();
-    let statuses: Vec<StatusView> = loading::local_statuses(&state.db, host, account, rows)
-        .await?
-        .iter()
-        .map(|local| StatusView::new(host, local, now))
-        .collect();
+    let statuses: Vec<StatusView> =
+        loading::local_statuses(&mut *state.db.acquire().await?, host, account, rows)
+            .await?
+            .iter()
+            .map(|local| StatusView::new(host, local, now))
+            .collect();
     let profile_url = urls::profile(base, &account.username);
     let older = (ids.len() as i64 == STATUSES_SHOWN)
         .then(|| ids.last().map(|last| format!("{profile_url}?max_id={last}")))

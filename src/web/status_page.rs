@@ -41,7 +41,7 @@ pub async fn show(state: &AppState, account: &db::accounts::Account, id: &str) -
     if let Some(original_id) = status.reblog_of_id {
         return original_page(state, original_id).await;
     }
-    let local = loading::local_statuses(&state.db, host, account, vec![status])
+    let local = loading::local_statuses(&mut *state.db.acquire().await?, host, account, vec![status])
         .await?
         .into_iter()
         .next()

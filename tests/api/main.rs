@@ -11,6 +11,7 @@ mod fake_remote;
 mod featured;
 mod federation_activities;
 mod federation_in;
+mod federation_out;
 mod filters;
 mod first_screen;
 mod health;

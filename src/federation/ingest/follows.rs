@@ -22,10 +22,15 @@ pub(super) async fn follow(state: &AppState, activity: &Activity<'_>, signer_id:
         notify: false,
         languages: None,
     };
-    actions::follows::follow(&state.db, signer_id, target_id, &options).await?;
-    if let Some(uri) = activity.id {
-        db::follows::set_follow_uri(&state.db, signer_id, target_id, uri).await?;
-    }
+    actions::follows::remote_follow(
+        &state.db,
+        &state.base_url,
+        signer_id,
+        target_id,
+        &options,
+        activity.id,
+    )
+    .await?;
     Ok(())
 }
 
@@ -61,7 +66,7 @@ pub(super) async fn accept(state: &AppState, activity: &Activity<'_>, signer_id:
     let Some(follower) = answered_follow(state, activity, signer_id).await? else {
         return Ok(());
     };
-    match actions::follows::authorize_request(&state.db, signer_id, follower).await {
+    match actions::follows::authorize_request(&state.db, &state.base_url, signer_id, follower).await {
         // Accepted twice, or a follow already in place: nothing to do.
         Err(AppError::NotFound) => Ok(()),
         other => other,
@@ -73,7 +78,7 @@ pub(super) async fn reject(state: &AppState, activity: &Activity<'_>, signer_id:
     let Some(follower) = answered_follow(state, activity, signer_id).await? else {
         return Ok(());
     };
-    actions::follows::unfollow(&state.db, follower, signer_id).await
+    actions::follows::end_follow(&state.db, follower, signer_id).await
 }
 
 /// Undo(Follow): the signer stops following the local member the Follow named.
@@ -82,7 +87,7 @@ pub(super) async fn undo_follow(state: &AppState, follow: &Value, signer_id: i64
         return Ok(());
     };
     if let Some(target_id) = local_account(state, target).await? {
-        actions::follows::unfollow(&state.db, signer_id, target_id).await?;
+        actions::follows::end_follow(&state.db, signer_id, target_id).await?;
     }
     Ok(())
 }
@@ -91,7 +96,7 @@ pub(super) async fn undo_follow(state: &AppState, follow: &Value, signer_id: i64
 pub(super) async fn undo_follow_by_id(state: &AppState, uri: &str, signer_id: i64) -> AppResult<bool> {
     match db::follows::find_request_by_uri(&state.db, uri).await? {
         Some((follower, target)) if follower == signer_id => {
-            actions::follows::unfollow(&state.db, follower, target).await?;
+            actions::follows::end_follow(&state.db, follower, target).await?;
             Ok(true)
         }
         _ => Ok(false),

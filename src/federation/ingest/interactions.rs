@@ -124,7 +124,7 @@ pub(super) async fn undo_announce(state: &AppState, announce: &Value, signer_id:
         return Ok(());
     };
     if let Some(boost) = db::statuses::find_reblog(&state.db, signer_id, status_id).await? {
-        actions::statuses::delete(&state.db, signer_id, boost.id).await?;
+        actions::statuses::delete(&state.db, &state.base_url, signer_id, boost.id).await?;
     }
     Ok(())
 }
@@ -141,7 +141,7 @@ pub(super) async fn undo_announce_by_id(state: &AppState, uri: &str, signer_id: 
     if author != signer_id || !is_boost {
         return Ok(false);
     }
-    actions::statuses::delete(&state.db, signer_id, status_id).await?;
+    actions::statuses::delete(&state.db, &state.base_url, signer_id, status_id).await?;
     Ok(true)
 }
 

@@ -42,7 +42,7 @@ pub(super) async fn undo_block(state: &AppState, block: &Value, signer_id: i64) 
         return Ok(());
     };
     if let Some(target_id) = local_account(state, target).await? {
-        actions::follows::unblock(&state.db, signer_id, target_id).await?;
+        actions::follows::unblock(&state.db, &state.base_url, signer_id, target_id).await?;
     }
     Ok(())
 }
@@ -51,7 +51,7 @@ pub(super) async fn undo_block(state: &AppState, block: &Value, signer_id: i64) 
 pub(super) async fn undo_block_by_id(state: &AppState, uri: &str, signer_id: i64) -> AppResult<bool> {
     match db::follows::find_block_by_uri(&state.db, uri).await? {
         Some((account, target)) if account == signer_id => {
-            actions::follows::unblock(&state.db, account, target).await?;
+            actions::follows::unblock(&state.db, &state.base_url, account, target).await?;
             Ok(true)
         }
         _ => Ok(false),
@@ -105,7 +105,8 @@ pub(super) async fn move_account(state: &AppState, activity: &Activity<'_>, sign
     let Some(target_id) = resolve::fresh_account_by_uri(state, target).await? else {
         return Err(AppError::NotFound);
     };
-    let moved = actions::remote_accounts::record_move(&state.db, signer_id, target_id).await?;
+    let moved =
+        actions::remote_accounts::record_move(&state.db, &state.base_url, signer_id, target_id).await?;
     tracing::info!(
         from = activity.actor,
         to = target,

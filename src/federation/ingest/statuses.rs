@@ -86,7 +86,7 @@ pub(super) async fn delete(state: &AppState, activity: &Activity<'_>, signer_id:
     }
     match db::statuses::find_author_by_uri(&state.db, object_id).await? {
         Some((status_id, author)) if author == signer_id => {
-            actions::statuses::delete(&state.db, author, status_id).await?;
+            actions::statuses::delete(&state.db, &state.base_url, author, status_id).await?;
             Ok(())
         }
         Some(_) => refuse("only the author may delete a status"),

@@ -4,6 +4,7 @@
 //! and pass them in, so every shape can be checked in a unit test. Documents served on their
 //! own get the `@context` through [`document`]; objects embedded in others do not repeat it.
 
+pub mod activities;
 mod actor;
 mod note;
 
