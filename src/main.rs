@@ -202,6 +202,15 @@ async fn print_stats(database: &Database) -> anyhow::Result<()> {
             age(kind.oldest_pending_seconds)
         );
     }
+    let totals = db::deliveries::totals(&database.pool).await?;
+    println!(
+        "deliveries: {} pending ({} due now) to {} hosts, {} given up, oldest pending {}",
+        totals.pending,
+        totals.due,
+        totals.hosts,
+        totals.failed,
+        age(totals.oldest_pending_seconds)
+    );
     println!("deliveries by host:");
     println!(
         "  {:<40} {:>9} {:>9} {:>12}  status",

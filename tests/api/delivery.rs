@@ -457,6 +457,10 @@ async fn jobs_stats_and_retry_show_and_revive_deliveries() {
     assert_eq!(line_of("b.test")[1..3], ["1", "0"]);
     assert_eq!(line_of("b.test")[4], "unavailable");
     assert!(stats.contains("unavailable hosts: 1"), "{stats}");
+    assert!(
+        stats.contains("deliveries: 1 pending (0 due now) to 1 hosts, 1 given up"),
+        "{stats}"
+    );
 
     let out = run(&app, &["jobs", "retry", "--host", "B.test"]);
     assert!(out.contains("1 deliveries to b.test"), "{out}");

@@ -189,7 +189,13 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
         let joined = match stop.as_deref_mut() {
             Some(stop) => tokio::select! {
                 joined = running.join_next() => joined,
-                _ = stop.changed() => continue,
+                changed = stop.changed() => {
+                    // A dropped sender means nobody can stop us any more: stop now.
+                    if changed.is_err() {
+                        break;
+                    }
+                    continue;
+                }
             },
             None => running.join_next().await,
         };
@@ -393,8 +399,7 @@ async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Resu
     let federation = &state.config.federation;
     match outcome {
         Outcome::Delivered => {
-            db::deliveries::delete(&state.db, row.id).await?;
-            db::deliveries::record_host_success(&state.db, &row.host).await?;
+            db::deliveries::delete_delivered(&state.db, row.id, &row.host).await?;
         }
         Outcome::GiveUp {
             error,
