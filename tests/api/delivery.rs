@@ -522,3 +522,43 @@ async fn a_worker_process_delivers_without_listening_and_stops_cleanly() {
     assert!(!listening, "a worker must not listen");
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn a_stopping_worker_hands_unfinished_deliveries_back() {
+    let a = FakeRemote::start("a.test").await;
+    let remote = a.clone();
+    let app = TestApp::spawn_with(move |config| {
+        route_to(config, &[&remote]);
+        // Longer than the shutdown grace (and the client's 10 s read timeout is too), so the
+        // request is still open when the grace ends.
+        config.federation.delivery_timeout_seconds = 60;
+    })
+    .await;
+    let member = member_followed_on(&app, &[&a]).await;
+    a.hang("/inbox");
+    enqueue(&app, &member, &activity_of(&app, &member, 1), followers()).await;
+
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(ferrodon::federation::delivery::run_delivery_worker(
+        app.state.clone(),
+        stopping,
+    ));
+    for _ in 0..200 {
+        if !a.posts_to("/inbox").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(a.posts_to("/inbox").len(), 1);
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+
+    let (leased, attempts, failed): (bool, i32, bool) =
+        sqlx::query_as("select claimed_until is not null, attempts, failed_at is not null from deliveries")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((leased, attempts, failed), (false, 0, false));
+    // Due at once for whichever process works next.
+    assert!(delivery_to(&app, "a.test").await.1 <= 0.0);
+}

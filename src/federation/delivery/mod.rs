@@ -33,7 +33,9 @@ const LEASE_SECONDS: f64 = 600.0;
 /// How often an idle worker looks for due deliveries.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// How long a stopping worker lets requests in flight finish before handing the rest back.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Most answers take well under a second; a request still open after this is likely hanging,
+/// and handing it back (due at once, for another process) beats holding up the stop.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Parsed keys kept; past this the cache starts over (parsing one again costs ~0.1 ms).
 const MAX_CACHED_KEYS: usize = 10_000;
 /// Of an answer's body, only this much is read (and then dropped): enough to keep the
