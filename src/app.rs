@@ -101,36 +101,70 @@ pub async fn serve(
     }
 }
 
-/// `ferrodon serve`: opens the database, migrates, listens, and stops cleanly on SIGINT/SIGTERM.
-pub async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
+/// What a `ferrodon serve` process does; several share one database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Role {
+    /// Serve HTTP and run the job and delivery workers.
+    #[default]
+    All,
+    /// Serve HTTP only.
+    Web,
+    /// Run the job and delivery workers only (no listener).
+    Worker,
+}
+
+/// `ferrodon serve`: opens the database, migrates, listens and/or works as `role` says, and
+/// stops cleanly on SIGINT/SIGTERM.
+pub async fn run(config: Config, started: Instant, role: Role) -> anyhow::Result<()> {
     let database = Database::open(&config).await?;
-    let result = run_with_database(config, &database, started).await;
+    let result = run_with_database(config, &database, started, role).await;
     let closed = database.close().await;
     result.and(closed)
 }
 
-async fn run_with_database(config: Config, database: &Database, started: Instant) -> anyhow::Result<()> {
+async fn run_with_database(
+    config: Config,
+    database: &Database,
+    started: Instant,
+    role: Role,
+) -> anyhow::Result<()> {
     database.migrate().await?;
     let database_ready = started.elapsed();
     let bind = config.server.bind;
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("could not listen on server.bind = {bind}"))?;
+    let listener = match role {
+        Role::Worker => None,
+        Role::All | Role::Web => Some(
+            TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("could not listen on server.bind = {bind}"))?,
+        ),
+    };
     let base_url = config.base_url();
     let state = AppState::new(config, database.pool.clone())?;
     tracing::info!(
         %base_url,
-        listening = %listener.local_addr()?,
+        ?role,
+        listening = %listener.as_ref().and_then(|l| l.local_addr().ok()).map_or("-".to_owned(), |a| a.to_string()),
         ready_ms = started.elapsed().as_millis() as u64,
         database_ms = database_ready.as_millis() as u64,
         "ferrodon is ready"
     );
-    let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(crate::jobs::run_worker(state.clone(), worker_stopping));
-    serve(listener, state, shutdown_signal()).await?;
-    tracing::info!("stopped accepting requests; shutting down");
-    let _ = stop_worker.send(true);
-    let _ = worker.await;
+    let (stop_workers, workers_stopping) = tokio::sync::watch::channel(false);
+    let mut workers = tokio::task::JoinSet::new();
+    if role != Role::Web {
+        workers.spawn(crate::jobs::run_worker(state.clone(), workers_stopping.clone()));
+        workers.spawn(crate::federation::delivery::run_delivery_worker(
+            state.clone(),
+            workers_stopping,
+        ));
+    }
+    match listener {
+        Some(listener) => serve(listener, state, shutdown_signal()).await?,
+        None => shutdown_signal().await,
+    }
+    tracing::info!("stopping: finishing what is in flight");
+    let _ = stop_workers.send(true);
+    while workers.join_next().await.is_some() {}
     Ok(())
 }
 

@@ -210,7 +210,7 @@ pub struct OauthConfig {
 }
 
 /// `[federation]`: how the instance reaches other servers.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
     /// Allow outgoing connections to loopback and private addresses.
@@ -219,6 +219,39 @@ pub struct FederationConfig {
     /// DNS overrides for the outgoing HTTP client: host name to `ip:port`.
     #[serde(default, deserialize_with = "deserialize_resolve")]
     pub resolve: BTreeMap<String, SocketAddr>,
+    /// How long a delivery is retried (with growing pauses) before it is given up.
+    #[serde(default = "default_delivery_retry_hours")]
+    pub delivery_retry_hours: u32,
+    /// A host failing on this many distinct days, with no success between, is unavailable.
+    #[serde(default = "default_unavailable_after_days")]
+    pub unavailable_after_days: u32,
+    /// The longest one delivery may take, connecting included.
+    #[serde(default = "default_delivery_timeout_seconds")]
+    pub delivery_timeout_seconds: u32,
+}
+
+fn default_delivery_retry_hours() -> u32 {
+    48
+}
+
+fn default_unavailable_after_days() -> u32 {
+    7
+}
+
+fn default_delivery_timeout_seconds() -> u32 {
+    10
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_addresses: false,
+            resolve: BTreeMap::new(),
+            delivery_retry_hours: default_delivery_retry_hours(),
+            unavailable_after_days: default_unavailable_after_days(),
+            delivery_timeout_seconds: default_delivery_timeout_seconds(),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -418,6 +451,24 @@ impl Config {
             resolve.insert(host, addr);
         }
         self.federation.resolve = resolve;
+        if !(1..=720).contains(&self.federation.delivery_retry_hours) {
+            return Err(ConfigError::key(
+                "federation.delivery_retry_hours",
+                "must be between 1 and 720",
+            ));
+        }
+        if !(1..=365).contains(&self.federation.unavailable_after_days) {
+            return Err(ConfigError::key(
+                "federation.unavailable_after_days",
+                "must be between 1 and 365",
+            ));
+        }
+        if !(1..=300).contains(&self.federation.delivery_timeout_seconds) {
+            return Err(ConfigError::key(
+                "federation.delivery_timeout_seconds",
+                "must be between 1 and 300",
+            ));
+        }
         if self.statuses.max_characters == 0 {
             return Err(ConfigError::key("statuses.max_characters", "must be at least 1"));
         }
@@ -738,6 +789,17 @@ mod tests {
             let message = error_of(&format!("[server]\ndomain = {bad:?}\n"), &[]);
             assert!(message.contains("server.domain"), "{bad}: {message}");
         }
+    }
+
+    #[test]
+    fn delivery_settings_have_defaults_and_bounds() {
+        let config = Config::default();
+        assert_eq!(config.federation.delivery_retry_hours, 48);
+        assert_eq!(config.federation.unavailable_after_days, 7);
+        let message = error_of("[federation]\ndelivery_retry_hours = 0\n", &[]);
+        assert!(message.contains("federation.delivery_retry_hours"), "{message}");
+        let message = error_of("[federation]\nunavailable_after_days = 1000\n", &[]);
+        assert!(message.contains("federation.unavailable_after_days"), "{message}");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use ferrodon::actions::accounts::{self, Creator, NewAccount, Role};
+use ferrodon::actions::accounts::{self, Creator, NewAccount};
+use ferrodon::app::Role;
 use ferrodon::config::Config;
 use ferrodon::db::{self, Database};
 use ferrodon::error::AppError;
@@ -31,13 +32,34 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server until SIGINT or SIGTERM.
-    Serve,
+    Serve {
+        /// `web` serves HTTP only, `worker` runs the job and delivery workers only, `all` both.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage local accounts.
     Accounts {
         #[command(subcommand)]
         command: AccountsCommand,
+    },
+    /// Inspect and nudge the job and delivery queues.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Queue depth by job kind and by delivery host, oldest pending, failures, unavailable hosts.
+    Stats,
+    /// Make failed and scheduled deliveries due now (failed ones get a fresh retry budget).
+    Retry {
+        /// Only the deliveries to this host; also ends its unavailability.
+        #[arg(long)]
+        host: Option<String>,
     },
 }
 
@@ -68,7 +90,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let cli = Cli::parse();
     let default_filter = match cli.command {
-        Command::Serve => "info,sqlx=warn",
+        Command::Serve { .. } => "info,sqlx=warn",
         _ => "warn",
     };
     telemetry::init(cli.log_format, default_filter);
@@ -88,9 +110,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve => ferrodon::app::run(config, started).await,
+            Command::Serve { role } => ferrodon::app::run(config, started, role).await,
             Command::Migrate => migrate(config).await,
             Command::Accounts { command } => run_accounts(config, command).await,
+            Command::Jobs { command } => run_jobs(config, command).await,
         }
     });
     match result {
@@ -137,6 +160,84 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
     result
 }
 
+async fn run_jobs(config: Config, command: JobsCommand) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = async {
+        database.migrate().await?;
+        match command {
+            JobsCommand::Stats => print_stats(&database).await,
+            JobsCommand::Retry { host } => {
+                let host = host.map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase());
+                let mut connection = database.pool.acquire().await?;
+                let touched = db::deliveries::retry_now(&mut connection, host.as_deref()).await?;
+                match host {
+                    Some(host) => println!("{touched} deliveries to {host} are due now; {host} is available"),
+                    None => println!("{touched} deliveries are due now"),
+                }
+                Ok(())
+            }
+        }
+    }
+    .await;
+    database.close().await?;
+    result
+}
+
+/// Hosts listed by `jobs stats`, busiest first.
+const STATS_HOSTS: i64 = 50;
+
+async fn print_stats(database: &Database) -> anyhow::Result<()> {
+    let age = |seconds: Option<f64>| seconds.map_or("-".to_owned(), |s| format!("{}s", s.round()));
+    println!("jobs by kind:");
+    println!(
+        "  {:<28} {:>9} {:>9} {:>12}",
+        "kind", "pending", "failing", "oldest"
+    );
+    for kind in db::jobs::stats_by_kind(&database.pool).await? {
+        println!(
+            "  {:<28} {:>9} {:>9} {:>12}",
+            kind.kind,
+            kind.pending,
+            kind.failing,
+            age(kind.oldest_pending_seconds)
+        );
+    }
+    let totals = db::deliveries::totals(&database.pool).await?;
+    println!(
+        "deliveries: {} pending ({} due now) to {} hosts, {} given up, oldest pending {}",
+        totals.pending,
+        totals.due,
+        totals.hosts,
+        totals.failed,
+        age(totals.oldest_pending_seconds)
+    );
+    println!("deliveries by host:");
+    println!(
+        "  {:<40} {:>9} {:>9} {:>12}  status",
+        "host", "pending", "failed", "oldest"
+    );
+    for host in db::deliveries::stats_by_host(&database.pool, STATS_HOSTS).await? {
+        println!(
+            "  {:<40} {:>9} {:>9} {:>12}  {}",
+            host.host,
+            host.pending,
+            host.failed,
+            age(host.oldest_pending_seconds),
+            if host.unavailable_since.is_some() {
+                "unavailable"
+            } else {
+                "ok"
+            }
+        );
+    }
+    let unavailable = db::deliveries::list_unavailable_hosts(&database.pool).await?;
+    println!("unavailable hosts: {}", unavailable.len());
+    for (host, since) in unavailable {
+        println!("  {host} since {}", since.to_rfc3339());
+    }
+    Ok(())
+}
+
 async fn create_account(
     database: &Database,
     name: &str,
@@ -149,7 +250,7 @@ async fn create_account(
         println!("account {name} already exists; nothing to do");
         return Ok(());
     }
-    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+    let role: accounts::Role = role.parse().map_err(anyhow::Error::msg)?;
     let generated = password.is_none();
     let password = match password {
         Some(password) => password,

@@ -71,3 +71,26 @@ pub async fn retry_later(
     .await?;
     Ok(())
 }
+
+/// Queue depth of one kind of job.
+#[derive(Debug, Clone)]
+pub struct KindStats {
+    pub kind: String,
+    pub pending: i64,
+    /// Jobs whose last attempt failed (they are retried, or were given up).
+    pub failing: i64,
+    pub oldest_pending_seconds: Option<f64>,
+}
+
+/// Queue depth by kind.
+pub async fn stats_by_kind(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<KindStats>> {
+    sqlx::query_as!(
+        KindStats,
+        r#"select kind, count(*) as "pending!",
+                  count(*) filter (where last_error is not null) as "failing!",
+                  extract(epoch from now() - min(created_at))::float8 as oldest_pending_seconds
+           from jobs group by kind order by kind"#
+    )
+    .fetch_all(db)
+    .await
+}

@@ -257,3 +257,13 @@ pub async fn outbox_of(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<
     .await?
     .and_then(|r| Some((r.uri?, r.outbox_url?))))
 }
+
+/// The remote account whose personal inbox is `inbox_url`, if any (shared inboxes name none).
+pub async fn find_by_inbox(db: impl PgExecutor<'_>, inbox_url: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "select id from accounts where inbox_url = $1 and domain is not null limit 1",
+        inbox_url
+    )
+    .fetch_optional(db)
+    .await
+}

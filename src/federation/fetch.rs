@@ -27,6 +27,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest pause between two reads of a response (a server that stalls mid-answer).
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// What we ask servers for: AS2 first, JSON-LD with the ActivityStreams profile second.
 pub const AS2_ACCEPT: &str =
     "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
@@ -93,6 +95,7 @@ impl Fetcher {
             .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(90))
             .dns_resolver(Arc::new(GuardedResolver { guard: guard.clone() }));
         for (host, addr) in &config.federation.resolve {

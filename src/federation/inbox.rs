@@ -124,6 +124,10 @@ async fn accept(
         ));
     }
     let signer = verified_signer(state, &pending, &activity).await?;
+    // A host we stopped delivering to is evidently up again.
+    if let Some(host) = vocab::host_of(pending.key_id()) {
+        super::delivery::heard_from(state, &host).await;
+    }
     if signer.uri != activity.actor {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,

@@ -1,6 +1,7 @@
 //! ActivityPub and its neighbours: keys, signatures, fetching, discovery, the inbox.
 
 pub mod collections;
+pub mod delivery;
 pub mod discovery;
 pub mod events;
 pub mod fetch;
@@ -72,6 +73,8 @@ pub struct Federation {
     /// The instance actor's signing key, loaded on first use.
     pub instance_key: tokio::sync::OnceCell<Arc<signatures::SigningKey>>,
     signers: inbox::SignerCache,
+    /// The outgoing delivery pool's limits and keys.
+    pub delivery: delivery::DeliveryPool,
 }
 
 impl Federation {
@@ -80,6 +83,7 @@ impl Federation {
             fetcher: fetch::Fetcher::new(config)?,
             instance_key: tokio::sync::OnceCell::new(),
             signers: inbox::SignerCache::default(),
+            delivery: delivery::DeliveryPool::default(),
         })
     }
 

@@ -30,6 +30,10 @@ pub struct Received {
 struct Served {
     /// Path (with query, if any) to (status, content type, body).
     documents: HashMap<String, (StatusCode, String, String)>,
+    /// Path to the status and headers POSTs to it get (202 when absent).
+    answers: HashMap<String, (StatusCode, Vec<(String, String)>)>,
+    /// Paths whose POSTs are read and then never answered.
+    hanging: Vec<String>,
     received: Vec<Received>,
 }
 
@@ -142,6 +146,32 @@ impl FakeRemote {
         FakeActor { uri, keys, document }
     }
 
+    /// Answers POSTs to `path` with `status` and `headers` from now on.
+    pub fn answer(&self, path: &str, status: u16, headers: &[(&str, &str)]) {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        self.served
+            .lock()
+            .unwrap()
+            .answers
+            .insert(path.to_owned(), (StatusCode::from_u16(status).unwrap(), headers));
+    }
+
+    /// Reads POSTs to `path` and never answers them.
+    pub fn hang(&self, path: &str) {
+        self.served.lock().unwrap().hanging.push(path.to_owned());
+    }
+
+    /// The POSTs received at `path`.
+    pub fn posts_to(&self, path: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .collect()
+    }
+
     /// Everything received so far.
     pub fn received(&self) -> Vec<Received> {
         self.served.lock().unwrap().received.clone()
@@ -168,26 +198,48 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let mut served = served.lock().unwrap();
-    served.received.push(Received {
-        method: method.to_string(),
-        path: path.clone(),
-        headers,
-        body,
-    });
-    if method == axum::http::Method::POST {
-        return StatusCode::ACCEPTED.into_response();
-    }
-    match served.documents.get(&path) {
-        // A redirect's body is where it points.
-        Some((status, _, location)) if status.is_redirection() => {
-            (*status, [("location", location.clone())]).into_response()
+    let (response, hang) = {
+        let mut served = served.lock().unwrap();
+        served.received.push(Received {
+            method: method.to_string(),
+            path: path.clone(),
+            headers,
+            body,
+        });
+        if method == axum::http::Method::POST {
+            let hang = served.hanging.contains(&path);
+            let response = match served.answers.get(&path) {
+                Some((status, headers)) => {
+                    let mut response = status.into_response();
+                    for (name, value) in headers {
+                        response.headers_mut().insert(
+                            axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                            value.parse().unwrap(),
+                        );
+                    }
+                    response
+                }
+                None => StatusCode::ACCEPTED.into_response(),
+            };
+            (response, hang)
+        } else {
+            let response = match served.documents.get(&path) {
+                // A redirect's body is where it points.
+                Some((status, _, location)) if status.is_redirection() => {
+                    (*status, [("location", location.clone())]).into_response()
+                }
+                Some((status, content_type, body)) => {
+                    (*status, [("content-type", content_type.clone())], body.clone()).into_response()
+                }
+                None => StatusCode::NOT_FOUND.into_response(),
+            };
+            (response, false)
         }
-        Some((status, content_type, body)) => {
-            (*status, [("content-type", content_type.clone())], body.clone()).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
+    };
+    if hang {
+        std::future::pending::<()>().await;
     }
+    response
 }
 
 impl FakeActor {

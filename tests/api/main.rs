@@ -5,6 +5,7 @@ mod accounts;
 mod accounts_api;
 mod cli;
 mod conversations;
+mod delivery;
 mod embedded_db;
 mod errors;
 mod fake_remote;

@@ -1,0 +1,452 @@
+//! The delivery pool: leased batches of due deliveries, signed at send time, sent and recorded.
+
+pub mod schedule;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use axum::http::{StatusCode, header};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::signatures::{SigningKey, sign_post};
+use super::urls;
+use crate::app::AppState;
+use crate::db;
+use crate::db::deliveries::Claimed;
+use crate::error::AppResult;
+
+/// Requests in flight at once in one process: enough to hide network latency, few enough
+/// that signing (the CPU cost) and the database keep up.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// Requests in flight to one host at once, so a big fan-out does not hammer a small server.
+pub const PER_HOST: usize = 4;
+/// A host with this many deliveries in hand here is left out of further claims until they
+/// drain: a slow host cannot fill the pool (or outlive its leases) while others wait.
+const HOST_BACKLOG: usize = 16;
+/// Deliveries claimed at once; the next claim comes when half of them are done.
+const BATCH: usize = 128;
+/// How long claimed deliveries are ours. Worst case in hand: HOST_BACKLOG / PER_HOST rounds of
+/// the timeout (4 × 10 s by default), far below this.
+const LEASE_SECONDS: f64 = 600.0;
+/// How often an idle worker looks for due deliveries.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a stopping worker lets requests in flight finish before handing the rest back.
+/// Most answers take well under a second; a request still open after this is likely hanging,
+/// and handing it back (due at once, for another process) beats holding up the stop.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Parsed keys kept; past this the cache starts over (parsing one again costs ~0.1 ms).
+const MAX_CACHED_KEYS: usize = 10_000;
+/// Of an answer's body, only this much is read (and then dropped): enough to keep the
+/// connection reusable after small answers, no more.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The pool's shared state in one process: the limits and the parsed signing keys.
+#[derive(Debug)]
+pub struct DeliveryPool {
+    in_flight: Semaphore,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    keys: Mutex<HashMap<i64, SigningKey>>,
+}
+
+impl Default for DeliveryPool {
+    fn default() -> Self {
+        Self {
+            in_flight: Semaphore::new(MAX_IN_FLIGHT),
+            hosts: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The maps stay consistent even if a holder panicked: every change is a single insert/remove.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl DeliveryPool {
+    /// The gate of `host`; holding a clone counts as one delivery in hand for it.
+    fn host_gate(&self, host: &str) -> Arc<Semaphore> {
+        locked(&self.hosts)
+            .entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+            .clone()
+    }
+
+    /// Gives a gate back, forgetting the host when nothing of it is in hand.
+    fn return_gate(&self, host: &str, gate: Arc<Semaphore>) {
+        let mut hosts = locked(&self.hosts);
+        drop(gate);
+        if hosts.get(host).is_some_and(|gate| Arc::strong_count(gate) == 1) {
+            hosts.remove(host);
+        }
+    }
+
+    /// Hosts with a full backlog here.
+    fn busy_hosts(&self) -> Vec<String> {
+        locked(&self.hosts)
+            .iter()
+            .filter(|(_, gate)| Arc::strong_count(gate) > HOST_BACKLOG)
+            .map(|(host, _)| host.clone())
+            .collect()
+    }
+
+    /// Forgets the parsed key of an account (after its key changed or it was deleted).
+    pub fn forget_key(&self, account_id: i64) {
+        locked(&self.keys).remove(&account_id);
+    }
+}
+
+/// What became of one attempt.
+#[derive(Debug)]
+enum Outcome {
+    Delivered,
+    /// Worth another try later; `host_down` when the host itself failed (network, 5xx, 408).
+    Retry {
+        error: String,
+        retry_after: Option<f64>,
+        host_down: bool,
+    },
+    /// Never worth retrying; `gone` on a 410, `answered` when the host did answer.
+    GiveUp {
+        error: String,
+        gone: bool,
+        answered: bool,
+    },
+}
+
+/// Sends every delivery that is due now, once, and returns how many were attempted. Tests call
+/// this instead of waiting for the worker; failures are scheduled, not retried here.
+pub async fn deliver_pending(state: &AppState) -> AppResult<usize> {
+    drain(state, None).await
+}
+
+/// Delivers until `shutdown` turns true; then lets requests in flight finish for up to
+/// [`SHUTDOWN_GRACE`] and hands the others back (their lease cleared) for another process.
+pub async fn run_delivery_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(error) = drain(&state, Some(&mut shutdown)).await {
+            tracing::warn!(%error, "delivery worker: the queue could not be read");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL_INTERVAL) => {}
+            changed = shutdown.changed() => if changed.is_err() { return },
+        }
+    }
+}
+
+fn stopping(stop: &Option<&mut watch::Receiver<bool>>) -> bool {
+    stop.as_ref().is_some_and(|stop| *stop.borrow())
+}
+
+/// Claims and sends until nothing is due (or a stop is asked for).
+async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -> AppResult<usize> {
+    let pool = &state.federation.delivery;
+    let in_hand: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let mut running: JoinSet<bool> = JoinSet::new();
+    let mut attempted = 0;
+    let mut claim_error = None;
+    loop {
+        if stopping(&stop) {
+            break;
+        }
+        if running.len() <= BATCH / 2 {
+            let limit = (BATCH - running.len()) as i64;
+            let claimed =
+                db::deliveries::claim_due(&state.db, limit, LEASE_SECONDS, &pool.busy_hosts()).await;
+            let claimed = match claimed {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    // Let what is in flight finish before reporting: aborting it would strand leases.
+                    claim_error = Some(error);
+                    break;
+                }
+            };
+            if claimed.is_empty() && running.is_empty() {
+                return Ok(attempted);
+            }
+            let any = !claimed.is_empty();
+            for row in claimed {
+                locked(&in_hand).insert(row.id);
+                let gate = pool.host_gate(&row.host);
+                let state = state.clone();
+                let in_hand = in_hand.clone();
+                running.spawn(async move {
+                    let id = row.id;
+                    let host = row.host.clone();
+                    let recorded = deliver_one(&state, &gate, row).await;
+                    state.federation.delivery.return_gate(&host, gate);
+                    locked(&in_hand).remove(&id);
+                    recorded
+                });
+            }
+            if any {
+                continue;
+            }
+        }
+        let joined = match stop.as_deref_mut() {
+            Some(stop) => tokio::select! {
+                joined = running.join_next() => joined,
+                changed = stop.changed() => {
+                    // A dropped sender means nobody can stop us any more: stop now.
+                    if changed.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            },
+            None => running.join_next().await,
+        };
+        attempted += count_joined(joined);
+    }
+    let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        let mut attempted = 0;
+        while let Some(joined) = running.join_next().await {
+            attempted += count_joined(Some(joined));
+        }
+        attempted
+    })
+    .await;
+    match finished {
+        Ok(more) => attempted += more,
+        Err(_) => {
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+            let ids: Vec<i64> = locked(&in_hand).drain().collect();
+            tracing::info!(count = ids.len(), "handing unfinished deliveries back");
+            db::deliveries::release(&state.db, &ids).await?;
+        }
+    }
+    match claim_error {
+        Some(error) => Err(error.into()),
+        None => Ok(attempted),
+    }
+}
+
+fn count_joined(joined: Option<Result<bool, tokio::task::JoinError>>) -> usize {
+    match joined {
+        Some(Ok(true)) => 1,
+        Some(Ok(false)) | None => 0,
+        Some(Err(error)) => {
+            if error.is_panic() {
+                tracing::error!(%error, "a delivery panicked; it is claimed again after its lease");
+            }
+            0
+        }
+    }
+}
+
+/// Sends one claimed delivery within the limits and records what happened; false when the
+/// outcome could not be recorded (the row is then sent again after its lease).
+async fn deliver_one(state: &AppState, gate: &Semaphore, row: Claimed) -> bool {
+    let pool = &state.federation.delivery;
+    let outcome = {
+        // Host first: waiting for a busy host must not hold one of the pool's slots.
+        let Ok(_host) = gate.acquire().await else {
+            return false;
+        };
+        let Ok(_slot) = pool.in_flight.acquire().await else {
+            return false;
+        };
+        send(state, &row).await
+    };
+    match record(state, &row, outcome).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(delivery = row.id, %error, "could not record a delivery's outcome");
+            false
+        }
+    }
+}
+
+/// The sender's parsed key, from memory or the accounts table; `None` when it has none.
+async fn signing_key(state: &AppState, sender_id: i64, username: &str) -> sqlx::Result<Option<SigningKey>> {
+    let pool = &state.federation.delivery;
+    if let Some(key) = locked(&pool.keys).get(&sender_id) {
+        return Ok(Some(key.clone()));
+    }
+    let Some(pem) = db::accounts::find_private_key(&state.db, sender_id).await? else {
+        return Ok(None);
+    };
+    match SigningKey::from_pem(urls::key_id(&state.base_url, username), &pem) {
+        Ok(key) => {
+            let mut keys = locked(&pool.keys);
+            if keys.len() >= MAX_CACHED_KEYS {
+                keys.clear();
+            }
+            keys.insert(sender_id, key.clone());
+            Ok(Some(key))
+        }
+        Err(error) => {
+            tracing::error!(account = sender_id, %error, "a local account's private key does not parse");
+            Ok(None)
+        }
+    }
+}
+
+/// Signs and POSTs one delivery; classifies the answer.
+async fn send(state: &AppState, row: &Claimed) -> Outcome {
+    let give_up = |error: String| Outcome::GiveUp {
+        error,
+        gone: false,
+        answered: false,
+    };
+    let key = match signing_key(state, row.sender_id, &row.sender_username).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return give_up("the sender has no usable private key".into()),
+        Err(error) => {
+            return Outcome::Retry {
+                error: format!("database: {error}"),
+                retry_after: None,
+                host_down: false,
+            };
+        }
+    };
+    let url = match url::Url::parse(&row.inbox_url) {
+        Ok(url) => url,
+        Err(error) => return give_up(format!("invalid inbox URL: {error}")),
+    };
+    let fetcher = &state.federation.fetcher;
+    if let Err(error) = fetcher.check_url(&url) {
+        return give_up(error.to_string());
+    }
+    let body = row.body.clone().into_bytes();
+    let mut request = fetcher
+        .client()
+        .post(url.clone())
+        .header(header::CONTENT_TYPE, "application/activity+json")
+        .timeout(Duration::from_secs(u64::from(
+            state.config.federation.delivery_timeout_seconds,
+        )));
+    for (name, value) in sign_post(&key, &url, &body, SystemTime::now()) {
+        // The client writes Host from the URL itself, identically.
+        if name != header::HOST {
+            request = request.header(name, value);
+        }
+    }
+    let mut response = match request.body(body).send().await {
+        Ok(response) => response,
+        Err(error) => {
+            let error = if error.is_timeout() {
+                "timed out".to_owned()
+            } else {
+                format!("network error: {}", error_chain(&error))
+            };
+            return Outcome::Retry {
+                error,
+                retry_after: None,
+                host_down: true,
+            };
+        }
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| schedule::parse_retry_after(value, SystemTime::now()));
+    let mut read = 0;
+    while read < MAX_ANSWER_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => read += chunk.len(),
+            _ => break,
+        }
+    }
+    classify(status, retry_after)
+}
+
+/// The retry rules: 2xx done; 4xx other than 401, 408 and 429 permanent; the rest retried.
+fn classify(status: StatusCode, retry_after: Option<f64>) -> Outcome {
+    if status.is_success() {
+        return Outcome::Delivered;
+    }
+    let error = format!("the server answered {status}");
+    let retryable = [
+        StatusCode::UNAUTHORIZED,
+        StatusCode::REQUEST_TIMEOUT,
+        StatusCode::TOO_MANY_REQUESTS,
+    ];
+    if status.is_client_error() && !retryable.contains(&status) {
+        return Outcome::GiveUp {
+            error,
+            gone: status == StatusCode::GONE,
+            answered: true,
+        };
+    }
+    Outcome::Retry {
+        error,
+        retry_after,
+        // Refusals and rate limits come from a server that is up.
+        host_down: status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT,
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Writes an outcome: the row deleted, rescheduled or given up, and the host's health.
+async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Result<()> {
+    let federation = &state.config.federation;
+    match outcome {
+        Outcome::Delivered => {
+            db::deliveries::delete_delivered(&state.db, row.id, &row.host).await?;
+        }
+        Outcome::GiveUp {
+            error,
+            gone,
+            answered,
+        } => {
+            tracing::info!(delivery = row.id, inbox = %row.inbox_url, %error, "delivery given up");
+            if gone
+                && let Some(account) = db::remote_accounts::find_by_inbox(&state.db, &row.inbox_url).await?
+            {
+                db::remote_accounts::mark_gone(&state.db, account).await?;
+            }
+            db::deliveries::fail(&state.db, row.id, &error).await?;
+            if answered {
+                db::deliveries::record_host_success(&state.db, &row.host).await?;
+            }
+        }
+        Outcome::Retry {
+            error,
+            retry_after,
+            host_down,
+        } => {
+            if schedule::out_of_budget(row.attempts, federation.delivery_retry_hours) {
+                tracing::info!(delivery = row.id, inbox = %row.inbox_url, %error, "delivery out of retries");
+                db::deliveries::fail(&state.db, row.id, &format!("{error} (out of retries)")).await?;
+            } else {
+                let delay = schedule::next_delay(row.attempts, retry_after);
+                db::deliveries::retry_later(&state.db, row.id, delay, &error).await?;
+            }
+            if host_down {
+                let days = i32::try_from(federation.unavailable_after_days).unwrap_or(i32::MAX);
+                if db::deliveries::record_host_failure(&state.db, &row.host, days).await? {
+                    tracing::info!(host = %row.host, "host unavailable: its deliveries wait until it is heard from");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Marks `host` available again because it just contacted us with a verified signature.
+pub async fn heard_from(state: &AppState, host: &str) {
+    match db::deliveries::clear_unavailable(&state.db, host).await {
+        Ok(true) => tracing::info!(%host, "host available again: it contacted us"),
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%host, %error, "could not update the host's health"),
+    }
+}
