@@ -88,3 +88,274 @@ async fn a_member_of_one_instance_finds_a_member_of_the_other_and_reads_their_pu
     .await;
     assert_eq!(results["statuses"][0]["id"], statuses[0]["id"]);
 }
+
+/// Lets both instances deliver and process until nothing is left in flight.
+async fn settle(a: &TestApp, b: &TestApp) {
+    for _ in 0..4 {
+        ferrodon::federation::delivery::deliver_pending(&a.state)
+            .await
+            .unwrap();
+        b.run_jobs().await;
+        ferrodon::federation::delivery::deliver_pending(&b.state)
+            .await
+            .unwrap();
+        a.run_jobs().await;
+    }
+}
+
+async fn remote_id(app: &TestApp, token: &str, acct: &str) -> String {
+    let (status, account) = json_of(
+        app.get_with(&format!("/api/v1/accounts/lookup?acct={acct}"), token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{account}");
+    account["id"].as_str().unwrap().to_owned()
+}
+
+/// The id on `app` of the status with this URI (searched by URL).
+async fn local_copy(app: &TestApp, token: &str, uri: &str) -> Option<String> {
+    let (_, results) = json_of(
+        app.get_with(
+            &format!("/api/v2/search?q={uri}&resolve=true&type=statuses"),
+            token,
+        )
+        .await,
+    )
+    .await;
+    results["statuses"][0]["id"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn two_instances_federate_follows_posts_and_interactions_end_to_end() {
+    let (a, b) = pair().await;
+    let alice = a.member("alice", "read write follow").await;
+    let bob = b.member("bob", "read write follow").await;
+
+    // alice follows bob; b accepts automatically; alice's follow becomes real.
+    let bob_on_a = remote_id(&a, &alice.token, "bob@b.test").await;
+    let (_, rel) = json_of(
+        a.post_form(
+            &format!("/api/v1/accounts/{bob_on_a}/follow"),
+            Some(&alice.token),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(rel["requested"], true, "{rel}");
+    settle(&a, &b).await;
+    let (_, rels) = json_of(
+        a.get_with(
+            &format!("/api/v1/accounts/relationships?id[]={bob_on_a}"),
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(rels[0]["following"], true, "{rels}");
+    let alice_on_b = remote_id(&b, &bob.token, "alice@a.test").await;
+    let (_, followers) = json_of(
+        b.get_with(
+            &format!("/api/v1/accounts/{}/followers", bob.account_id),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(followers[0]["acct"], "alice@a.test");
+
+    // bob posts (public, followers-only, and a poll); alice sees them at home.
+    let (_, post) = json_of(
+        b.post_form(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            &[("status", "hello from b")],
+        )
+        .await,
+    )
+    .await;
+    b.post_form(
+        "/api/v1/statuses",
+        Some(&bob.token),
+        &[("status", "followers only"), ("visibility", "private")],
+    )
+    .await;
+    let (_, poll) = json_of(
+        b.post_form(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            &[
+                ("status", "tea?"),
+                ("poll[options][]", "yes"),
+                ("poll[options][]", "no"),
+                ("poll[expires_in]", "3600"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, home) = json_of(a.get_with("/api/v1/timelines/home", &alice.token).await).await;
+    let contents: Vec<&str> = home
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap())
+        .collect();
+    assert!(
+        contents.iter().any(|c| c.contains("hello from b")),
+        "{contents:?}"
+    );
+    assert!(
+        contents.iter().any(|c| c.contains("followers only")),
+        "{contents:?}"
+    );
+    let post_on_a = local_copy(&a, &alice.token, post["uri"].as_str().unwrap())
+        .await
+        .unwrap();
+    let poll_on_a = local_copy(&a, &alice.token, poll["uri"].as_str().unwrap())
+        .await
+        .unwrap();
+
+    // alice replies mentioning bob, favourites, boosts and votes; bob sees each.
+    a.post_form(
+        "/api/v1/statuses",
+        Some(&alice.token),
+        &[("status", "@bob@b.test hi back"), ("in_reply_to_id", &post_on_a)],
+    )
+    .await;
+    a.post_form(
+        &format!("/api/v1/statuses/{post_on_a}/favourite"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    a.post_form(
+        &format!("/api/v1/statuses/{post_on_a}/reblog"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    let (_, poll_status) = json_of(
+        a.get_with(&format!("/api/v1/statuses/{poll_on_a}"), &alice.token)
+            .await,
+    )
+    .await;
+    let poll_id = poll_status["poll"]["id"].as_str().unwrap().to_owned();
+    let (status, voted) = json_of(
+        a.post_form(
+            &format!("/api/v1/polls/{poll_id}/votes"),
+            Some(&alice.token),
+            &[("choices[]", "0")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{voted}");
+    settle(&a, &b).await;
+    let (_, notifications) = json_of(b.get_with("/api/v1/notifications", &bob.token).await).await;
+    let kinds: Vec<&str> = notifications
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap())
+        .collect();
+    for kind in ["follow", "mention", "favourite", "reblog"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    let (_, post_on_b) = json_of(
+        b.get_with(
+            &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(post_on_b["favourites_count"], 1);
+    assert_eq!(post_on_b["reblogs_count"], 1);
+    assert_eq!(post_on_b["replies_count"], 1);
+    let (_, poll_on_b) = json_of(
+        b.get_with(
+            &format!("/api/v1/statuses/{}", poll["id"].as_str().unwrap()),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(poll_on_b["poll"]["votes_count"], 1, "{}", poll_on_b["poll"]);
+
+    // bob edits and deletes; bob updates his profile; alice sees each.
+    let post_id = post["id"].as_str().unwrap();
+    b.send_form(
+        reqwest::Method::PUT,
+        &format!("/api/v1/statuses/{post_id}"),
+        Some(&bob.token),
+        &[("status", "hello from b, edited")],
+    )
+    .await;
+    b.send_form(
+        reqwest::Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&bob.token),
+        &[("display_name", "Bob of B")],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, edited) = json_of(
+        a.get_with(&format!("/api/v1/statuses/{post_on_a}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert!(edited["content"].as_str().unwrap().contains("edited"), "{edited}");
+    let (_, bob_seen) = json_of(
+        a.get_with(&format!("/api/v1/accounts/{bob_on_a}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(bob_seen["display_name"], "Bob of B");
+    b.send_form(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/statuses/{post_id}"),
+        Some(&bob.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (status, _) = json_of(
+        a.get_with(&format!("/api/v1/statuses/{post_on_a}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // alice unfollows; bob blocks alice.
+    a.post_form(
+        &format!("/api/v1/accounts/{bob_on_a}/unfollow"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, followers) = json_of(
+        b.get_with(
+            &format!("/api/v1/accounts/{}/followers", bob.account_id),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(followers.as_array().unwrap().len(), 0);
+    b.post_form(
+        &format!("/api/v1/accounts/{alice_on_b}/block"),
+        Some(&bob.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let blocked: i64 = sqlx::query_scalar("select count(*) from blocks")
+        .fetch_one(&a.pool)
+        .await
+        .unwrap();
+    assert_eq!(blocked, 1);
+}
