@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .merge(mastodon::routes())
         .merge(federation::routes())
+        .route("/metrics", axum::routing::get(crate::metrics::get_metrics))
+        .route_layer(middleware::from_fn(crate::metrics::time_requests))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(json_with_charset))

@@ -32,6 +32,17 @@ pub struct Config {
     pub statuses: StatusesConfig,
     #[serde(default)]
     pub rate_limits: RateLimitsConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Bearer token a scraper must send to `GET /metrics`; empty turns the endpoint off (404).
+    #[serde(default)]
+    pub token: String,
 }
 
 /// `[server]`: the instance's name and where it listens.

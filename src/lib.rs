@@ -10,6 +10,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mastodon;
 pub mod media;
+pub mod metrics;
 pub mod passwords;
 pub mod secrets;
 pub mod telemetry;

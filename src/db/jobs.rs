@@ -94,3 +94,22 @@ pub async fn stats_by_kind(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<KindStat
     .fetch_all(db)
     .await
 }
+
+/// Queue figures for `/metrics`.
+#[derive(Debug, Clone)]
+pub struct QueueGauges {
+    pub jobs_pending: i64,
+    pub unavailable_hosts: i64,
+}
+
+/// Jobs waiting (given-up jobs wait forever, so they are left out) and delivery hosts marked
+/// unavailable.
+pub async fn queue_gauges(db: impl PgExecutor<'_>) -> sqlx::Result<QueueGauges> {
+    sqlx::query_as!(
+        QueueGauges,
+        r#"select (select count(*) from jobs where run_at < now() + interval '10 years') as "jobs_pending!",
+                  (select count(*) from delivery_hosts where unavailable_since is not null) as "unavailable_hosts!""#
+    )
+    .fetch_one(db)
+    .await
+}

@@ -52,6 +52,7 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
+        crate::metrics::inbox_request(self.reason);
         tracing::info!(reason = self.reason, detail = %self.detail, status = self.status.as_u16(), "inbox refused a request");
         (
             self.status,
@@ -142,6 +143,7 @@ async fn accept(
     jobs::enqueue(&state.db, &job, chrono::Utc::now())
         .await
         .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "database", e.to_string()))?;
+    crate::metrics::inbox_request("accepted");
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -21,6 +21,7 @@ mod ids;
 mod instance;
 mod lists;
 mod media;
+mod metrics;
 mod oauth;
 mod polls;
 mod publishing;
