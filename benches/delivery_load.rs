@@ -250,9 +250,13 @@ async fn drive() {
         .unwrap();
     let sink_addr = format!("127.0.0.1:{}", port.trim());
     let sink_url = format!("http://{sink_addr}");
-    let resolve: Vec<String> = (0..FANOUT_HOSTS)
-        .map(|i| format!("h{i}.bench.test={sink_addr}"))
-        .collect();
+    // 5,000 names are too long for one environment variable: they go in a config file.
+    let mut config = String::from("[federation.resolve]\n");
+    for i in 0..FANOUT_HOSTS {
+        config.push_str(&format!("\"h{i}.bench.test\" = \"{sink_addr}\"\n"));
+    }
+    let config_path = dir.join("bench.toml");
+    std::fs::write(&config_path, config).unwrap();
 
     let server_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -260,12 +264,13 @@ async fn drive() {
         .unwrap()
         .port();
     let mut server = Command::new(BINARY)
+        .arg("--config")
+        .arg(&config_path)
         .args(["serve", "--role", "all"])
         .env("FERRODON_DATABASE__URL", &url)
         .env("FERRODON_DATABASE__MAX_CONNECTIONS", "24")
         .env("FERRODON_SERVER__BIND", format!("127.0.0.1:{server_port}"))
         .env("FERRODON_SERVER__DOMAIN", "bench.test")
-        .env("FERRODON_FEDERATION__RESOLVE", resolve.join(","))
         .env("FERRODON_LOG", "error")
         .stdout(Stdio::null())
         .spawn()
