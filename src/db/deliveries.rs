@@ -68,6 +68,8 @@ pub struct Claimed {
     pub sender_username: String,
     /// The activity as stored, serialized once by the database.
     pub body: String,
+    /// When the delivery was queued (for the enqueue-to-acknowledgement latency).
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Claims up to `limit` due deliveries for `lease_seconds`, skipping failed ones, hosts marked
@@ -95,7 +97,7 @@ pub async fn claim_due(
                limit $1
                for update skip locked)
            returning d.id, d.inbox_url, d.host, d.attempts, o.account_id as sender_id,
-                     a.username as sender_username, o.body::text as "body!""#,
+                     a.username as sender_username, o.body::text as "body!", d.created_at"#,
         limit,
         lease_seconds,
         busy,

@@ -402,6 +402,8 @@ async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Resu
     match outcome {
         Outcome::Delivered => {
             db::deliveries::delete_delivered(&state.db, row.id, &row.host).await?;
+            let since = (chrono::Utc::now() - row.created_at).to_std().ok();
+            crate::metrics::delivery("delivered", since);
         }
         Outcome::GiveUp {
             error,
@@ -415,6 +417,7 @@ async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Resu
                 db::remote_accounts::mark_gone(&state.db, account).await?;
             }
             db::deliveries::fail(&state.db, row.id, &error).await?;
+            crate::metrics::delivery(if gone { "gone" } else { "failed" }, None);
             if answered {
                 db::deliveries::record_host_success(&state.db, &row.host).await?;
             }
@@ -427,9 +430,11 @@ async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Resu
             if schedule::out_of_budget(row.attempts, federation.delivery_retry_hours) {
                 tracing::info!(delivery = row.id, inbox = %row.inbox_url, %error, "delivery out of retries");
                 db::deliveries::fail(&state.db, row.id, &format!("{error} (out of retries)")).await?;
+                crate::metrics::delivery("failed", None);
             } else {
                 let delay = schedule::next_delay(row.attempts, retry_after);
                 db::deliveries::retry_later(&state.db, row.id, delay, &error).await?;
+                crate::metrics::delivery("retry", None);
             }
             if host_down {
                 let days = i32::try_from(federation.unavailable_after_days).unwrap_or(i32::MAX);
