@@ -562,3 +562,82 @@ async fn a_stopping_worker_hands_unfinished_deliveries_back() {
     // Due at once for whichever process works next.
     assert!(delivery_to(&app, "a.test").await.1 <= 0.0);
 }
+
+/// Starts a worker process delivering to the remotes.
+fn spawn_worker(app: &TestApp, remotes: &[&FakeRemote]) -> std::process::Child {
+    let resolve: Vec<String> = remotes
+        .iter()
+        .map(|r| format!("{}={}", r.domain, r.addr))
+        .collect();
+    ferrodon(app, &["serve", "--role", "worker"])
+        .env("FERRODON_SERVER__BIND", format!("127.0.0.1:{}", free_port()))
+        .env("FERRODON_FEDERATION__RESOLVE", resolve.join(","))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Distinct inbox paths a remote has received POSTs at.
+fn delivered_paths(remote: &FakeRemote) -> std::collections::BTreeSet<String> {
+    remote
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_run_loses_no_delivery_after_restart() {
+    let a = FakeRemote::start("a.test").await;
+    let b = FakeRemote::start("b.test").await;
+    let app = app_with(&[&a, &b]).await;
+    let member = app.member("writer", "read write").await;
+    queue_many(&app, &member, &[&a, &b], 10_000).await;
+
+    let mut worker = spawn_worker(&app, &[&a, &b]);
+    for _ in 0..1200 {
+        if delivered_paths(&a).len() + delivered_paths(&b).len() >= 1_500 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(worker.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    worker.wait().unwrap();
+    let before_restart = delivered_paths(&a).len() + delivered_paths(&b).len();
+    let pending = count(&app, "select count(*) from deliveries").await;
+    assert!(
+        before_restart > 0 && pending > 0,
+        "killed too late to test anything: {before_restart} sent, {pending} left"
+    );
+    // The dead worker's leases would run out after 10 minutes; the test does not wait for that.
+    sqlx::query(
+        "update deliveries set claimed_until = now() - interval '1 second' where claimed_until > now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let mut worker = spawn_worker(&app, &[&a, &b]);
+    for _ in 0..2400 {
+        if count(&app, "select count(*) from deliveries").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(worker.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    worker.wait().unwrap();
+    assert_eq!(count(&app, "select count(*) from deliveries").await, 0);
+    // Every one of the 10,000 inboxes got the activity at least once.
+    assert_eq!(delivered_paths(&a).len(), 5_000);
+    assert_eq!(delivered_paths(&b).len(), 5_000);
+}
