@@ -359,3 +359,57 @@ async fn two_instances_federate_follows_posts_and_interactions_end_to_end() {
         .unwrap();
     assert_eq!(blocked, 1);
 }
+
+#[tokio::test]
+async fn a_locked_member_approves_a_follow_from_the_other_instance() {
+    let (a, b) = pair().await;
+    let alice = a.member("alice", "read write follow").await;
+    let carol = b.member("carol", "read write follow").await;
+    b.send_form(
+        reqwest::Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&carol.token),
+        &[("locked", "true")],
+    )
+    .await;
+    let carol_on_a = remote_id(&a, &alice.token, "carol@b.test").await;
+    a.post_form(
+        &format!("/api/v1/accounts/{carol_on_a}/follow"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, requests) = json_of(b.get_with("/api/v1/follow_requests", &carol.token).await).await;
+    assert_eq!(requests[0]["acct"], "alice@a.test", "{requests}");
+    let (_, rels) = json_of(
+        a.get_with(
+            &format!("/api/v1/accounts/relationships?id[]={carol_on_a}"),
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (rels[0]["following"].clone(), rels[0]["requested"].clone()),
+        (false.into(), true.into())
+    );
+
+    let requester = requests[0]["id"].as_str().unwrap();
+    b.post_form(
+        &format!("/api/v1/follow_requests/{requester}/authorize"),
+        Some(&carol.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, rels) = json_of(
+        a.get_with(
+            &format!("/api/v1/accounts/relationships?id[]={carol_on_a}"),
+            &alice.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(rels[0]["following"], true, "{rels}");
+}
