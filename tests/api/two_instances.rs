@@ -145,24 +145,10 @@ async fn two_instances_federate_follows_posts_and_interactions_end_to_end() {
     .await;
     assert_eq!(rel["requested"], true, "{rel}");
     settle(&a, &b).await;
-    let (_, rels) = json_of(
-        a.get_with(
-            &format!("/api/v1/accounts/relationships?id[]={bob_on_a}"),
-            &alice.token,
-        )
-        .await,
-    )
-    .await;
+    let rels = relationships(&a, &alice.token, &bob_on_a).await;
     assert_eq!(rels[0]["following"], true, "{rels}");
     let alice_on_b = remote_id(&b, &bob.token, "alice@a.test").await;
-    let (_, followers) = json_of(
-        b.get_with(
-            &format!("/api/v1/accounts/{}/followers", bob.account_id),
-            &bob.token,
-        )
-        .await,
-    )
-    .await;
+    let followers = followers_of(&b, &bob).await;
     assert_eq!(followers[0]["acct"], "alice@a.test");
 
     // bob posts (public, followers-only, and a poll); alice sees them at home.
@@ -337,14 +323,7 @@ async fn two_instances_federate_follows_posts_and_interactions_end_to_end() {
     )
     .await;
     settle(&a, &b).await;
-    let (_, followers) = json_of(
-        b.get_with(
-            &format!("/api/v1/accounts/{}/followers", bob.account_id),
-            &bob.token,
-        )
-        .await,
-    )
-    .await;
+    let followers = followers_of(&b, &bob).await;
     assert_eq!(followers.as_array().unwrap().len(), 0);
     b.post_form(
         &format!("/api/v1/accounts/{alice_on_b}/block"),
@@ -382,14 +361,7 @@ async fn a_locked_member_approves_a_follow_from_the_other_instance() {
     settle(&a, &b).await;
     let (_, requests) = json_of(b.get_with("/api/v1/follow_requests", &carol.token).await).await;
     assert_eq!(requests[0]["acct"], "alice@a.test", "{requests}");
-    let (_, rels) = json_of(
-        a.get_with(
-            &format!("/api/v1/accounts/relationships?id[]={carol_on_a}"),
-            &alice.token,
-        )
-        .await,
-    )
-    .await;
+    let rels = relationships(&a, &alice.token, &carol_on_a).await;
     assert_eq!(
         (rels[0]["following"].clone(), rels[0]["requested"].clone()),
         (false.into(), true.into())
@@ -403,13 +375,29 @@ async fn a_locked_member_approves_a_follow_from_the_other_instance() {
     )
     .await;
     settle(&a, &b).await;
-    let (_, rels) = json_of(
-        a.get_with(
-            &format!("/api/v1/accounts/relationships?id[]={carol_on_a}"),
-            &alice.token,
+    let rels = relationships(&a, &alice.token, &carol_on_a).await;
+    assert_eq!(rels[0]["following"], true, "{rels}");
+}
+
+/// The viewer's relationship (as a one-element list) with an account.
+async fn relationships(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    json_of(
+        app.get_with(&format!("/api/v1/accounts/relationships?id[]={id}"), token)
+            .await,
+    )
+    .await
+    .1
+}
+
+/// A member's followers as the API lists them.
+async fn followers_of(app: &TestApp, member: &crate::helpers::TestMember) -> serde_json::Value {
+    json_of(
+        app.get_with(
+            &format!("/api/v1/accounts/{}/followers", member.account_id),
+            &member.token,
         )
         .await,
     )
-    .await;
-    assert_eq!(rels[0]["following"], true, "{rels}");
+    .await
+    .1
 }
