@@ -106,6 +106,13 @@ async fn accept(
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let pending = signatures::parse_request(method, path_and_query, headers, body, SystemTime::now())
         .map_err(|e| Refusal::new(StatusCode::UNAUTHORIZED, e.reason(), e.to_string()))?;
+    if !addressed_to_us(state, headers) {
+        return Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong_host",
+            "the request was signed for another host",
+        ));
+    }
     let document = vocab::parse_json(body)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let activity = Activity::read(&document)
@@ -145,6 +152,33 @@ async fn accept(
         .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "database", e.to_string()))?;
     crate::metrics::inbox_request("accepted");
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Whether the (signed) Host names this instance, so a delivery signed for another server cannot
+/// be replayed here. A bare address (a request to the IP, as from a local proxy or a test) is
+/// let through: no other server's signature names our address.
+fn addressed_to_us(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let domain_of = |authority: &str| {
+        url::Url::parse(&format!("http://{authority}/"))
+            .ok()
+            .and_then(|u| match u.host() {
+                Some(url::Host::Domain(name)) => Some(Some(name.trim_end_matches('.').to_ascii_lowercase())),
+                // An address: no name to compare.
+                Some(_) => Some(None),
+                None => None,
+            })
+    };
+    match domain_of(host) {
+        Some(Some(requested)) => domain_of(&state.config.server.domain) == Some(Some(requested)),
+        Some(None) => true,
+        None => false,
+    }
 }
 
 fn urls_are_ours(state: &AppState, url: &str) -> bool {

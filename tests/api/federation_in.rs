@@ -1002,3 +1002,34 @@ async fn a_handle_on_another_domain_is_found_when_the_actors_server_confirms_it(
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_request_signed_for_another_host_is_not_accepted_here() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let activity = create_note(&bob, "elsewhere", json!({}));
+    let body = serde_json::to_vec(&activity).unwrap();
+    // Signed for other.test (as if captured from a delivery there), replayed to us.
+    let port = app.base_url.rsplit(':').next().unwrap();
+    let signed_for = url::Url::parse(&format!("http://other.test:{port}/inbox")).unwrap();
+    let mut headers = HeaderMap::new();
+    for (name, value) in sign_post(&bob.signing_key(), &signed_for, &body, SystemTime::now()) {
+        headers.insert(name, value);
+    }
+    let response = app
+        .client
+        .post(format!("{}/inbox", app.base_url))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("signed for another host"), "{body}");
+    assert_eq!(
+        count(&app, "select count(*) from jobs where kind = 'process_activity'").await,
+        0
+    );
+}
