@@ -9,18 +9,19 @@
 //! `scripts/bench delivery_load`; `FERRODON_BENCH_DELIVERIES` sets the count.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ferrodon::db::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
 use ferrodon::federation::keys;
 use ferrodon::federation::signatures::{SigningKey, sign_post};
 use sqlx::{Connection, PgConnection};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_ferrodon");
+use support::BINARY;
 const HOSTS: usize = 1_000;
 const FANOUT_HOSTS: usize = 5_000;
 /// The driver queues another batch while fewer than this many deliveries are pending.
@@ -201,32 +202,7 @@ async fn drive() {
     let ceiling = signing_ceiling();
     println!("signing_ceiling_per_second={ceiling:.0} (RSA-2048 sign_post, 2 threads)");
 
-    let dir = tempfile::Builder::new()
-        .prefix("ferrodon-delivery-")
-        .tempdir()
-        .unwrap()
-        .keep();
-    let seed_dir = dir.clone();
-    let cluster = tokio::task::spawn_blocking(move || {
-        EmbeddedPostgres::start(&seed_dir, EmbeddedOptions { throwaway: true })
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30))
-        .await
-        .unwrap();
-    embedded::ensure_database(&cluster, "ferrodon").await.unwrap();
-    let url = cluster.url("ferrodon");
-    assert!(
-        Command::new(BINARY)
-            .arg("migrate")
-            .env("FERRODON_DATABASE__URL", &url)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let support::BenchDatabase { dir, cluster, url } = support::start_database("ferrodon-delivery-").await;
     let pair = keys::generate().unwrap();
     let mut db = PgConnection::connect(&url).await.unwrap();
     let account: i64 = sqlx::query_scalar(

@@ -7,17 +7,18 @@
 //! server's CPU. `scripts/bench inbox_load`; `FERRODON_BENCH_ACTIVITIES` sets the count.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use ferrodon::db::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
 use ferrodon::federation::keys;
 use ferrodon::federation::signatures::{SigningKey, sign_post};
 use sqlx::{Connection, PgConnection};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_ferrodon");
+use support::BINARY;
 const ACTORS: usize = 1_000;
 const HOSTS: usize = 100;
 const CONCURRENCY: usize = 64;
@@ -41,32 +42,7 @@ struct Prepared {
 #[tokio::main]
 async fn main() {
     let activities = env_number("FERRODON_BENCH_ACTIVITIES", 20_000) as usize;
-    let dir = tempfile::Builder::new()
-        .prefix("ferrodon-inbox-")
-        .tempdir()
-        .unwrap()
-        .keep();
-    let seed_dir = dir.clone();
-    let cluster = tokio::task::spawn_blocking(move || {
-        EmbeddedPostgres::start(&seed_dir, EmbeddedOptions { throwaway: true })
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30))
-        .await
-        .unwrap();
-    embedded::ensure_database(&cluster, "ferrodon").await.unwrap();
-    let url = cluster.url("ferrodon");
-    assert!(
-        Command::new(BINARY)
-            .arg("migrate")
-            .env("FERRODON_DATABASE__URL", &url)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let support::BenchDatabase { dir, cluster, url } = support::start_database("ferrodon-inbox-").await;
 
     // Four key pairs shared by the actors: what the server verifies is the same work.
     let pairs: Vec<keys::KeyPairPem> = (0..4).map(|_| keys::generate().unwrap()).collect();

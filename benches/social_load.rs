@@ -6,14 +6,15 @@
 //! `scripts/bench social_load`; `FERRODON_BENCH_STATUSES` and `FERRODON_BENCH_SECONDS` shrink it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrodon::db::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
 use sqlx::{Connection, PgConnection};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_ferrodon");
+use support::BINARY;
 const READER_TOKEN: &str = "bench-reader-token-0000000000000000000000000";
 const POSTER_TOKEN: &str = "bench-poster-token-0000000000000000000000000";
 
@@ -28,32 +29,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 async fn main() {
     let statuses = env_number("FERRODON_BENCH_STATUSES", 1_000_000);
     let seconds = env_number("FERRODON_BENCH_SECONDS", 10);
-    let dir = tempfile::Builder::new()
-        .prefix("ferrodon-load-")
-        .tempdir()
-        .unwrap()
-        .keep();
-    let seed_dir = dir.clone();
-    let cluster = tokio::task::spawn_blocking(move || {
-        EmbeddedPostgres::start(&seed_dir, EmbeddedOptions { throwaway: true })
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    embedded::wait_until_ready(&cluster.connect_options("postgres"), Duration::from_secs(30))
-        .await
-        .unwrap();
-    embedded::ensure_database(&cluster, "ferrodon").await.unwrap();
-    let url = cluster.url("ferrodon");
-    assert!(
-        Command::new(BINARY)
-            .arg("migrate")
-            .env("FERRODON_DATABASE__URL", &url)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let support::BenchDatabase { dir, cluster, url } = support::start_database("ferrodon-load-").await;
 
     let started = Instant::now();
     seed(&url, statuses).await;

@@ -106,9 +106,9 @@ pub async fn reblog(
 pub struct RemoteReblog<'a> {
     pub account_id: i64,
     pub status_id: i64,
-    /// The Announce's id, the boost's URI.
+    /// The boost's URI at its origin.
     pub uri: &'a str,
-    /// public, unlisted or private, as the Announce was addressed.
+    /// public, unlisted or private, as its server addressed it.
     pub visibility: &'a str,
     pub published: DateTime<Utc>,
 }

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-/// An actor document reduced to what an account row keeps.
+/// A remote account as its server describes it (what the row keeps).
 #[derive(Debug)]
-pub struct RemoteActor<'a> {
+pub struct RemoteAccount<'a> {
     pub uri: &'a str,
     pub username: &'a str,
     pub domain: &'a str,
@@ -35,7 +35,7 @@ pub struct RemoteActor<'a> {
 }
 
 /// Inserts or refreshes the account of an actor (by its URI); returns its id.
-pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteActor<'_>) -> sqlx::Result<i64> {
+pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteAccount<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         "insert into accounts (uri, username, domain, display_name, note, url, inbox_url, shared_inbox_url,
                                public_key_pem, key_id, actor_type, locked, bot, discoverable, indexable, fields,
@@ -132,14 +132,6 @@ pub async fn find_signer(db: impl PgExecutor<'_>, key_id: &str) -> sqlx::Result<
     )
     .fetch_optional(db)
     .await
-}
-
-/// Where to deliver to an account: its inbox and shared inbox.
-#[derive(Debug, Clone)]
-pub struct Endpoints {
-    pub uri: Option<String>,
-    pub inbox_url: Option<String>,
-    pub shared_inbox_url: Option<String>,
 }
 
 /// Marks an actor deleted at its origin (its name stays reserved).

@@ -124,7 +124,7 @@ async fn accept(
             "keyId is not a URL",
         ));
     }
-    if urls_are_ours(state, pending.key_id()) {
+    if pending.key_id().starts_with(&*state.base_url) {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "local_key",
@@ -179,20 +179,6 @@ fn addressed_to_us(state: &AppState, headers: &HeaderMap) -> bool {
         Some(None) => true,
         None => false,
     }
-}
-
-fn urls_are_ours(state: &AppState, url: &str) -> bool {
-    vocab::host_of(url).is_some_and(|host| {
-        let ours = state
-            .config
-            .server
-            .domain
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        host == ours && url.starts_with(&*state.base_url)
-    })
 }
 
 /// Finds the key's owner (cache, database, then its origin) and checks the signature; a key that

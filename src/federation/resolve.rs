@@ -23,12 +23,6 @@ pub const MAX_ANCESTORS: u32 = 16;
 /// Unknown mentioned accounts fetched for one status, at most.
 const MAX_MENTION_FETCHES: usize = 10;
 
-impl From<FetchError> for AppError {
-    fn from(error: FetchError) -> Self {
-        AppError::Internal(anyhow::anyhow!(error))
-    }
-}
-
 /// Fetches an AS2 document signed by the instance actor.
 pub async fn fetch_document(state: &AppState, url: &str) -> Result<Value, FetchError> {
     let url = Url::parse(url).map_err(|e| FetchError::Refused(format!("invalid URL {url:?}: {e}")))?;
@@ -41,12 +35,20 @@ pub async fn fetch_document(state: &AppState, url: &str) -> Result<Value, FetchE
 /// The account an actor URI names: local ones looked up, known remote ones refreshed when stale,
 /// unknown ones fetched. `None` when it cannot be had.
 pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
+    Ok(find_account(state, uri).await?.0)
+}
+
+/// [`account_by_uri`], also telling whether the account was seen for the first time.
+async fn find_account(state: &AppState, uri: &str) -> AppResult<(Option<i64>, bool)> {
     if let Some(local) = urls::local_object(&state.base_url, uri) {
         return match local {
-            LocalObject::Actor { username } => Ok(db::accounts::find_local_by_username(&state.db, &username)
-                .await?
-                .map(|a| a.id)),
-            _ => Ok(None),
+            LocalObject::Actor { username } => Ok((
+                db::accounts::find_local_by_username(&state.db, &username)
+                    .await?
+                    .map(|a| a.id),
+                false,
+            )),
+            _ => Ok((None, false)),
         };
     }
     let known = db::remote_accounts::find_by_uri(&state.db, uri).await?;
@@ -55,15 +57,15 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
             .fetched_at
             .is_some_and(|at| at > Utc::now() - PROFILE_STALE_AFTER);
         if fresh || known.gone {
-            return Ok(Some(known.id));
+            return Ok((Some(known.id), false));
         }
     }
     match fetch_document(state, uri).await {
         Ok(document) => match store_actor(state, &document).await {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => Ok((Some(id), known.is_none())),
             Err(error) => {
                 tracing::info!(%uri, %error, "actor not stored");
-                Ok(known.map(|k| k.id))
+                Ok((known.map(|k| k.id), false))
             }
         },
         Err(error) => {
@@ -73,7 +75,7 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
                 db::remote_accounts::mark_gone(&state.db, known.id).await?;
             }
             tracing::info!(%uri, %error, "actor not fetched");
-            Ok(known.map(|k| k.id))
+            Ok((known.map(|k| k.id), false))
         }
     }
 }
@@ -83,9 +85,7 @@ pub async fn account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64
 /// Accounts met along the way (authors of fetched parents, mentioned accounts) do not, so one
 /// activity cannot set off a crawl.
 pub async fn account_on_purpose(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
-    let new = urls::local_object(&state.base_url, uri).is_none()
-        && db::remote_accounts::find_by_uri(&state.db, uri).await?.is_none();
-    let found = account_by_uri(state, uri).await?;
+    let (found, new) = find_account(state, uri).await?;
     if let Some(id) = found.filter(|_| new) {
         crate::jobs::enqueue(
             &state.db,
@@ -183,7 +183,7 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
     };
     let id = db::remote_accounts::upsert(
         &state.db,
-        &db::remote_accounts::RemoteActor {
+        &db::remote_accounts::RemoteAccount {
             uri: &actor.id,
             username,
             domain: &domain,
