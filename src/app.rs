@@ -143,6 +143,12 @@ async fn run_with_database(
     };
     let base_url = config.base_url();
     let state = AppState::new(config, database.pool.clone())?;
+    state
+        .federation
+        .policy
+        .reload(&state.db)
+        .await
+        .context("could not load the domain rules")?;
     tracing::info!(
         %base_url,
         ?role,
@@ -153,7 +159,18 @@ async fn run_with_database(
     );
     let (stop_workers, workers_stopping) = tokio::sync::watch::channel(false);
     let mut workers = tokio::task::JoinSet::new();
+    workers.spawn(crate::moderation::domain_policy::keep_current(
+        state.federation.policy.clone(),
+        state.db.clone(),
+        workers_stopping.clone(),
+    ));
     if role != Role::Web {
+        // The configuration's rules and mode may have changed while the server was down.
+        if let Err(error) =
+            crate::actions::domain_blocks::mirror_all(&state.db, &state.federation.policy).await
+        {
+            tracing::warn!(%error, "could not bring account flags in line with the domain rules");
+        }
         workers.spawn(crate::jobs::run_worker(state.clone(), workers_stopping.clone()));
         workers.spawn(crate::federation::delivery::run_delivery_worker(
             state.clone(),

@@ -239,6 +239,127 @@ pub struct FederationConfig {
     /// The longest one delivery may take, connecting included.
     #[serde(default = "default_delivery_timeout_seconds")]
     pub delivery_timeout_seconds: u32,
+    /// `blocklist` (federate with everyone but blocked domains) or `allowlist` (only allowed ones).
+    #[serde(default)]
+    pub mode: FederationMode,
+    /// The protocol-bridge preset: `federate` (no rule), `limit` or `suspend`.
+    #[serde(default)]
+    pub bridges: BridgePolicy,
+    /// Domain rules written in the configuration: domain to `noop`, `limit`/`silence` or `suspend`.
+    #[serde(default)]
+    pub domains: BTreeMap<String, String>,
+    /// Subscribed block lists.
+    #[serde(default)]
+    pub blocklists: BlocklistConfig,
+    /// Who may read the list of moderated servers (API and About page).
+    #[serde(default)]
+    pub show_domain_blocks: DomainBlocksVisibility,
+}
+
+/// Whom the instance federates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FederationMode {
+    /// Everyone but blocked domains.
+    #[default]
+    Blocklist,
+    /// Only domains on the allowlist (`/api/v1/admin/domain_allows`).
+    Allowlist,
+}
+
+/// What the bridge preset does to protocol bridges ([`BRIDGE_DOMAINS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BridgePolicy {
+    /// No rule: bridges federate like any server.
+    #[default]
+    Federate,
+    Limit,
+    Suspend,
+}
+
+/// The protocol bridges the preset covers (each rule covers subdomains, e.g. `bsky.brid.gy`).
+pub const BRIDGE_DOMAINS: &[&str] = &["brid.gy", "mostr.pub"];
+
+/// Who may read the list of moderated servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainBlocksVisibility {
+    /// Nobody (the API answers 404, the About page leaves it out).
+    Hidden,
+    /// Signed-in members.
+    Users,
+    /// Everyone, as community servers publish their defederation lists.
+    #[default]
+    All,
+}
+
+/// `[federation.blocklists]`: subscribed block lists.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BlocklistConfig {
+    /// A domain is blocked from subscriptions only when at least this many lists name it.
+    #[serde(default = "default_min_agreement")]
+    pub min_agreement: u32,
+    /// How often each subscribed list is fetched again (conditional GET).
+    #[serde(default = "default_refresh_minutes")]
+    pub refresh_minutes: u32,
+}
+
+fn default_min_agreement() -> u32 {
+    1
+}
+
+fn default_refresh_minutes() -> u32 {
+    360
+}
+
+impl Default for BlocklistConfig {
+    fn default() -> Self {
+        Self {
+            min_agreement: default_min_agreement(),
+            refresh_minutes: default_refresh_minutes(),
+        }
+    }
+}
+
+impl FederationConfig {
+    /// The rules the configuration file sets (bridge preset first, `[federation.domains]` over it),
+    /// normalized; validation has already refused unusable ones.
+    pub fn configured_rules(&self) -> Vec<(String, crate::moderation::domain_policy::Rule)> {
+        use crate::moderation::domain_policy::{Rule, Severity};
+        let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
+        let bridge_severity = match self.bridges {
+            BridgePolicy::Federate => None,
+            BridgePolicy::Limit => Some(Severity::Silence),
+            BridgePolicy::Suspend => Some(Severity::Suspend),
+        };
+        if let Some(severity) = bridge_severity {
+            for domain in BRIDGE_DOMAINS {
+                rules.insert(
+                    (*domain).to_owned(),
+                    Rule {
+                        severity,
+                        ..Rule::default()
+                    },
+                );
+            }
+        }
+        for (domain, severity) in &self.domains {
+            if let (Some(domain), Some(severity)) = (
+                crate::moderation::domain_name::normalize(domain),
+                Severity::parse(severity),
+            ) {
+                rules.insert(
+                    domain,
+                    Rule {
+                        severity,
+                        ..Rule::default()
+                    },
+                );
+            }
+        }
+        rules.into_iter().collect()
+    }
 }
 
 fn default_delivery_retry_hours() -> u32 {
@@ -261,6 +382,11 @@ impl Default for FederationConfig {
             delivery_retry_hours: default_delivery_retry_hours(),
             unavailable_after_days: default_unavailable_after_days(),
             delivery_timeout_seconds: default_delivery_timeout_seconds(),
+            mode: FederationMode::default(),
+            bridges: BridgePolicy::default(),
+            domains: BTreeMap::new(),
+            blocklists: BlocklistConfig::default(),
+            show_domain_blocks: DomainBlocksVisibility::default(),
         }
     }
 }
@@ -462,6 +588,32 @@ impl Config {
             resolve.insert(host, addr);
         }
         self.federation.resolve = resolve;
+        for (domain, severity) in &self.federation.domains {
+            if crate::moderation::domain_name::normalize(domain).is_none() {
+                return Err(ConfigError::key(
+                    "federation.domains",
+                    format!("{domain:?} is not a domain name"),
+                ));
+            }
+            if crate::moderation::domain_policy::Severity::parse(severity).is_none() {
+                return Err(ConfigError::key(
+                    "federation.domains",
+                    format!("{domain:?}: severity {severity:?} is not noop, limit, silence or suspend"),
+                ));
+            }
+        }
+        if !(1..=100).contains(&self.federation.blocklists.min_agreement) {
+            return Err(ConfigError::key(
+                "federation.blocklists.min_agreement",
+                "must be between 1 and 100",
+            ));
+        }
+        if !(5..=10080).contains(&self.federation.blocklists.refresh_minutes) {
+            return Err(ConfigError::key(
+                "federation.blocklists.refresh_minutes",
+                "must be between 5 and 10080",
+            ));
+        }
         if !(1..=720).contains(&self.federation.delivery_retry_hours) {
             return Err(ConfigError::key(
                 "federation.delivery_retry_hours",

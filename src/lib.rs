@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod mastodon;
 pub mod media;
 pub mod metrics;
+pub mod moderation;
 pub mod passwords;
 pub mod secrets;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod domain_blocks;
 pub mod featured;
 pub mod filters;
 pub mod follows;

@@ -32,7 +32,8 @@ pub async fn insert_for_recipients(
            from (
                select distinct coalesce(a.shared_inbox_url, a.inbox_url) as inbox
                from accounts a
-               where a.domain is not null and a.gone_at is null
+               where a.domain is not null and a.gone_at is null and not a.domain_suspended
+                 and a.suspended_at is null
                  and (a.id = any($2)
                       or ($3::bigint is not null
                           and a.id in (select f.account_id from follows f where f.target_account_id = $3)))
@@ -338,4 +339,19 @@ pub async fn exists_remote_recipient(
     )
     .fetch_one(db)
     .await
+}
+
+/// The hosts with deliveries still to make.
+pub async fn list_pending_hosts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!("select distinct host from deliveries where failed_at is null")
+        .fetch_all(db)
+        .await
+}
+
+/// Drops every pending delivery to `hosts` (they were suspended).
+pub async fn delete_for_hosts(db: impl PgExecutor<'_>, hosts: &[String]) -> sqlx::Result<u64> {
+    Ok(sqlx::query!("delete from deliveries where host = any($1)", hosts)
+        .execute(db)
+        .await?
+        .rows_affected())
 }

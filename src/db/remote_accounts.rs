@@ -259,3 +259,20 @@ pub async fn find_by_inbox(db: impl PgExecutor<'_>, inbox_url: &str) -> sqlx::Re
     .fetch_optional(db)
     .await
 }
+
+/// Ids of the remote accounts of `domains` after `after`, in id order, `limit` at a time.
+pub async fn list_ids_in_domains(
+    db: impl PgExecutor<'_>,
+    domains: &[String],
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select id from accounts where domain = any($1) and id > $2 order by id limit $3",
+        domains,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

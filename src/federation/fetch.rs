@@ -65,6 +65,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     guard: Arc<AddressGuard>,
     allow_plain_http: bool,
+    policy: Arc<crate::moderation::DomainPolicy>,
 }
 
 #[derive(Debug)]
@@ -80,7 +81,7 @@ impl AddressGuard {
 
 impl Fetcher {
     /// Builds the client from `[federation]` and `[server]`.
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, policy: Arc<crate::moderation::DomainPolicy>) -> anyhow::Result<Self> {
         let guard = Arc::new(AddressGuard {
             allow_private: config.federation.allow_private_addresses,
         });
@@ -105,6 +106,7 @@ impl Fetcher {
             client: builder.build()?,
             guard,
             allow_plain_http: !config.server.https,
+            policy,
         })
     }
 
@@ -126,6 +128,11 @@ impl Fetcher {
                     "scheme {other} is not allowed for {url}"
                 )));
             }
+        }
+        if self.policy.check(&host.to_string()).is_suspended() {
+            return Err(FetchError::Refused(format!(
+                "{host} is suspended by this server's policy"
+            )));
         }
         let literal = match host {
             url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
@@ -467,7 +474,7 @@ mod tests {
         let mut config = Config::default();
         config.server.https = https;
         config.federation.allow_private_addresses = allow_private;
-        Fetcher::new(&config).unwrap()
+        Fetcher::new(&config, Arc::new(crate::moderation::DomainPolicy::new(&config))).unwrap()
     }
 
     #[test]

@@ -75,12 +75,16 @@ pub struct Federation {
     signers: inbox::SignerCache,
     /// The outgoing delivery pool's limits and keys.
     pub delivery: delivery::DeliveryPool,
+    /// The operator's domain rules: every path that touches a remote host asks it.
+    pub policy: Arc<crate::moderation::DomainPolicy>,
 }
 
 impl Federation {
     pub fn new(config: &crate::config::Config) -> anyhow::Result<Self> {
+        let policy = Arc::new(crate::moderation::DomainPolicy::new(config));
         Ok(Self {
-            fetcher: fetch::Fetcher::new(config)?,
+            fetcher: fetch::Fetcher::new(config, policy.clone())?,
+            policy,
             instance_key: tokio::sync::OnceCell::new(),
             signers: inbox::SignerCache::default(),
             delivery: delivery::DeliveryPool::default(),

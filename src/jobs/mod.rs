@@ -43,6 +43,8 @@ pub enum Job {
     },
     /// Read the recent public statuses of a newly found remote account.
     BackfillOutbox { account_id: i64 },
+    /// Carry out a change to the rule for `domain`: flag its accounts, purge if suspended.
+    ApplyDomainRule { domain: String },
 }
 
 impl Job {
@@ -52,6 +54,7 @@ impl Job {
             Job::PublishScheduledStatus { .. } => "publish_scheduled_status",
             Job::ProcessActivity { .. } => "process_activity",
             Job::BackfillOutbox { .. } => "backfill_outbox",
+            Job::ApplyDomainRule { .. } => "apply_domain_rule",
         }
     }
 }
@@ -73,6 +76,7 @@ async fn perform(state: &AppState, job: Job) -> AppResult<()> {
         Job::BackfillOutbox { account_id } => {
             crate::federation::resolve::backfill_outbox(state, account_id).await
         }
+        Job::ApplyDomainRule { domain } => actions::domain_blocks::apply(state, &domain).await,
         Job::ProcessActivity { activity, signer_id } => {
             crate::federation::ingest::process(state, &activity, signer_id).await
         }

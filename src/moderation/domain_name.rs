@@ -1,0 +1,135 @@
+//! Domain names as policy compares them: one spelling per domain, whatever form it arrived in.
+
+/// The one spelling of `input` that rules are stored and compared under: lower case, punycode
+/// (IDNA to ASCII), without a trailing dot, port, scheme, path, wildcard prefix or
+/// percent-encoding. `None` when nothing usable is left (empty, spaces, bad IDN, an IP-less mess).
+///
+/// Accepts what operators and lists write: `EVIL.TEST.`, `evil.test:443`, `*.evil.test`,
+/// `https://evil.test/about`, `bücher.example`, `xn--bcher-kva.example`, `b%C3%BCcher.example`.
+pub fn normalize(input: &str) -> Option<String> {
+    let trimmed = input.trim();
+    if let Some(fast) = already_normal(trimmed) {
+        return Some(fast.to_owned());
+    }
+    let decoded = percent_encoding::percent_decode_str(trimmed).decode_utf8().ok()?;
+    let mut host: &str = decoded.trim();
+    if let Some((_, rest)) = host.split_once("://") {
+        host = rest;
+    }
+    host = host.split(['/', '?', '#']).next().unwrap_or_default();
+    if let Some((_, after_at)) = host.rsplit_once('@') {
+        host = after_at;
+    }
+    host = strip_port(host);
+    host = host.trim_start_matches("*.").trim_start_matches('.');
+    host = host.trim_end_matches('.');
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '*') {
+        return None;
+    }
+    let ascii = idna::domain_to_ascii(host).ok()?;
+    let ascii = ascii.trim_end_matches('.');
+    if ascii.is_empty() || ascii.split('.').any(str::is_empty) {
+        return None;
+    }
+    Some(ascii.to_owned())
+}
+
+/// The Unicode spelling of a normalized domain, for people (`xn--bcher-kva.example` ->
+/// `bücher.example`); the input itself when it has none.
+pub fn to_unicode(domain: &str) -> String {
+    let (unicode, result) = idna::domain_to_unicode(domain);
+    if result.is_ok() {
+        unicode
+    } else {
+        domain.to_owned()
+    }
+}
+
+/// `input` when it is already in normal form (the common case: a host taken from a parsed URL),
+/// so checks on the hot path allocate nothing.
+pub(crate) fn already_normal(input: &str) -> Option<&str> {
+    let bytes = input.as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes[0] != b'.'
+        && bytes[bytes.len() - 1] != b'.'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
+        && !input.contains("..")
+        // A label starting `xn--` must decode: pass it through the full path.
+        && !input.contains("xn--");
+    plain.then_some(input)
+}
+
+/// `host` without a `:port` suffix (IPv6 literals keep their colons inside brackets).
+fn strip_port(host: &str) -> &str {
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner.split(']').next().unwrap_or_default();
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// The domain and each parent, most specific first: `a.b.test`, `b.test`, `test`.
+pub fn with_parents(domain: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(domain), |current| {
+        current.split_once('.').map(|(_, parent)| parent)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_domain_normalizes_to_one() {
+        for spelling in [
+            "evil.test",
+            "EVIL.TEST.",
+            " Evil.Test ",
+            "evil.test:8443",
+            "*.evil.test",
+            "https://evil.test/about?x=1",
+            "evil%2Etest",
+            "user@evil.test",
+        ] {
+            assert_eq!(normalize(spelling).as_deref(), Some("evil.test"), "{spelling}");
+        }
+    }
+
+    #[test]
+    fn unicode_and_punycode_domains_are_one_domain() {
+        assert_eq!(
+            normalize("bücher.example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            normalize("BÜCHER.example.").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            normalize("XN--BCHER-KVA.example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            normalize("b%C3%BCcher.example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(to_unicode("xn--bcher-kva.example"), "bücher.example");
+    }
+
+    #[test]
+    fn unusable_input_is_refused() {
+        for junk in ["", "   ", ".", "a..b", "evil test", "*", "https:///x", "xn--zz"] {
+            assert_eq!(normalize(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn parents_run_from_most_to_least_specific() {
+        let all: Vec<&str> = with_parents("a.b.test").collect();
+        assert_eq!(all, ["a.b.test", "b.test", "test"]);
+    }
+}
