@@ -54,13 +54,20 @@ async fn record_follow(
     let account = db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A suspended account (or domain) cannot be followed and cannot follow anyone here.
+    let (_, target_suspended) = db::domain_blocks::account_standing(pool, target).await?;
+    let (follower_limited, follower_suspended) = db::domain_blocks::account_standing(pool, viewer).await?;
+    if target_suspended || follower_suspended {
+        return Err(AppError::NotFound);
+    }
     let mut tx = pool.begin().await?;
     if db::follows::blocked_between(&mut *tx, viewer, target).await? {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
     let already = db::follows::exists_follow(&mut *tx, viewer, target).await?;
-    // A remote account is followed once its server accepts, so until then it is a request.
-    let needs_approval = account.locked || account.domain.is_some();
+    // A remote account is followed once its server accepts, so until then it is a request. A
+    // limited account's follow always needs the member's approval.
+    let needs_approval = account.locked || account.domain.is_some() || follower_limited;
     let outcome = if already || !needs_approval {
         db::follows::upsert_follow(&mut *tx, viewer, target, options).await?;
         if !already {

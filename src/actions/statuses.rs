@@ -176,6 +176,11 @@ async fn render(db: &mut PgConnection, composer: &Composer<'_>, tokens: &[Token]
                     )
                     .await?
                 };
+                // A suspended account cannot be mentioned: the text stays plain.
+                let row = match row {
+                    Some(row) if !db::domain_blocks::account_standing(&mut *db, row.id).await?.1 => Some(row),
+                    _ => None,
+                };
                 if let Some(row) = row {
                     let url = match &row.domain {
                         None => format!("{}/@{}", composer.base_url, row.username),

@@ -244,3 +244,15 @@ pub async fn set_account_flags(
     .await?;
     Ok(result.rows_affected())
 }
+
+/// Whether an account is limited and whether it is suspended (by its domain's rule or its own
+/// sanction), in one query.
+pub async fn account_standing(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<(bool, bool)> {
+    let row = sqlx::query!(
+        r#"select account_limited($1) as "limited!", account_suspended($1) as "suspended!""#,
+        account_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.limited, row.suspended))
+}

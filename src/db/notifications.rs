@@ -11,10 +11,12 @@ pub struct Notification {
     pub r#type: String,
     pub status_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// For `severed_relationships`: the event the member lost relationships in.
+    pub relationship_severance_event_id: Option<i64>,
 }
 
-/// Notifies a local account, unless it blocks or mutes (with notifications) the sender, or is the
-/// sender.
+/// Notifies a local account, unless it blocks or mutes (with notifications) the sender, is the
+/// sender, or policy filters the sender (limited and not followed, or suspended).
 pub async fn insert(
     db: impl PgExecutor<'_>,
     account_id: i64,
@@ -29,7 +31,11 @@ pub async fn insert(
            and exists (select 1 from accounts where id = $1 and domain is null)
            and not blocked_between($1, $2)
            and not exists (select 1 from mutes m where m.account_id = $1 and m.target_account_id = $2
-                           and m.hide_notifications and (m.expires_at is null or m.expires_at > now()))",
+                           and m.hide_notifications and (m.expires_at is null or m.expires_at > now()))
+           -- Limited senders the member does not follow are filtered (a follow request still
+           -- shows: it is how the member decides whether to follow back); suspended ones always.
+           and not account_suspended($2)
+           and ($3::text = 'follow_request' or not hidden_from_public($2, $1))",
         account_id,
         from_account_id,
         kind,
@@ -60,7 +66,8 @@ pub async fn list(
 ) -> sqlx::Result<Vec<Notification>> {
     let mut rows = sqlx::query_as!(
         Notification,
-        r#"select n.id, n.from_account_id, n.type as "type", n.status_id, n.created_at
+        r#"select n.id, n.from_account_id, n.type as "type", n.status_id, n.created_at,
+                  n.relationship_severance_event_id
            from notifications n
            where n.account_id = $1
              and (cardinality($2::text[]) = 0 or n.type = any($2))
@@ -92,8 +99,9 @@ pub async fn list(
 pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Result<Option<Notification>> {
     sqlx::query_as!(
         Notification,
-        r#"select id, from_account_id, type as "type", status_id, created_at from notifications
-           where account_id = $1 and id = $2"#,
+        r#"select id, from_account_id, type as "type", status_id, created_at,
+                  relationship_severance_event_id
+           from notifications where account_id = $1 and id = $2"#,
         account_id,
         id
     )

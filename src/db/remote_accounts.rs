@@ -32,6 +32,8 @@ pub struct RemoteAccount<'a> {
     pub featured_tags_url: Option<&'a str>,
     pub also_known_as: &'a [String],
     pub created_at: Option<DateTime<Utc>>,
+    /// Policy limits the account's domain (mirrored so timelines and search filter in SQL).
+    pub domain_limited: bool,
 }
 
 /// Inserts or refreshes the account of an actor (by its URI); returns its id.
@@ -41,9 +43,9 @@ pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteAccount<'_>) -> sqlx::Res
                                public_key_pem, key_id, actor_type, locked, bot, discoverable, indexable, fields,
                                emojis, avatar_remote_url, header_remote_url, outbox_url, followers_url,
                                following_url, featured_url, featured_tags_url, also_known_as, created_at,
-                               fetched_at, gone_at)
+                               fetched_at, gone_at, domain_limited)
          values ($1, $2, lower($3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                 $20, $21, $22, $23, $24, $25, coalesce($26, now()), now(), null)
+                 $20, $21, $22, $23, $24, $25, coalesce($26, now()), now(), null, $27)
          on conflict (uri) where uri is not null do update set
              username = excluded.username, display_name = excluded.display_name, note = excluded.note,
              url = excluded.url, inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
@@ -54,7 +56,8 @@ pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteAccount<'_>) -> sqlx::Res
              header_remote_url = excluded.header_remote_url, outbox_url = excluded.outbox_url,
              followers_url = excluded.followers_url, following_url = excluded.following_url,
              featured_url = excluded.featured_url, featured_tags_url = excluded.featured_tags_url,
-             also_known_as = excluded.also_known_as, fetched_at = now(), updated_at = now()
+             also_known_as = excluded.also_known_as, domain_limited = excluded.domain_limited,
+             fetched_at = now(), updated_at = now()
          returning id",
         a.uri,
         a.username,
@@ -82,6 +85,7 @@ pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteAccount<'_>) -> sqlx::Res
         a.featured_tags_url,
         a.also_known_as,
         a.created_at,
+        a.domain_limited,
     )
     .fetch_one(db)
     .await

@@ -56,6 +56,10 @@ pub async fn list_accounts(
              and (not $6 or a.domain is null)
              and not exists (select 1 from users u where u.account_id = a.id and not u.approved)
              and ($7::bigint is null or not blocked_between(a.id, $7))
+             -- Limited accounts are found by exact handle only (or by those who follow them).
+             and (not hidden_from_public(a.id, $7)
+                  or (not account_suspended(a.id) and $3::text is not null
+                      and lower(a.username) = $1 and lower(a.domain) = $3))
              and (not $8 or exists (select 1 from follows f where f.account_id = $7 and f.target_account_id = a.id))
            order by lower(a.username) = $1 and coalesce(lower(a.domain), '') = coalesce($3::text, '') desc,
                     exists (select 1 from follows f where f.account_id = $7 and f.target_account_id = a.id) desc,
@@ -136,6 +140,7 @@ pub async fn list_statuses(
              and status_search_vector(s.local, s.text, s.content, s.spoiler_text)
                  @@ (select websearch_to_tsquery('simple', $1))
              and status_visible_to(s, $2)
+             and not hidden_from_public(s.account_id, $2)
              and (s.account_id = $2 or (not blocked_between(s.account_id, $2) and not muting($2, s.account_id)))
              and (s.account_id = $2
                   or (s.visibility = 'public' and author.indexable)

@@ -41,7 +41,11 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
                      and (s.reblog_of_id is null or (
                           s.account_id not in (select target_account_id from follows where account_id = $1 and not show_reblogs)
                           and exists (select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $1)
-                                      and not blocked_between(o.account_id, $1) and not muting($1, o.account_id))))
+                                      and not blocked_between(o.account_id, $1) and not muting($1, o.account_id)
+                                      -- A limited account's post boosted by someone followed: only
+                                      -- for the limited account's own followers.
+                                      and not hidden_from_public(o.account_id, $1))))
+                     and not account_suspended(s.account_id)
                      and ($2::bigint is null or s.id < $2)
                      and ($3::bigint is null or s.id > $3)
                    order by s.id "# + $order + r#"
@@ -84,6 +88,7 @@ pub async fn public(
              and (s.in_reply_to_account_id is null or s.in_reply_to_account_id = s.account_id)
              and ($1 <> 'local' or s.local) and ($1 <> 'remote' or not s.local)
              and ($2::bigint is null or (not blocked_between(s.account_id, $2) and not muting($2, s.account_id)))
+             and not hidden_from_public(s.account_id, $2)
              and ($3::bigint is null or s.id < $3)
              and (coalesce($5::bigint, $4::bigint) is null or s.id > coalesce($5::bigint, $4::bigint))
              and (not $7 or exists (select 1 from media_attachments m where m.status_id = s.id))
@@ -131,6 +136,7 @@ pub async fn hashtag(
                          where st.status_id = s.id and lower(t.name) = any(select lower(x) from unnest($3::text[]) x))
              and ($4 <> 'local' or s.local) and ($4 <> 'remote' or not s.local)
              and ($5::bigint is null or (not blocked_between(s.account_id, $5) and not muting($5, s.account_id)))
+             and not hidden_from_public(s.account_id, $5)
              and ($6::bigint is null or s.id < $6)
              and (coalesce($8::bigint, $7::bigint) is null or s.id > coalesce($8::bigint, $7::bigint))
              and (not $10 or exists (select 1 from media_attachments m where m.status_id = s.id))

@@ -332,11 +332,15 @@ pub fn is_as2_content_type(value: &str) -> bool {
     essence == "application/activity+json" || essence == "application/ld+json"
 }
 
+/// Names reserved for testing and documentation (RFC 6761: never on the internet), and loopback.
 fn is_development_host(host: &url::Host<&str>) -> bool {
     match host {
         url::Host::Domain(name) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".test")
+            name == "localhost"
+                || [".localhost", ".test", ".example"]
+                    .iter()
+                    .any(|tld| name.ends_with(tld))
         }
         url::Host::Ipv4(ip) => ip.is_loopback(),
         url::Host::Ipv6(ip) => ip.is_loopback(),

@@ -106,6 +106,14 @@ async fn accept(
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let pending = signatures::parse_request(method, path_and_query, headers, body, SystemTime::now())
         .map_err(|e| Refusal::new(StatusCode::UNAUTHORIZED, e.reason(), e.to_string()))?;
+    // The policy gate comes before anything that could reach the signer's server.
+    if vocab::host_of(pending.key_id()).is_some_and(|host| state.federation.policy.is_suspended(&host)) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "domain_suspended",
+            "this server does not federate with the signer's domain",
+        ));
+    }
     if !addressed_to_us(state, headers) {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
@@ -117,6 +125,13 @@ async fn accept(
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let activity = Activity::read(&document)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "invalid_activity", e.to_string()))?;
+    if state.federation.policy.check_url(activity.actor).is_suspended() {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "domain_suspended",
+            "this server does not federate with the actor's domain",
+        ));
+    }
     if vocab::host_of(pending.key_id()).is_none() {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,

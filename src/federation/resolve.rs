@@ -51,6 +51,10 @@ async fn find_account(state: &AppState, uri: &str) -> AppResult<(Option<i64>, bo
             _ => Ok((None, false)),
         };
     }
+    // A suspended domain's accounts cannot be found, even those we knew before.
+    if state.federation.policy.check_url(uri).is_suspended() {
+        return Ok((None, false));
+    }
     let known = db::remote_accounts::find_by_uri(&state.db, uri).await?;
     if let Some(known) = &known {
         let fresh = known
@@ -101,7 +105,9 @@ pub async fn account_on_purpose(state: &AppState, uri: &str) -> AppResult<Option
 /// judged by the target's current aliases); local ones are looked up. `None` when it cannot be
 /// had.
 pub async fn fresh_account_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
-    if urls::local_object(&state.base_url, uri).is_some() {
+    if urls::local_object(&state.base_url, uri).is_some()
+        || state.federation.policy.check_url(uri).is_suspended()
+    {
         return account_by_uri(state, uri).await;
     }
     let document = match fetch_document(state, uri).await {
@@ -129,6 +135,10 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
         return Err(AppError::BadRequest(
             "a remote actor cannot claim a local URL".into(),
         ));
+    }
+    let verdict = state.federation.policy.check(&domain);
+    if verdict.is_suspended() {
+        return Err(AppError::Forbidden(format!("{domain} is suspended")));
     }
     let key_pem = actor
         .public_key_pem
@@ -176,10 +186,16 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
         .take(100)
         .collect();
     let note = sanitize::remote_html(actor.summary.as_deref().unwrap_or_default());
-    let emojis = serde_json::to_value(&actor.emojis).unwrap_or_default();
+    // Under reject_media nothing of the domain's media is shown: no avatar, header or emoji.
+    let emojis = if verdict.reject_media {
+        Value::Array(Vec::new())
+    } else {
+        serde_json::to_value(&actor.emojis).unwrap_or_default()
+    };
     let http = |u: &Option<String>| {
         u.clone()
             .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .filter(|_| !verdict.reject_media)
     };
     let id = db::remote_accounts::upsert(
         &state.db,
@@ -210,6 +226,7 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
             featured_tags_url: actor.featured_tags.as_deref(),
             also_known_as: &also_known_as,
             created_at: actor.published,
+            domain_limited: verdict.is_limited(),
         },
     )
     .await
@@ -232,6 +249,10 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
         return Ok(db::accounts::find_local_by_username(&state.db, username)
             .await?
             .map(|a| a.id));
+    }
+    // Checked before any lookup, in any spelling (`EVIL.TEST.`, IDN or punycode).
+    if state.federation.policy.is_suspended(&domain) {
+        return Ok(None);
     }
     if let Some(known) = db::accounts::find_remote_by_username(&state.db, username, &domain).await? {
         if let Some(uri) = &known.uri {
@@ -297,6 +318,9 @@ async fn status_by_uri_within(state: &AppState, uri: &str, depth: u32) -> AppRes
             _ => Ok(None),
         };
     }
+    if state.federation.policy.check_url(uri).is_suspended() {
+        return Ok(None);
+    }
     if let Some(id) = db::statuses::find_id_by_uri(&state.db, uri).await? {
         return Ok(Some(id));
     }
@@ -356,6 +380,23 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
     if urls::local_object(&state.base_url, &note.id).is_some() {
         return Ok(None);
     }
+    let policy = &state.federation.policy;
+    let verdict = policy.check_url(&note.id);
+    if verdict.is_suspended() {
+        return Err(AppError::Forbidden(format!(
+            "{} is on a suspended domain",
+            note.id
+        )));
+    }
+    // A reply to a suspended domain's status is content about it: dropped with it.
+    if let Some(parent) = note.in_reply_to.as_deref()
+        && policy.check_url(parent).is_suspended()
+    {
+        return Err(AppError::Forbidden(format!(
+            "{} replies to a suspended domain",
+            note.id
+        )));
+    }
     let Some(author) = account_by_uri(state, &note.attributed_to).await? else {
         return Ok(None);
     };
@@ -374,6 +415,9 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
     let mut fetches = 0;
     for tag in &note.tags {
         let Tag::Mention { href } = tag else { continue };
+        if policy.check_url(href).is_suspended() {
+            continue;
+        }
         let known = match urls::local_object(&state.base_url, href) {
             Some(_) => account_by_uri(state, href).await?,
             None => match db::remote_accounts::find_by_uri(&state.db, href).await? {
@@ -402,11 +446,16 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
     tags.dedup();
     let followers = db::remote_accounts::followers_url(&state.db, author).await?;
     let visibility = visibility_of(&note, followers.as_deref(), &mentioned_uris(&note));
-    let (content, spoiler_text) = present_content(&note);
+    let (mut content, spoiler_text) = present_content(&note);
+    let linked = |a: &&vocab::Attachment| a.url.starts_with("https://") || a.url.starts_with("http://");
+    if verdict.reject_media {
+        content.push_str(&media_as_links(note.attachments.iter().filter(linked)));
+    }
     let attachments = note
         .attachments
         .iter()
-        .filter(|a| a.url.starts_with("https://") || a.url.starts_with("http://"))
+        .filter(|_| !verdict.reject_media)
+        .filter(linked)
         .map(|a| RemoteAttachment {
             url: a.url.clone(),
             content_type: a.media_type.clone().unwrap_or_else(|| "image/jpeg".into()),
@@ -443,7 +492,11 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
         in_reply_to,
         mentioned,
         tags,
-        emojis: serde_json::to_value(&note.emojis).unwrap_or_default(),
+        emojis: if verdict.reject_media {
+            Value::Array(Vec::new())
+        } else {
+            serde_json::to_value(&note.emojis).unwrap_or_default()
+        },
         attachments,
         poll,
         published: note.published.unwrap_or_else(Utc::now),
@@ -455,6 +508,16 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
             .filter(|_| note.kind != "Note" && note.kind != "Question")
             .map(|name| sanitize::remote_plain(name).chars().take(500).collect()),
     }))
+}
+
+/// Attachments of a domain whose media we reject, shown as plain links after the text.
+fn media_as_links<'a>(attachments: impl Iterator<Item = &'a vocab::Attachment>) -> String {
+    attachments
+        .map(|a| {
+            let url = crate::text::escape_html(&a.url);
+            format!("<p><a href=\"{url}\" rel=\"nofollow noopener\" target=\"_blank\">{url}</a></p>")
+        })
+        .collect()
 }
 
 fn mentioned_uris(note: &Note) -> Vec<String> {

@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::{Notification, format_id, format_time};
+use crate::mastodon::entities::{Notification, RelationshipSeveranceEvent, format_id, format_time};
 use crate::mastodon::pagination::link_headers;
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
@@ -61,6 +61,12 @@ async fn render(
     // unfollow ended access) is left out rather than shown.
     let visible = db::statuses::list_visible_ids(&state.db, &status_ids, viewer).await?;
     let statuses = present::statuses(state, &visible, Some(viewer)).await?;
+    let mut events = std::collections::HashMap::new();
+    for event_id in rows.iter().filter_map(|n| n.relationship_severance_event_id) {
+        if let Some(event) = db::severances::find_for_account(&state.db, event_id, viewer).await? {
+            events.insert(event_id, RelationshipSeveranceEvent::from(&event));
+        }
+    }
     Ok(rows
         .iter()
         .filter_map(|n| {
@@ -76,6 +82,9 @@ async fn render(
                 created_at: format_time(n.created_at),
                 account,
                 status,
+                event: n
+                    .relationship_severance_event_id
+                    .and_then(|id| events.get(&id).cloned()),
             })
         })
         .collect())

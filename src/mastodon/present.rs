@@ -15,8 +15,15 @@ use crate::mastodon::entities::{
 pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
     let rows = db::accounts::list_by_ids(&state.db, ids).await?;
     let stats = db::accounts::list_stats(&state.db, ids).await?;
+    let policy = &state.federation.policy;
     Ok(rows
         .iter()
+        // A suspended domain's accounts cannot be found or looked up, wherever they would show.
+        .filter(|row| {
+            row.domain
+                .as_deref()
+                .is_none_or(|domain| !policy.is_suspended(domain))
+        })
         .map(|row| {
             let mut account = Account::from_row(row, &state.config);
             if let Some(stat) = stats.iter().find(|s| s.account_id == row.id) {

@@ -13,7 +13,7 @@ const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// Delivers `activity` signed by `actor` to the shared inbox and processes it; whatever the
 /// activity, the inbox answers 202 and the job ends (dropped or done, never left to retry).
-async fn deliver(app: &TestApp, actor: &FakeActor, activity: &Value) {
+pub async fn deliver(app: &TestApp, actor: &FakeActor, activity: &Value) {
     let response = actor.post(app, "/inbox", activity).await;
     assert_eq!(response.status(), 202, "{activity}");
     app.run_jobs().await;
@@ -36,7 +36,7 @@ async fn get_ok(app: &TestApp, path: &str, token: &str) -> Value {
 }
 
 /// The id of a remote account, looked up by handle as a member would.
-async fn account_id(app: &TestApp, member: &TestMember, handle: &str) -> String {
+pub async fn account_id(app: &TestApp, member: &TestMember, handle: &str) -> String {
     let account = get_ok(
         app,
         &format!("/api/v1/accounts/lookup?acct={handle}"),
@@ -47,7 +47,7 @@ async fn account_id(app: &TestApp, member: &TestMember, handle: &str) -> String 
 }
 
 /// `member` follows a remote actor: a request, then its server's Accept.
-async fn follow_remote(app: &TestApp, member: &TestMember, actor: &FakeActor, handle: &str) -> String {
+pub async fn follow_remote(app: &TestApp, member: &TestMember, actor: &FakeActor, handle: &str) -> String {
     let id = account_id(app, member, handle).await;
     let (status, body) = json_of(
         app.post_form(&format!("/api/v1/accounts/{id}/follow"), Some(&member.token), &[])

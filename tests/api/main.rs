@@ -6,6 +6,7 @@ mod accounts_api;
 mod cli;
 mod conversations;
 mod delivery;
+mod domain_policy;
 mod embedded_db;
 mod errors;
 mod fake_remote;

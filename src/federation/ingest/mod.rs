@@ -70,6 +70,9 @@ fn refuse<T>(reason: impl Into<String>) -> AppResult<T> {
 }
 
 async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> AppResult<()> {
+    if let Some(host) = suspended_host_named(state, activity) {
+        return refuse(format!("it involves {host}, a suspended domain"));
+    }
     match activity.kind {
         "Create" => statuses::create(state, activity, signer_id).await,
         "Update" => statuses::update(state, activity, signer_id).await,
@@ -91,6 +94,47 @@ async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> 
             Ok(())
         }
     }
+}
+
+/// The first host the activity involves that policy suspends: its actor's (the rule may have
+/// changed since the inbox accepted it), its object's, or what the object replies to, quotes or
+/// is attributed to. Content about a suspended domain arriving through a third server (a boost,
+/// a reply, a quote, a relay's Announce) is dropped with it.
+fn suspended_host_named(state: &AppState, activity: &Activity<'_>) -> Option<String> {
+    let policy = &state.federation.policy;
+    let mut named: Vec<&str> = vec![activity.actor];
+    named.extend(activity.object_id());
+    if let Some(object) = activity.embedded_object() {
+        for key in [
+            "actor",
+            "attributedTo",
+            "inReplyTo",
+            "quote",
+            "quoteUrl",
+            "quoteUri",
+            "_misskey_quote",
+        ] {
+            named.extend(vocab::id_at(object, key));
+        }
+        // A relay's Announce wraps a whole activity whose object may be embedded again.
+        if let Some(inner) = object.get("object") {
+            named.extend(vocab::id_of(inner));
+            for key in [
+                "attributedTo",
+                "inReplyTo",
+                "quote",
+                "quoteUrl",
+                "quoteUri",
+                "_misskey_quote",
+            ] {
+                named.extend(vocab::id_at(inner, key));
+            }
+        }
+    }
+    named
+        .into_iter()
+        .filter_map(vocab::host_of)
+        .find(|host| policy.is_suspended(host))
 }
 
 /// The local account an actor URI names.

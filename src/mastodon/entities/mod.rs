@@ -15,8 +15,8 @@ pub use lists_and_filters::{
 };
 pub use media::MediaAttachment;
 pub use status::{
-    Context, Conversation, Notification, Poll, PollOption, ScheduledStatus, Status, StatusApplication,
-    StatusEdit, StatusMention, StatusSource, StatusTag,
+    Context, Conversation, Notification, Poll, PollOption, RelationshipSeveranceEvent, ScheduledStatus,
+    Status, StatusApplication, StatusEdit, StatusMention, StatusSource, StatusTag,
 };
 
 use chrono::{DateTime, Utc};

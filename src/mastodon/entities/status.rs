@@ -105,6 +105,35 @@ pub struct Notification {
     pub created_at: String,
     pub account: Account,
     pub status: Option<Status>,
+    /// For `severed_relationships`: what the member lost, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<RelationshipSeveranceEvent>,
+}
+
+/// A suspension or block that ended some of the member's follow relationships.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationshipSeveranceEvent {
+    pub id: String,
+    pub r#type: String,
+    pub purged: bool,
+    pub target_name: String,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub created_at: String,
+}
+
+impl From<&crate::db::severances::SeveranceEvent> for RelationshipSeveranceEvent {
+    fn from(event: &crate::db::severances::SeveranceEvent) -> Self {
+        Self {
+            id: super::format_id(event.id),
+            r#type: event.r#type.clone(),
+            purged: event.purged,
+            target_name: crate::moderation::domain_name::to_unicode(&event.target_name),
+            followers_count: event.followers_count,
+            following_count: event.following_count,
+            created_at: super::format_time(event.created_at),
+        }
+    }
 }
 
 /// A poll option with its votes (hidden while a poll hides its totals).
