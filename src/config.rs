@@ -849,6 +849,29 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_loads_with_every_option_it_documents() {
+        let example = include_str!("../config.example.toml");
+        let config = load(example, &[]).unwrap();
+        assert_eq!(config.federation.mode, FederationMode::Blocklist);
+        assert_eq!(config.federation.bridges, BridgePolicy::Federate);
+        assert!(config.federation.configured_rules().is_empty());
+    }
+
+    #[test]
+    fn the_bridge_preset_is_one_line_and_domain_rules_are_checked() {
+        let config = load("[federation]\nbridges = \"suspend\"\n", &[]).unwrap();
+        let rules = config.federation.configured_rules();
+        let domains: Vec<&str> = rules.iter().map(|(d, _)| d.as_str()).collect();
+        assert_eq!(domains, ["brid.gy", "mostr.pub"]);
+        let config = load("[federation.domains]\n\"Spam.Example.\" = \"limit\"\n", &[]).unwrap();
+        assert_eq!(config.federation.configured_rules()[0].0, "spam.example");
+        let message = error_of("[federation.domains]\n\"spam.example\" = \"obliterate\"\n", &[]);
+        assert!(message.contains("federation.domains"), "{message}");
+        let message = error_of("[federation.blocklists]\nmin_agreement = 0\n", &[]);
+        assert!(message.contains("min_agreement"), "{message}");
+    }
+
+    #[test]
     fn defaults_apply_without_file_or_environment() {
         let config = Config::load_from(None, &HashMap::new()).unwrap();
         assert_eq!(config.server.domain, "localhost:8080");
