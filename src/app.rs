@@ -55,7 +55,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
         .merge(mastodon::routes())
-        .merge(federation::routes())
+        .merge(federation::gated_routes(state.clone()))
         .route("/metrics", axum::routing::get(crate::metrics::get_metrics))
         .route_layer(middleware::from_fn(crate::metrics::time_requests))
         .fallback(not_found)

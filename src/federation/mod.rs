@@ -15,6 +15,7 @@ pub mod publish;
 pub mod render;
 pub mod resolve;
 pub mod signatures;
+pub mod signed_fetch_gate;
 pub mod urls;
 pub mod vocab;
 pub mod webfinger;
@@ -64,6 +65,14 @@ pub fn routes() -> Router<AppState> {
             get(collections::get_featured_tags),
         )
         .layer(axum::extract::DefaultBodyLimit::max(inbox::MAX_BODY_BYTES))
+}
+
+/// The federation routes behind the policy gate for signed fetches (needs the state).
+pub fn gated_routes(state: AppState) -> Router<AppState> {
+    routes().route_layer(axum::middleware::from_fn_with_state(
+        state,
+        signed_fetch_gate::refuse_suspended_signers,
+    ))
 }
 
 /// Federation state shared by every handler and worker.

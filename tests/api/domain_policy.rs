@@ -611,3 +611,34 @@ async fn a_rule_written_by_another_process_takes_effect_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_suspended_domain_s_signed_fetches_are_refused() {
+    let evil = FakeRemote::start("evil.test").await;
+    let mallory = evil.add_actor("mallory");
+    let app = app_with(&[&evil]).await;
+    app.member("alice", "read").await;
+    suspend(&app, "evil.test").await;
+    let url = url::Url::parse(&format!("{}/users/alice", app.base_url)).unwrap();
+    let signed = |key| {
+        let mut request = app
+            .client
+            .get(url.clone())
+            .header("accept", "application/activity+json");
+        for (name, value) in
+            ferrodon::federation::signatures::sign_get(&key, &url, std::time::SystemTime::now())
+        {
+            request = request.header(name, value);
+        }
+        request
+    };
+    assert_eq!(signed(mallory.signing_key()).send().await.unwrap().status(), 403);
+    let unsigned = app
+        .client
+        .get(url.clone())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 200);
+}
