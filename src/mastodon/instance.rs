@@ -42,8 +42,12 @@ pub async fn get_instance_v1(State(state): State<AppState>) -> AppResult<Json<In
 }
 
 /// GET /api/v1/instance/peers
+///
+/// Suspended domains are not peers: we do not federate with them.
 pub async fn get_peers(State(state): State<AppState>) -> AppResult<Json<Vec<String>>> {
-    Ok(Json(db::accounts::list_known_domains(&state.db).await?))
+    let mut domains = db::accounts::list_known_domains(&state.db).await?;
+    domains.retain(|domain| !state.federation.policy.is_suspended(domain));
+    Ok(Json(domains))
 }
 
 /// GET /api/v1/instance/rules

@@ -162,6 +162,11 @@ async fn a_suspended_domain_cannot_be_found_looked_up_fetched_or_followed() {
     )
     .await;
     assert_eq!(status, 404, "{body}");
+    let (_, peers) = json_of(app.get("/api/v1/instance/peers").await).await;
+    assert!(
+        !peers.as_array().unwrap().contains(&json!("evil.test")),
+        "{peers}"
+    );
     // A mention stays plain text and goes nowhere.
     let status = post(&app, &alice, &[("status", "hi @bob@evil.test")]).await;
     assert_eq!(status["mentions"], json!([]));
