@@ -6,6 +6,7 @@ mod health;
 mod home;
 pub mod profile;
 pub mod session;
+mod severed_relationships;
 pub mod status_page;
 mod status_view;
 
@@ -45,6 +46,14 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
         .route("/auth/sign_out", axum::routing::post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
+        .route(
+            "/severed_relationships",
+            get(severed_relationships::show_severed_relationships),
+        )
+        .route(
+            "/severed_relationships/{id}/{file}",
+            get(severed_relationships::get_severed_list),
+        )
 }
 
 async fn static_png(bytes: &'static [u8]) -> impl IntoResponse {

@@ -293,6 +293,33 @@ async fn a_suspension_purges_the_domain_and_tells_members_what_they_lost() {
     assert_eq!(notice["event"]["following_count"], 1);
     assert_eq!(notice["event"]["purged"], true);
 
+    // The member's page lists what was lost, downloadable in the follow-import format.
+    let mut browser = crate::helpers::TestBrowser::new(&app);
+    browser.sign_in("alice", "correct horse battery").await;
+    let (status, _, page) = browser.get("/severed_relationships").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("evil.test"), "{page}");
+    let event = notice["event"]["id"].as_str().unwrap();
+    let (status, _, csv) = browser
+        .get(&format!("/severed_relationships/{event}/following.csv"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        csv,
+        "Account address,Show boosts,Notify on new posts,Languages\nbob@evil.test,true,false,\n"
+    );
+    let (_, _, csv) = browser
+        .get(&format!("/severed_relationships/{event}/followers.csv"))
+        .await;
+    assert_eq!(csv, "Account address\nbob@evil.test\n");
+    let stranger = app.member("stranger", "read").await;
+    let mut other = crate::helpers::TestBrowser::new(&app);
+    other.sign_in(&stranger.username, "correct horse battery").await;
+    let (status, _, _) = other
+        .get(&format!("/severed_relationships/{event}/following.csv"))
+        .await;
+    assert_eq!(status, 404, "another member's list is not theirs to read");
+
     // Lifting the suspension restores nothing.
     domain_blocks::remove(&app.state, rule_id).await.unwrap();
     app.run_jobs().await;
