@@ -24,6 +24,7 @@ pub struct AdminDomainBlock {
 }
 
 impl AdminDomainBlock {
+    /// The entity for a stored rule.
     pub fn from_row(row: &DomainBlock) -> Self {
         Self {
             id: format_id(row.id),
@@ -48,6 +49,7 @@ pub struct ExistingDomainBlockError {
 }
 
 impl ExistingDomainBlockError {
+    /// The 422 body naming `row`, the rule that stands.
     pub fn from_row(row: &DomainBlock) -> Self {
         Self {
             error: format!(
@@ -68,6 +70,7 @@ pub struct AdminDomainAllow {
 }
 
 impl AdminDomainAllow {
+    /// The entity for a stored allowed domain.
     pub fn from_row(row: &DomainAllow) -> Self {
         Self {
             id: format_id(row.id),
