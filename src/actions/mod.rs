@@ -10,6 +10,7 @@ pub mod interactions;
 pub mod lists;
 pub mod markers;
 pub mod media;
+pub mod member_domain_blocks;
 pub mod oauth;
 pub mod polls;
 pub mod remote_accounts;

@@ -256,3 +256,54 @@ pub async fn account_standing(db: impl PgExecutor<'_>, account_id: i64) -> sqlx:
     .await?;
     Ok((row.limited, row.suspended))
 }
+
+/// A page of rules, newest first (the admin API's order).
+pub async fn list_page(
+    db: impl PgExecutor<'_>,
+    max_id: Option<i64>,
+    min_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<DomainBlock>> {
+    sqlx::query_as!(
+        DomainBlock,
+        "select * from domain_blocks
+         where ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+         order by id desc limit $3",
+        max_id,
+        min_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A page of allowed domains, newest first.
+pub async fn list_allows_page(
+    db: impl PgExecutor<'_>,
+    max_id: Option<i64>,
+    min_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<DomainAllow>> {
+    sqlx::query_as!(
+        DomainAllow,
+        "select * from domain_allows
+         where ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+         order by id desc limit $3",
+        max_id,
+        min_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The rules the public may see (Limit and Suspend), strictest first, then by domain.
+pub async fn list_public(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DomainBlock>> {
+    sqlx::query_as!(
+        DomainBlock,
+        "select * from domain_blocks where severity in ('silence', 'suspend')
+         order by severity = 'suspend' desc, domain"
+    )
+    .fetch_all(db)
+    .await
+}

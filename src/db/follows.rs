@@ -231,6 +231,8 @@ pub struct Relationship {
     pub muting_notifications: bool,
     pub requested: bool,
     pub requested_by: bool,
+    /// The viewer blocked the target's domain (or a parent of it).
+    pub domain_blocking: bool,
     pub endorsed: bool,
     pub note: String,
 }
@@ -256,6 +258,7 @@ pub async fn list_relationships(
                          and m.hide_notifications and (m.expires_at is null or m.expires_at > now())) as "muting_notifications!",
                   r.id is not null as "requested!",
                   exists(select 1 from follow_requests q where q.account_id = t.id and q.target_account_id = $1) as "requested_by!",
+                  domain_blocked_by($1, t.domain) as "domain_blocking!",
                   exists(select 1 from endorsements e where e.account_id = $1 and e.target_account_id = t.id) as "endorsed!",
                   coalesce((select n.comment from account_notes n where n.account_id = $1 and n.target_account_id = t.id), '') as "note!"
            from accounts t

@@ -35,6 +35,7 @@ pub async fn insert(
            -- Limited senders the member does not follow are filtered (a follow request still
            -- shows: it is how the member decides whether to follow back); suspended ones always.
            and not account_suspended($2)
+           and not domain_blocked_by($1, (select a.domain from accounts a where a.id = $2))
            and ($3::text = 'follow_request' or not hidden_from_public($2, $1))",
         account_id,
         from_account_id,

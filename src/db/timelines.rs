@@ -44,7 +44,8 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
                                       and not blocked_between(o.account_id, $1) and not muting($1, o.account_id)
                                       -- A limited account's post boosted by someone followed: only
                                       -- for the limited account's own followers.
-                                      and not hidden_from_public(o.account_id, $1))))
+                                      and not hidden_from_public(o.account_id, $1)
+                                      and not domain_blocked_by($1, (select a.domain from accounts a where a.id = o.account_id)))))
                      and not account_suspended(s.account_id)
                      and ($2::bigint is null or s.id < $2)
                      and ($3::bigint is null or s.id > $3)
@@ -89,6 +90,7 @@ pub async fn public(
              and ($1 <> 'local' or s.local) and ($1 <> 'remote' or not s.local)
              and ($2::bigint is null or (not blocked_between(s.account_id, $2) and not muting($2, s.account_id)))
              and not hidden_from_public(s.account_id, $2)
+             and not domain_blocked_by($2, (select a.domain from accounts a where a.id = s.account_id))
              and ($3::bigint is null or s.id < $3)
              and (coalesce($5::bigint, $4::bigint) is null or s.id > coalesce($5::bigint, $4::bigint))
              and (not $7 or exists (select 1 from media_attachments m where m.status_id = s.id))
@@ -137,6 +139,7 @@ pub async fn hashtag(
              and ($4 <> 'local' or s.local) and ($4 <> 'remote' or not s.local)
              and ($5::bigint is null or (not blocked_between(s.account_id, $5) and not muting($5, s.account_id)))
              and not hidden_from_public(s.account_id, $5)
+             and not domain_blocked_by($5, (select a.domain from accounts a where a.id = s.account_id))
              and ($6::bigint is null or s.id < $6)
              and (coalesce($8::bigint, $7::bigint) is null or s.id > coalesce($8::bigint, $7::bigint))
              and (not $10 or exists (select 1 from media_attachments m where m.status_id = s.id))

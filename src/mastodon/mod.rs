@@ -1,9 +1,11 @@
 //! The Mastodon client API (`/api/v1`, `/api/v2`, `/oauth`): handlers, entities, parameters.
 
 mod accounts;
+mod admin;
 mod announcements;
 pub mod auth;
 mod conversations;
+mod domain_blocks;
 pub mod entities;
 mod featured;
 mod filtering;
@@ -307,6 +309,8 @@ pub fn routes() -> Router<AppState> {
             get(follow_requests::get_follow_requests),
         )
         .merge(filter_routes())
+        .merge(admin::routes())
+        .merge(domain_blocks::routes())
 }
 
 /// `/api/v1/lists` and the accounts on each list.

@@ -41,7 +41,7 @@ pub async fn relationships(state: &AppState, viewer: i64, targets: &[i64]) -> Ap
             muting_notifications: r.muting_notifications,
             requested: r.requested,
             requested_by: r.requested_by,
-            domain_blocking: false,
+            domain_blocking: r.domain_blocking,
             endorsed: r.endorsed,
             note: r.note.clone(),
         })

@@ -674,3 +674,47 @@ async fn a_suspended_domain_s_signed_fetches_are_refused() {
         .unwrap();
     assert_eq!(unsigned.status(), 200);
 }
+
+#[tokio::test]
+async fn a_member_s_domain_block_hides_the_domain_and_its_subdomains_from_their_timelines_and_notifications()
+{
+    let noisy = FakeRemote::start("sub.noisy.test").await;
+    let bob = noisy.add_actor("bob");
+    let app = app_with(&[&noisy]).await;
+    let alice = app.member("alice", "read write follow").await;
+    let other = app.member("other", "read").await;
+    let (status, _) = json_of(
+        app.post_form(
+            "/api/v1/domain_blocks",
+            Some(&alice.token),
+            &[("domain", "NOISY.test")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let href = local_actor(&app, "alice");
+    deliver(
+        &app,
+        &bob,
+        &create_note(
+            &bob,
+            "1",
+            json!({"tag": [{"type": "Mention", "href": href}], "cc": [href]}),
+        ),
+    )
+    .await;
+    let id = status_id_of(&app, &note_uri(&bob, "1")).await.unwrap();
+    assert!(
+        !ids_in(&app, "/api/v1/timelines/public", Some(&alice.token))
+            .await
+            .contains(&id)
+    );
+    assert!(
+        ids_in(&app, "/api/v1/timelines/public", Some(&other.token))
+            .await
+            .contains(&id)
+    );
+    let (_, notifications) = get_json(&app, "/api/v1/notifications", &alice.token).await;
+    assert_eq!(notifications, json!([]));
+}

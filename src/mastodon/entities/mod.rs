@@ -2,6 +2,7 @@
 
 mod account;
 mod application;
+mod domain_blocks;
 pub mod instance;
 mod lists_and_filters;
 mod media;
@@ -9,6 +10,7 @@ mod status;
 
 pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source, custom_emojis};
 pub use application::{Application, CredentialApplication, Token};
+pub use domain_blocks::{AdminDomainAllow, AdminDomainBlock, ExistingDomainBlockError, PublicDomainBlock};
 pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,

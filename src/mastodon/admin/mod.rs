@@ -1,0 +1,56 @@
+//! The Mastodon admin API (`/api/v1/admin`): who may use it, and its routes.
+
+mod domain_allows;
+mod domain_blocks;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::mastodon::auth::Auth;
+use crate::mastodon::pagination::PageParams;
+
+/// Admin lists: 100 a page unless asked, at most 200 (Mastodon's admin limits).
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 200;
+
+/// The page size asked for, within the admin limits.
+fn limit(page: &PageParams) -> i64 {
+    page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+}
+
+/// The member behind a token holding one of `scopes`, if they may manage federation. In
+/// Mastodon that is the `manage_federation` permission, which of the default roles only Admin
+/// holds: moderators are refused (403) like everyone else.
+fn federation_manager(auth: &Auth, scopes: &[&str]) -> AppResult<i64> {
+    let user = auth.require_user(scopes)?;
+    if user.role == "admin" {
+        Ok(user.account_id)
+    } else {
+        Err(AppError::Forbidden("This action is not allowed".into()))
+    }
+}
+
+/// Every admin route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/admin/domain_blocks",
+            get(domain_blocks::list_domain_blocks).post(domain_blocks::create_domain_block),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks/{id}",
+            get(domain_blocks::get_domain_block)
+                .put(domain_blocks::update_domain_block)
+                .delete(domain_blocks::delete_domain_block),
+        )
+        .route(
+            "/api/v1/admin/domain_allows",
+            get(domain_allows::list_domain_allows).post(domain_allows::create_domain_allow),
+        )
+        .route(
+            "/api/v1/admin/domain_allows/{id}",
+            get(domain_allows::get_domain_allow).delete(domain_allows::delete_domain_allow),
+        )
+}
