@@ -45,6 +45,32 @@ pub fn to_unicode(domain: &str) -> String {
     }
 }
 
+/// `domain` masked for a public list: every label but the last keeps only its first character
+/// (a one-character label none), the rest become `*`, so the name cannot be read but its shape
+/// (labels, lengths, top-level domain) can be seen: `evil.test` -> `e***.test`. A domain of one
+/// label keeps only its first character. Works on characters, so pass the Unicode spelling.
+pub fn obfuscate(domain: &str) -> String {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let last = labels.len() - 1;
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            if i == last && last > 0 {
+                return (*label).to_owned();
+            }
+            let count = label.chars().count();
+            match label.chars().next() {
+                Some(first) if count > 1 => std::iter::once(first)
+                    .chain(std::iter::repeat_n('*', count - 1))
+                    .collect(),
+                _ => "*".repeat(count),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// `input` when it is already in normal form (the common case: a host taken from a parsed URL),
 /// so checks on the hot path allocate nothing.
 pub(crate) fn already_normal(input: &str) -> Option<&str> {
@@ -124,6 +150,21 @@ mod tests {
     fn unusable_input_is_refused() {
         for junk in ["", "   ", ".", "a..b", "evil test", "*", "https:///x", "xn--zz"] {
             assert_eq!(normalize(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn obfuscated_domains_keep_their_shape_but_not_their_name() {
+        assert_eq!(obfuscate("evil.test"), "e***.test");
+        assert_eq!(obfuscate("sub.evil.test"), "s**.e***.test");
+        assert_eq!(obfuscate("a.evil.test"), "*.e***.test");
+        assert_eq!(obfuscate("bücher.example"), "b*****.example");
+        assert_eq!(obfuscate("localhost"), "l********");
+        assert_eq!(obfuscate(""), "");
+        for domain in ["evil.test", "bad-actors.example.com", "bücher.example"] {
+            let masked = obfuscate(domain);
+            assert_eq!(masked.chars().count(), domain.chars().count(), "{domain}");
+            assert!(!masked.contains(domain.split('.').next().unwrap()), "{masked}");
         }
     }
 

@@ -1,9 +1,11 @@
 //! HTML pages and the plain endpoints beside them (`/health`, static files).
 
 mod about;
+mod admin;
 mod auth;
 mod health;
 mod home;
+mod moderated_servers;
 pub mod profile;
 pub mod session;
 pub mod status_page;
@@ -45,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
         .route("/auth/sign_out", axum::routing::post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
+        .merge(admin::routes())
 }
 
 async fn static_png(bytes: &'static [u8]) -> impl IntoResponse {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod accounts_api;
+mod admin_pages;
 mod cli;
 mod conversations;
 mod delivery;
