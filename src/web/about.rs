@@ -48,7 +48,8 @@ pub async fn show_about(State(state): State<AppState>, browser: Browser) -> Resu
         rules: instance.rules.clone(),
         moderated_servers,
     };
-    Ok((browser.jar, page).into_response())
+    // No forms here: the browser's cookies stay as they are (the page stays cacheable).
+    Ok(page.into_response())
 }
 
 #[derive(Template, WebTemplate)]
