@@ -45,6 +45,27 @@ pub fn to_unicode(domain: &str) -> String {
     }
 }
 
+/// `domain` with its middle masked, as Mastodon masks obfuscated rules: the first and last
+/// quarter of its characters and every dot stay (at least one at each end), the rest become
+/// `*` (`mastodon.social` -> `mas*****.***ial`). Enough to recognize a domain one already
+/// knows, not enough to find one. Works on characters: the API passes the stored (punycode)
+/// spelling, pages the Unicode one.
+pub fn obfuscate(domain: &str) -> String {
+    let chars: Vec<char> = domain.chars().collect();
+    let shown = (chars.len() / 4).max(1);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == '.' || i < shown || i >= chars.len().saturating_sub(shown) {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
 /// `input` when it is already in normal form (the common case: a host taken from a parsed URL),
 /// so checks on the hot path allocate nothing.
 pub(crate) fn already_normal(input: &str) -> Option<&str> {
@@ -125,6 +146,16 @@ mod tests {
         for junk in ["", "   ", ".", "a..b", "evil test", "*", "https:///x", "xn--zz"] {
             assert_eq!(normalize(junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn obfuscation_keeps_the_ends_and_the_dots() {
+        assert_eq!(obfuscate("evil.test"), "ev**.**st");
+        assert_eq!(obfuscate("mastodon.social"), "mas*****.***ial");
+        assert_eq!(obfuscate("a.b"), "a.b");
+        assert_eq!(obfuscate("ab.cd"), "a*.*d");
+        assert_eq!(obfuscate(""), "");
+        assert_eq!(obfuscate("bücher.example").chars().count(), 14);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! HTML pages and the plain endpoints beside them (`/health`, static files).
 
 mod about;
+mod admin;
 mod auth;
 mod health;
 mod home;
+mod moderated_servers;
 pub mod profile;
 pub mod session;
 mod severed_relationships;
@@ -54,6 +56,7 @@ pub fn routes() -> Router<AppState> {
             "/severed_relationships/{id}/{file}",
             get(severed_relationships::get_severed_list),
         )
+        .merge(admin::routes())
 }
 
 async fn static_png(bytes: &'static [u8]) -> impl IntoResponse {

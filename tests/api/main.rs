@@ -4,6 +4,7 @@
 mod accounts;
 mod accounts_api;
 mod admin_domains;
+mod admin_pages;
 mod cli;
 mod conversations;
 mod delivery;
