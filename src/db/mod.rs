@@ -1,5 +1,6 @@
 //! SQL only: one file per table family, the pool, migrations and the embedded cluster.
 
+pub mod account_moderation;
 pub mod accounts;
 pub mod announcements;
 pub mod conversations;

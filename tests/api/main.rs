@@ -3,6 +3,8 @@
 
 mod accounts;
 mod accounts_api;
+mod admin_accounts;
+mod admin_reports;
 mod cli;
 mod conversations;
 mod delivery;
