@@ -194,3 +194,27 @@ pub async fn notify_staff(db: impl PgExecutor<'_>, report_id: i64, reporter: i64
     .await?;
     Ok(())
 }
+
+/// The reports these ids name, in no particular order.
+pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Report>> {
+    sqlx::query_as!(Report, "select * from reports where id = any($1)", ids)
+        .fetch_all(db)
+        .await
+}
+
+/// Of these notifications, those about a report: (notification id, report id).
+pub async fn list_notified(
+    db: impl PgExecutor<'_>,
+    notification_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query!(
+        r#"select id, report_id as "report_id!" from notifications
+           where id = any($1) and report_id is not null"#,
+        notification_ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| (row.id, row.report_id))
+    .collect())
+}

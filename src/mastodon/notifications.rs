@@ -61,6 +61,12 @@ async fn render(
     // unfollow ended access) is left out rather than shown.
     let visible = db::statuses::list_visible_ids(&state.db, &status_ids, viewer).await?;
     let statuses = present::statuses(state, &visible, Some(viewer)).await?;
+    let reports = if rows.iter().any(|n| n.r#type == "admin.report") {
+        let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+        super::reports::for_notifications(state, &ids).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .filter_map(|n| {
@@ -76,6 +82,7 @@ async fn render(
                 created_at: format_time(n.created_at),
                 account,
                 status,
+                report: reports.get(&n.id).cloned(),
             })
         })
         .collect())

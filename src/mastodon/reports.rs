@@ -1,5 +1,7 @@
 //! `POST /api/v1/reports`: a member reports an account (and some of its statuses).
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -75,4 +77,24 @@ pub async fn create_report(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(Report::from_row(&row, target_account)))
+}
+
+/// The reports `admin.report` notifications are about, by notification id.
+pub(super) async fn for_notifications(
+    state: &AppState,
+    notification_ids: &[i64],
+) -> AppResult<HashMap<i64, Report>> {
+    let pairs = db::reports::list_notified(&state.db, notification_ids).await?;
+    let report_ids: Vec<i64> = pairs.iter().map(|(_, report)| *report).collect();
+    let rows = db::reports::list_by_ids(&state.db, &report_ids).await?;
+    let targets: Vec<i64> = rows.iter().map(|r| r.target_account_id).collect();
+    let accounts = present::accounts(state, &targets).await?;
+    Ok(pairs
+        .iter()
+        .filter_map(|(notification, report)| {
+            let row = rows.iter().find(|r| r.id == *report)?;
+            let target = accounts.get(&row.target_account_id)?.clone();
+            Some((*notification, Report::from_row(row, target)))
+        })
+        .collect())
 }

@@ -166,8 +166,25 @@ async fn silencing_and_sensitizing_show_and_are_lifted() {
     assert_eq!(report["action_taken"], true);
     assert_eq!(report["target_account"]["silenced"], true);
 
+    let with_media = post(&app, &member, "look", "public").await;
+    let text_only = post(&app, &member, "read", "public").await;
+    sqlx::query(
+        "insert into media_attachments (account_id, status_id, content_type, file_key, file_size, width,
+                                        height, small_width, small_height)
+         values ($1, $2, 'image/png', 'x', 1, 1, 1, 1, 1)",
+    )
+    .bind(member.account_id)
+    .bind(with_media.parse::<i64>().unwrap())
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let (code, _) = act(&app, &admin.token, member.account_id, &[("type", "sensitive")]).await;
     assert_eq!(code, 200);
+    // Its media are shown as sensitive; its text is as it was.
+    for (status, sensitive) in [(&with_media, true), (&text_only, false)] {
+        let (_, shown) = json_of(app.get(&format!("/api/v1/statuses/{status}")).await).await;
+        assert_eq!(shown["sensitive"], sensitive, "{shown}");
+    }
     let (_, shown) = get(
         &app,
         &admin.token,

@@ -248,6 +248,12 @@ async fn a_forwarded_report_reaches_the_remote_server_as_a_flag_signed_by_the_in
         .await,
         1
     );
+    let (code, notifications) = admin_get(&app, &admin.token, "/api/v1/notifications").await;
+    assert_eq!(code, 200, "{notifications}");
+    assert_eq!(notifications[0]["type"], "admin.report");
+    assert_eq!(notifications[0]["account"]["id"], member.account_id.to_string());
+    assert_eq!(notifications[0]["report"]["id"], body["id"]);
+    assert_schema("Notification", &notifications[0]);
     let (code, list) = admin_get(&app, &admin.token, "/api/v1/admin/reports").await;
     assert_eq!(code, 200, "{list}");
     assert_eq!(list.as_array().unwrap().len(), 1);

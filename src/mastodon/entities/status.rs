@@ -105,6 +105,9 @@ pub struct Notification {
     pub created_at: String,
     pub account: Account,
     pub status: Option<Status>,
+    /// The report an `admin.report` notification is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::Report>,
 }
 
 /// A poll option with its votes (hidden while a poll hides its totals).
