@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::admin_reports::{assert_schema, post, remote_account, staff};
 use crate::fake_remote::{FakeRemote, create_note};
 use crate::federation_in::{app_with, count};
-use crate::helpers::{TestApp, TestMember, json_of};
+use crate::helpers::{TestApp, TestBrowser, TestMember, json_of};
 
 async fn act(app: &TestApp, token: &str, account: i64, form: &[(&str, &str)]) -> (u16, Value) {
     let path = format!("/api/v1/admin/accounts/{account}/action");
@@ -57,6 +57,10 @@ async fn a_suspended_member_is_locked_out_and_gone_until_unsuspended() {
     assert_eq!(code, 200, "{body}");
     assert_eq!(body, json!({}));
     assert_eq!(credentials(&app, &member).await, 401);
+    let (code, _, _) = TestBrowser::new(&app)
+        .sign_in("naughty", "correct horse battery")
+        .await;
+    assert_eq!(code, 401);
     assert_eq!(app.get(&profile).await.status(), 404);
     assert_eq!(app.get(&format!("{profile}/statuses")).await.status(), 404);
     assert_eq!(app.get(&format!("/api/v1/statuses/{status}")).await.status(), 404);
@@ -99,6 +103,10 @@ async fn a_suspended_member_is_locked_out_and_gone_until_unsuspended() {
     assert_eq!(body["suspended"], false);
     assert_eq!(credentials(&app, &member).await, 200);
     assert_eq!(app.get(&profile).await.status(), 200);
+    let (code, _, _) = TestBrowser::new(&app)
+        .sign_in("naughty", "correct horse battery")
+        .await;
+    assert_eq!(code, 303);
 }
 
 #[tokio::test]
