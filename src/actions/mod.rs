@@ -1,6 +1,7 @@
 //! Every state change, shared by the API, the inbox, the web pages and the command line.
 //! Transactions begin and commit here and nowhere else.
 
+pub mod account_moderation;
 pub mod accounts;
 pub mod domain_blocks;
 pub mod featured;

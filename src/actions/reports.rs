@@ -1,12 +1,19 @@
-//! Reports: complaints about an account for this server's moderators.
+//! Reports: complaints about an account for this server's moderators, from members (forwarded
+//! to the account's server when asked) and from other servers (Flags); and their handling.
 
 use sqlx::PgPool;
 
+use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::federation::{outbox, render};
 
 /// Longest comment kept from a remote report (Mastodon limits its own members to 1,000).
 pub const MAX_REMOTE_COMMENT_CHARS: usize = 5000;
+/// Longest comment a member may write (as Mastodon).
+pub const MAX_COMMENT_CHARS: usize = 1000;
+/// The categories a report may have.
+pub const CATEGORIES: [&str; 4] = ["spam", "legal", "violation", "other"];
 
 /// A report another server sent (a Flag) about one of our members.
 #[derive(Debug)]
@@ -44,7 +51,131 @@ pub async fn file_remote(pool: &PgPool, report: &RemoteReport<'_>) -> AppResult<
         target_account_id: target.id,
         status_ids: &status_ids,
         comment: comment.trim(),
+        category: "other",
+        rule_ids: &[],
+        forwarded: false,
         uri: Some(report.uri),
     };
-    Ok(db::reports::insert(pool, &new).await?)
+    let mut tx = pool.begin().await?;
+    let id = db::reports::insert(&mut *tx, &new).await?;
+    if let Some(id) = id {
+        db::reports::notify_staff(&mut *tx, id, report.reporter).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A member's report.
+#[derive(Debug)]
+pub struct MemberReport<'a> {
+    pub reporter: i64,
+    pub target: i64,
+    pub status_ids: &'a [i64],
+    pub comment: &'a str,
+    /// Send it on to the target's server (a remote account only).
+    pub forward: bool,
+    /// One of [`CATEGORIES`]; `None`: violation when rules are named, else other.
+    pub category: Option<&'a str>,
+    /// Rules of this server (numbered from 1) the account broke.
+    pub rule_ids: &'a [i32],
+}
+
+/// Files a member's report: every status must be the target's and visible to the reporter (404
+/// otherwise, as Mastodon). When asked and the target is remote (and its server not
+/// suspended), a Flag from the instance actor is queued to its server in the same transaction.
+/// The staff are notified. Returns the report's id.
+pub async fn file(state: &AppState, report: &MemberReport<'_>) -> AppResult<i64> {
+    let pool = &state.db;
+    let target = db::accounts::find(pool, report.target)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if report.comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(AppError::Invalid(format!(
+            "Validation failed: Comment is too long (maximum is {MAX_COMMENT_CHARS} characters)"
+        )));
+    }
+    let category = match report.category {
+        Some(category) if CATEGORIES.contains(&category) => category,
+        Some(_) => {
+            return Err(AppError::Invalid(
+                "Validation failed: Category is not included in the list".into(),
+            ));
+        }
+        None if report.rule_ids.is_empty() => "other",
+        None => "violation",
+    };
+    let rule_count = state.config.instance.rules.len();
+    let mut rule_ids: Vec<i32> = if category == "violation" {
+        report.rule_ids.to_vec()
+    } else {
+        Vec::new()
+    };
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    if rule_ids.iter().any(|id| *id < 1 || *id as usize > rule_count) {
+        return Err(AppError::Invalid(
+            "Validation failed: Rule ids are invalid".into(),
+        ));
+    }
+    let mut wanted = report.status_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let status_ids =
+        db::reports::list_reportable_status_ids(pool, &wanted, target.id, report.reporter).await?;
+    if status_ids.len() != wanted.len() {
+        return Err(AppError::NotFound);
+    }
+    let forward = report.forward
+        && target
+            .domain
+            .as_deref()
+            .is_some_and(|domain| !state.federation.policy.is_suspended(domain));
+    let comment = report.comment.trim();
+    let new = db::reports::NewReport {
+        account_id: report.reporter,
+        target_account_id: target.id,
+        status_ids: &status_ids,
+        comment,
+        category,
+        rule_ids: &rule_ids,
+        forwarded: forward,
+        uri: None,
+    };
+    let mut tx = pool.begin().await?;
+    let id = db::reports::insert(&mut *tx, &new)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a report without a uri conflicted"))?;
+    db::reports::notify_staff(&mut *tx, id, report.reporter).await?;
+    if forward && let Some(target_uri) = target.uri.as_deref() {
+        let status_uris: Vec<String> = db::statuses::list_by_ids(&mut *tx, &status_ids)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.uri)
+            .collect();
+        let flag = render::flag::flag(&state.base_url, id, target_uri, &status_uris, comment);
+        outbox::enqueue_from_instance(&mut tx, &flag, &[target.id]).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What a moderator does with a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    AssignToSelf,
+    Unassign,
+    Resolve,
+    Reopen,
+}
+
+/// Assigns, unassigns, resolves or reopens a report as `moderator`.
+pub async fn handle(pool: &PgPool, id: i64, moderator: i64, handling: Handling) -> AppResult<()> {
+    db::reports::find(pool, id).await?.ok_or(AppError::NotFound)?;
+    match handling {
+        Handling::AssignToSelf => db::reports::assign(pool, id, Some(moderator)).await?,
+        Handling::Unassign => db::reports::assign(pool, id, None).await?,
+        Handling::Resolve => db::reports::resolve(pool, id, moderator).await?,
+        Handling::Reopen => db::reports::reopen(pool, id).await?,
+    }
+    Ok(())
 }

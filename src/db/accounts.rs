@@ -52,7 +52,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewLocalAccount<'_>) ->
     .await
 }
 
-/// The local account with this username, compared case-insensitively.
+/// The local account with this username, compared case-insensitively (a suspended one is gone).
 pub async fn find_local_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
@@ -62,7 +62,7 @@ pub async fn find_local_by_username(
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
                 header_remote_url, emojis, actor_type, moved_to_account_id
-         from accounts where domain is null and lower(username) = lower($1)",
+         from accounts where domain is null and lower(username) = lower($1) and suspended_at is null",
         username,
     )
     .fetch_optional(db)
@@ -70,7 +70,8 @@ pub async fn find_local_by_username(
 }
 
 /// The local account with this username (case-insensitively) that the public may see: one whose
-/// member was approved (a sign-up awaiting approval has no public presence yet).
+/// member was approved (a sign-up awaiting approval has no public presence yet) and that is not
+/// suspended.
 pub async fn find_local_public_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
@@ -82,6 +83,7 @@ pub async fn find_local_public_by_username(
                 a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
          from accounts a
          where a.domain is null and lower(a.username) = lower($1)
+           and a.suspended_at is null
            and not exists (select 1 from users u where u.account_id = a.id and not u.approved)",
         username,
     )
@@ -97,6 +99,20 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Accou
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
                 header_remote_url, emojis, actor_type, moved_to_account_id
          from accounts where id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The account with this id unless it is suspended (what profiles and their statuses show).
+pub async fn find_unsuspended(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
+                discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
+                header_remote_url, emojis, actor_type, moved_to_account_id
+         from accounts where id = $1 and suspended_at is null",
         id,
     )
     .fetch_optional(db)

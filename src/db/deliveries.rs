@@ -2,10 +2,11 @@
 
 use sqlx::{PgConnection, PgExecutor};
 
-/// Stores an activity once; returns its id.
+/// Stores an activity once; returns its id. `sender` is the local account that signs it, or
+/// `None` for the instance actor.
 pub async fn insert_activity(
     db: impl PgExecutor<'_>,
-    sender: i64,
+    sender: Option<i64>,
     body: &serde_json::Value,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
@@ -65,8 +66,9 @@ pub struct Claimed {
     pub host: String,
     /// Attempts so far, this one included.
     pub attempts: i32,
-    pub sender_id: i64,
-    pub sender_username: String,
+    /// The signing account; `None`: the instance actor signs.
+    pub sender_id: Option<i64>,
+    pub sender_username: Option<String>,
     /// The activity as stored, serialized once by the database.
     pub body: String,
     /// When the delivery was queued (for the enqueue-to-acknowledgement latency).
@@ -86,8 +88,8 @@ pub async fn claim_due(
         Claimed,
         r#"update deliveries d
            set claimed_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
-           from outgoing_activities o, accounts a
-           where o.id = d.activity_id and a.id = o.account_id
+           from outgoing_activities o left join accounts a on a.id = o.account_id
+           where o.id = d.activity_id
              and d.id in (
                select id from deliveries
                where failed_at is null and run_at <= now()
@@ -97,8 +99,8 @@ pub async fn claim_due(
                order by run_at
                limit $1
                for update skip locked)
-           returning d.id, d.inbox_url, d.host, d.attempts, o.account_id as sender_id,
-                     a.username as sender_username, o.body::text as "body!", d.created_at"#,
+           returning d.id, d.inbox_url, d.host, d.attempts, o.account_id as "sender_id?",
+                     a.username as "sender_username?", o.body::text as "body!", d.created_at"#,
         limit,
         lease_seconds,
         busy,

@@ -1,6 +1,7 @@
 //! SQL only: one file per table family, the pool, migrations and the embedded cluster.
 
 pub mod account_domain_blocks;
+pub mod account_moderation;
 pub mod accounts;
 pub mod announcements;
 pub mod conversations;

@@ -188,7 +188,11 @@ pub async fn find_live_token(
                   u.account_id as "account_id?", u.role as "role?", u.approved as "approved?",
                   u.last_active_at
            from oauth_access_tokens t left join users u on u.id = t.user_id
-           where t.token_digest = $1 and t.revoked_at is null"#,
+           left join accounts a on a.id = u.account_id
+           where t.token_digest = $1 and t.revoked_at is null
+             -- A disabled login or a suspended account makes its tokens useless (not revoked:
+             -- lifting the sanction brings them back).
+             and (u.id is null or (not u.disabled and a.suspended_at is null))"#,
         token_digest,
     )
     .fetch_optional(db)

@@ -86,7 +86,8 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>
     .await
 }
 
-/// The user signing in as `login`: an email address or a local username, case-insensitively.
+/// The user signing in as `login`: an email address or a local username, case-insensitively;
+/// a disabled login or suspended account is not found.
 pub async fn find_by_login(db: impl PgExecutor<'_>, login: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as!(
         User,
@@ -94,7 +95,8 @@ pub async fn find_by_login(db: impl PgExecutor<'_>, login: &str) -> sqlx::Result
                 u.default_privacy, u.default_sensitive, u.default_language, u.expand_media,
                 u.expand_spoilers, u.created_at
          from users u join accounts a on a.id = u.account_id
-         where lower(u.email) = lower($1) or (a.domain is null and lower(a.username) = lower($1))
+         where (lower(u.email) = lower($1) or (a.domain is null and lower(a.username) = lower($1)))
+           and not u.disabled and a.suspended_at is null
          limit 1",
         login,
     )

@@ -23,11 +23,29 @@ pub async fn enqueue(
     activity: &Value,
     recipients: &Recipients,
 ) -> sqlx::Result<u64> {
-    let activity_id = db::deliveries::insert_activity(&mut *db, sender, activity).await?;
     let followers_of = recipients.followers.then_some(sender);
-    let queued =
-        db::deliveries::insert_for_recipients(&mut *db, activity_id, followers_of, &recipients.accounts)
-            .await?;
+    queue(db, Some(sender), activity, followers_of, &recipients.accounts).await
+}
+
+/// Stores `activity`, signed later by the instance actor, for the servers of `accounts`;
+/// returns how many deliveries were queued. The instance actor has no followers.
+pub async fn enqueue_from_instance(
+    db: &mut PgConnection,
+    activity: &Value,
+    accounts: &[i64],
+) -> sqlx::Result<u64> {
+    queue(db, None, activity, None, accounts).await
+}
+
+async fn queue(
+    db: &mut PgConnection,
+    sender: Option<i64>,
+    activity: &Value,
+    followers_of: Option<i64>,
+    accounts: &[i64],
+) -> sqlx::Result<u64> {
+    let activity_id = db::deliveries::insert_activity(&mut *db, sender, activity).await?;
+    let queued = db::deliveries::insert_for_recipients(&mut *db, activity_id, followers_of, accounts).await?;
     if queued == 0 {
         db::deliveries::delete_activity(&mut *db, activity_id).await?;
     }

@@ -263,6 +263,9 @@ pub async fn get_account(
 ) -> AppResult<Json<Account>> {
     crate::mastodon::auth::viewer(&auth, &["read:accounts"])?;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
+    db::accounts::find_unsuspended(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Json(
         present::account(&state, id).await?.ok_or(AppError::NotFound)?,
     ))

@@ -2,6 +2,8 @@
 
 mod accounts;
 mod admin;
+mod admin_accounts;
+mod admin_reports;
 mod announcements;
 pub mod auth;
 mod conversations;
@@ -25,6 +27,7 @@ mod polls;
 pub mod present;
 pub mod rate_limit;
 mod relationships;
+mod reports;
 mod scheduled_statuses;
 pub mod scopes;
 mod search;
@@ -35,6 +38,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, patch, post};
 
+use crate::actions::account_moderation::Lift;
+use crate::actions::reports::Handling;
 use crate::app::AppState;
 use auth::Auth;
 use pagination::PageParams;
@@ -311,6 +316,65 @@ pub fn routes() -> Router<AppState> {
         .merge(filter_routes())
         .merge(admin::routes())
         .merge(domain_blocks::routes())
+        .merge(moderation_routes())
+}
+
+/// `/api/v1/reports` and the staff's `/api/v1/admin/reports` and `/api/v1/admin/accounts`.
+fn moderation_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports", post(reports::create_report))
+        .route("/api/v1/admin/reports", get(admin_reports::list_reports))
+        .route("/api/v1/admin/reports/{id}", get(admin_reports::get_report))
+        .route(
+            "/api/v1/admin/reports/{id}/assign_to_self",
+            with_id!(post, admin_reports::handle_report, Handling::AssignToSelf),
+        )
+        .route(
+            "/api/v1/admin/reports/{id}/unassign",
+            with_id!(post, admin_reports::handle_report, Handling::Unassign),
+        )
+        .route(
+            "/api/v1/admin/reports/{id}/resolve",
+            with_id!(post, admin_reports::handle_report, Handling::Resolve),
+        )
+        .route(
+            "/api/v1/admin/reports/{id}/reopen",
+            with_id!(post, admin_reports::handle_report, Handling::Reopen),
+        )
+        .route("/api/v1/admin/accounts", get(admin_accounts::list_accounts_v1))
+        .route("/api/v2/admin/accounts", get(admin_accounts::list_accounts_v2))
+        .route(
+            "/api/v1/admin/accounts/{id}",
+            get(admin_accounts::get_account).delete(admin_accounts::delete_account),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/action",
+            post(admin_accounts::act_on_account),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/approve",
+            post(admin_accounts::approve_account),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/reject",
+            post(admin_accounts::reject_account),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/enable",
+            with_id!(post, admin_accounts::lift_sanction, Lift::Enable),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/unsilence",
+            with_id!(post, admin_accounts::lift_sanction, Lift::Unsilence),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/unsuspend",
+            with_id!(post, admin_accounts::lift_sanction, Lift::Unsuspend),
+        )
+        .route(
+            "/api/v1/admin/accounts/{id}/unsensitive",
+            with_id!(post, admin_accounts::lift_sanction, Lift::Unsensitive),
+        )
 }
 
 /// `/api/v1/lists` and the accounts on each list.

@@ -67,6 +67,12 @@ async fn render(
             events.insert(event_id, RelationshipSeveranceEvent::from(&event));
         }
     }
+    let reports = if rows.iter().any(|n| n.r#type == "admin.report") {
+        let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+        super::reports::for_notifications(state, &ids).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .filter_map(|n| {
@@ -85,6 +91,7 @@ async fn render(
                 event: n
                     .relationship_severance_event_id
                     .and_then(|id| events.get(&id).cloned()),
+                report: reports.get(&n.id).cloned(),
             })
         })
         .collect())

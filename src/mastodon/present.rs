@@ -75,6 +75,13 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
         _ => Vec::new(),
     };
     let media = db::media::list_by_status_ids(&state.db, &all_ids).await?;
+    // Media of accounts the staff marked sensitive are shown as sensitive (asked only when
+    // there are media).
+    let sensitized = if media.is_empty() {
+        Vec::new()
+    } else {
+        db::account_moderation::list_sensitized(&state.db, &account_ids).await?
+    };
     let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
     let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
     let base = &state.base_url;
@@ -102,7 +109,9 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             content: row.content.clone(),
             text: None,
             visibility: row.visibility.clone(),
-            sensitive: row.sensitive,
+            sensitive: row.sensitive
+                || (sensitized.contains(&row.account_id)
+                    && media.iter().any(|m| m.status_id == Some(row.id))),
             spoiler_text: row.spoiler_text.clone(),
             language: row.language.clone(),
             media_attachments: media

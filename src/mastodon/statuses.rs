@@ -191,9 +191,13 @@ pub async fn get_status(
 ) -> AppResult<Json<Status>> {
     let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let id = status_id(&id)?;
-    db::statuses::find_visible(&state.db, id, viewer)
+    let status = db::statuses::find_visible(&state.db, id, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A suspended account's statuses are gone with it.
+    if db::account_moderation::is_suspended(&state.db, status.account_id).await? {
+        return Err(AppError::NotFound);
+    }
     render(&state, id, viewer).await
 }
 

@@ -209,7 +209,7 @@ pub async fn get_account_statuses(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let account_id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    db::accounts::find(&state.db, account_id)
+    db::accounts::find_unsuspended(&state.db, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let filter = AccountFilter {

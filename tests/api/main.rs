@@ -3,8 +3,10 @@
 
 mod accounts;
 mod accounts_api;
+mod admin_accounts;
 mod admin_domains;
 mod admin_pages;
+mod admin_reports;
 mod cli;
 mod conversations;
 mod delivery;

@@ -15,7 +15,7 @@ use super::urls;
 use crate::app::AppState;
 use crate::db;
 use crate::db::deliveries::Claimed;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Requests in flight at once in one process: enough to hide network latency, few enough
 /// that signing (the CPU cost) and the database keep up.
@@ -295,12 +295,19 @@ async fn send(state: &AppState, row: &Claimed) -> Outcome {
         gone: false,
         answered: false,
     };
-    let key = match signing_key(state, row.sender_id, &row.sender_username).await {
+    let key = match (row.sender_id, row.sender_username.as_deref()) {
+        (Some(id), Some(username)) => signing_key(state, id, username).await.map_err(AppError::from),
+        // No sender account: the instance actor sends it (a forwarded report).
+        _ => super::instance_actor::signing_key(state)
+            .await
+            .map(|key| Some((*key).clone())),
+    };
+    let key = match key {
         Ok(Some(key)) => key,
         Ok(None) => return give_up("the sender has no usable private key".into()),
         Err(error) => {
             return Outcome::Retry {
-                error: format!("database: {error}"),
+                error: format!("signing key: {error}"),
                 retry_after: None,
                 host_down: false,
             };

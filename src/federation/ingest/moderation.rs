@@ -65,6 +65,9 @@ pub(super) async fn flag(state: &AppState, activity: &Activity<'_>, signer_id: i
     let Some(uri) = activity.id else {
         return refuse("Flag without an id");
     };
+    if state.federation.policy.check_url(activity.actor).reject_reports {
+        return refuse("reports from this domain are rejected");
+    }
     let mut target = None;
     let mut status_ids = Vec::new();
     for object in activity.object_ids().iter().take(MAX_FLAG_OBJECTS) {

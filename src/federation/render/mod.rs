@@ -6,6 +6,7 @@
 
 pub mod activities;
 mod actor;
+pub mod flag;
 mod note;
 
 pub use actor::{actor, instance_actor};

@@ -6,6 +6,7 @@ mod domain_blocks;
 pub mod instance;
 mod lists_and_filters;
 mod media;
+mod moderation;
 mod status;
 
 pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source, custom_emojis};
@@ -16,6 +17,7 @@ pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,
 };
 pub use media::MediaAttachment;
+pub use moderation::{AdminAccount, AdminReport, Report, ReportParties};
 pub use status::{
     Context, Conversation, Notification, Poll, PollOption, RelationshipSeveranceEvent, ScheduledStatus,
     Status, StatusApplication, StatusEdit, StatusMention, StatusSource, StatusTag,

@@ -108,6 +108,9 @@ pub struct Notification {
     /// For `severed_relationships`: what the member lost, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<RelationshipSeveranceEvent>,
+    /// The report an `admin.report` notification is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::Report>,
 }
 
 /// A suspension or block that ended some of the member's follow relationships.

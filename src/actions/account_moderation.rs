@@ -1,0 +1,190 @@
+//! Account-level moderation by the staff: the same sanctions as domain rules, for one account
+//! (local or remote), plus a member's login (approve, reject, disable).
+
+use sqlx::PgPool;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// What `POST /api/v1/admin/accounts/:id/action` does (Mastodon's `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sanction {
+    /// Nothing beyond resolving the report named.
+    None,
+    /// The account's media are shown as sensitive.
+    Sensitive,
+    /// The member cannot sign in or use tokens (local accounts only).
+    Disable,
+    /// Limit: hidden from those who do not follow it.
+    Silence,
+    /// Suspend: a local member cannot sign in and its profile is gone; a remote account's
+    /// follows with members are severed and its content purged.
+    Suspend,
+}
+
+impl Sanction {
+    /// Reads Mastodon's word.
+    pub fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "none" => Self::None,
+            "sensitive" => Self::Sensitive,
+            "disable" => Self::Disable,
+            "silence" => Self::Silence,
+            "suspend" => Self::Suspend,
+            _ => return None,
+        })
+    }
+}
+
+/// What lifts a sanction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lift {
+    Enable,
+    Unsilence,
+    Unsuspend,
+    Unsensitive,
+}
+
+/// Who acts: the staff member's account and role (`admin` or `moderator`).
+#[derive(Debug, Clone, Copy)]
+pub struct Moderator<'a> {
+    pub account_id: i64,
+    pub role: &'a str,
+}
+
+fn rank(role: Option<&str>) -> u8 {
+    match role {
+        Some("admin") => 2,
+        Some("moderator") => 1,
+        _ => 0,
+    }
+}
+
+fn not_allowed() -> AppError {
+    AppError::Forbidden("This action is not allowed".into())
+}
+
+/// The target's standing, refusing staff of the moderator's rank or above (as Mastodon: a
+/// moderator acts on members, an admin on moderators and members) and the moderator themself.
+async fn target(
+    pool: &PgPool,
+    moderator: Moderator<'_>,
+    id: i64,
+) -> AppResult<db::account_moderation::Standing> {
+    let standing = db::account_moderation::find(pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target_rank = rank(standing.role.as_deref());
+    if standing.account_id == moderator.account_id
+        || (target_rank > 0 && target_rank >= rank(Some(moderator.role)))
+    {
+        return Err(not_allowed());
+    }
+    Ok(standing)
+}
+
+/// Takes `sanction` against an account; a report named is resolved, and any sanction but
+/// `None` resolves every open report about the account.
+pub async fn act(
+    pool: &PgPool,
+    moderator: Moderator<'_>,
+    id: i64,
+    sanction: Sanction,
+    report_id: Option<i64>,
+) -> AppResult<()> {
+    let standing = target(pool, moderator, id).await?;
+    if let Some(report_id) = report_id {
+        let report = db::reports::find(pool, report_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if report.target_account_id != id {
+            return Err(AppError::Invalid("The report is not about this account".into()));
+        }
+    }
+    let mut tx = pool.begin().await?;
+    match sanction {
+        Sanction::None => {}
+        Sanction::Sensitive => db::account_moderation::set_sensitized(&mut *tx, id, true).await?,
+        Sanction::Disable => db::account_moderation::set_disabled(&mut *tx, id, true).await?,
+        Sanction::Silence => db::account_moderation::set_silenced(&mut *tx, id, true).await?,
+        Sanction::Suspend => {
+            db::account_moderation::set_suspended(&mut *tx, id, true).await?;
+            if let Some(domain) = &standing.domain {
+                let name = format!("{}@{domain}", standing.username);
+                let event = db::severances::insert_event(&mut *tx, "account_suspension", &name).await?;
+                let members =
+                    db::account_moderation::record_follows_with_account(&mut *tx, event, id).await?;
+                if members.is_empty() {
+                    db::severances::delete_event(&mut *tx, event).await?;
+                } else {
+                    db::severances::notify(&mut *tx, event, &members).await?;
+                }
+                db::remote_accounts::purge_content(&mut tx, id).await?;
+            }
+        }
+    }
+    if let Some(report_id) = report_id {
+        db::reports::resolve(&mut *tx, report_id, moderator.account_id).await?;
+    }
+    if sanction != Sanction::None {
+        db::reports::resolve_all_about(&mut *tx, id, moderator.account_id).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        account = id,
+        ?sanction,
+        by = moderator.account_id,
+        "account moderated"
+    );
+    Ok(())
+}
+
+/// Lifts a sanction. Lifting a suspension restores nothing that was purged.
+pub async fn lift(pool: &PgPool, moderator: Moderator<'_>, id: i64, lift: Lift) -> AppResult<()> {
+    target(pool, moderator, id).await?;
+    match lift {
+        Lift::Enable => db::account_moderation::set_disabled(pool, id, false).await?,
+        Lift::Unsilence => db::account_moderation::set_silenced(pool, id, false).await?,
+        Lift::Unsuspend => db::account_moderation::set_suspended(pool, id, false).await?,
+        Lift::Unsensitive => db::account_moderation::set_sensitized(pool, id, false).await?,
+    }
+    Ok(())
+}
+
+/// A pending sign-up, refused with 403 unless it is one (as Mastodon).
+async fn pending(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    let standing = target(pool, moderator, id).await?;
+    if standing.approved != Some(false) {
+        return Err(not_allowed());
+    }
+    Ok(())
+}
+
+/// Approves a pending sign-up.
+pub async fn approve(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    pending(pool, moderator, id).await?;
+    db::users::approve(pool, id).await?;
+    Ok(())
+}
+
+/// Rejects a pending sign-up: the account goes altogether, freeing its username.
+pub async fn reject(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    pending(pool, moderator, id).await?;
+    db::account_moderation::delete_account(pool, id).await?;
+    Ok(())
+}
+
+/// Deletes the data of a suspended account (403 otherwise, as Mastodon): its statuses, media,
+/// follows, favourites and notifications, and a member's sign-in; the row stays, reserving the
+/// name.
+pub async fn delete_data(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    let standing = target(pool, moderator, id).await?;
+    if standing.suspended_at.is_none() {
+        return Err(not_allowed());
+    }
+    let mut tx = pool.begin().await?;
+    db::remote_accounts::purge_content(&mut tx, id).await?;
+    db::account_moderation::delete_user(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
