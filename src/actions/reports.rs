@@ -89,6 +89,14 @@ pub async fn file(state: &AppState, report: &MemberReport<'_>) -> AppResult<i64>
     let target = db::accounts::find(pool, report.target)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A suspended domain's accounts cannot be found, so not reported either.
+    if target
+        .domain
+        .as_deref()
+        .is_some_and(|domain| state.federation.policy.is_suspended(domain))
+    {
+        return Err(AppError::NotFound);
+    }
     if report.comment.chars().count() > MAX_COMMENT_CHARS {
         return Err(AppError::Invalid(format!(
             "Validation failed: Comment is too long (maximum is {MAX_COMMENT_CHARS} characters)"

@@ -429,3 +429,66 @@ async fn an_admin_manages_the_allowlist_and_is_told_when_it_has_no_effect() {
         Verdict::FREE
     );
 }
+
+#[tokio::test]
+async fn an_admin_handles_a_member_s_report_from_the_reports_page() {
+    let app = TestApp::spawn().await;
+    let reporter = app.member("reporter", "read write").await;
+    let troll = app.member("troll", "read write").await;
+    let (status, report) = crate::helpers::json_of(
+        app.post_form(
+            "/api/v1/reports",
+            Some(&reporter.token),
+            &[
+                ("account_id", &troll.account_id.to_string()),
+                ("comment", "rude <b>words</b>"),
+                ("category", "spam"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let report_id = report["id"].as_str().unwrap().to_owned();
+
+    let mut admin = signed_in(&app, "boss", "admin").await;
+    let (status, _, page) = admin.get("/admin/reports").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("@troll") && page.contains("@reporter"), "{page}");
+    assert!(
+        page.contains("rude &lt;b&gt;words&lt;/b&gt;") || page.contains("rude &#60;b&#62;"),
+        "escaped: {page}"
+    );
+    let token = TestBrowser::input_value(&page, "authenticity_token").unwrap();
+
+    // Without the token nothing happens.
+    let (status, _, _) = admin
+        .post(&format!("/admin/reports/{report_id}"), &[("action", "silence")])
+        .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = admin
+        .post(
+            &format!("/admin/reports/{report_id}"),
+            &[("action", "silence"), ("authenticity_token", &token)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (silenced, resolved): (bool, bool) = sqlx::query_as(
+        "select a.silenced_at is not null, r.action_taken_at is not null
+         from reports r join accounts a on a.id = r.target_account_id where r.id = $1",
+    )
+    .bind(report_id.parse::<i64>().unwrap())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        silenced && resolved,
+        "the account is limited and the report resolved"
+    );
+    let (_, _, page) = admin.get("/admin/reports?resolved=1").await;
+    assert!(page.contains("@troll"), "{page}");
+
+    let mut member = signed_in(&app, "nosy", "user").await;
+    let (status, _, _) = member.get("/admin/reports").await;
+    assert_eq!(status, 403);
+}

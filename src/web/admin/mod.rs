@@ -2,6 +2,7 @@
 
 mod domain_allows;
 mod domain_blocks;
+mod reports;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -41,6 +42,8 @@ pub fn routes() -> Router<AppState> {
             "/admin/domain_allows/{id}/delete",
             post(domain_allows::delete_domain_allow),
         )
+        .route("/admin/reports", get(reports::show_reports))
+        .route("/admin/reports/{id}", post(reports::handle_report))
 }
 
 /// Why an admin page is not shown.
