@@ -2,6 +2,8 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod accounts;
+pub mod blocklist_import;
+pub mod blocklist_subscriptions;
 pub mod domain_blocks;
 pub mod featured;
 pub mod filters;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod blocklists;
 pub mod conversations;
 pub mod custom_emojis;
 pub mod deliveries;

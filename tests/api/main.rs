@@ -3,6 +3,7 @@
 
 mod accounts;
 mod accounts_api;
+mod blocklists;
 mod cli;
 mod conversations;
 mod delivery;
