@@ -9,7 +9,7 @@ use crate::db;
 use crate::db::domain_blocks::{DomainBlock, NewDomainBlock};
 use crate::error::AppResult;
 use crate::moderation::blocklist::{self, Entry};
-use crate::moderation::domain_name::with_parents;
+use crate::moderation::domain_name::{normalize, with_parents};
 use crate::moderation::domain_policy::Severity;
 
 /// Rows written per statement; progress is reported after each.
@@ -41,6 +41,8 @@ pub struct Plan {
     pub adopted: Vec<Change>,
     /// Entries equal to or weaker than a rule in force.
     pub left_alone: Vec<LeftAlone>,
+    /// Entries naming this server's own domain (never moderated).
+    pub refused: Vec<String>,
 }
 
 impl Plan {
@@ -112,11 +114,15 @@ fn as_rule(before: &DomainBlock, source: &'static str) -> NewDomainBlock {
     }
 }
 
-/// What importing `entries` would do to `existing` rules.
-pub fn plan(entries: &[Entry], existing: &[DomainBlock]) -> Plan {
+/// What importing `entries` would do to `existing` rules on the server named `own_domain`.
+pub fn plan(entries: &[Entry], existing: &[DomainBlock], own_domain: &str) -> Plan {
     let by_domain: HashMap<&str, &DomainBlock> = existing.iter().map(|r| (r.domain.as_str(), r)).collect();
     let mut plan = Plan::default();
     for entry in entries {
+        if entry.domain == own_domain {
+            plan.refused.push(entry.domain.clone());
+            continue;
+        }
         let asked = effect(entry.severity, entry.reject_media, entry.reject_reports);
         if let Some(&old) = by_domain.get(entry.domain.as_str()) {
             // An imported rule keeps the source it had, except that a subscription-derived one
@@ -183,7 +189,7 @@ pub fn plan(entries: &[Entry], existing: &[DomainBlock]) -> Plan {
 /// The plan for importing `entries` against the rules now in force (the dry run).
 pub async fn dry_run(state: &AppState, entries: &[Entry]) -> AppResult<Plan> {
     let existing = db::domain_blocks::list(&state.db).await?;
-    Ok(plan(entries, &existing))
+    Ok(plan(entries, &existing, &own_domain(state)))
 }
 
 /// Imports `entries`: computes the plan with other rule writers held off, and carries out exactly
@@ -193,7 +199,7 @@ pub async fn import(state: &AppState, entries: &[Entry], progress: impl Fn(usize
     let mut tx = state.db.begin().await?;
     db::blocklists::lock_rules(&mut tx).await?;
     let existing = db::domain_blocks::list(&mut *tx).await?;
-    let plan = plan(entries, &existing);
+    let plan = plan(entries, &existing, &own_domain(state));
     let changes: Vec<NewDomainBlock> = plan
         .upgraded
         .iter()
@@ -221,6 +227,11 @@ pub async fn import(state: &AppState, entries: &[Entry], progress: impl Fn(usize
         took_effect(state).await?;
     }
     Ok(plan)
+}
+
+/// This server's domain as rules spell domains.
+pub fn own_domain(state: &AppState) -> String {
+    normalize(&state.config.server.domain).unwrap_or_default()
 }
 
 /// After a change to many rules: this process's gate takes them now and every remote account's
@@ -295,8 +306,9 @@ mod tests {
             entry("flagged.test", Severity::Silence, false),
             entry("sub.parent.test", Severity::Silence, false),
             entry("listed.test", Severity::Noop, false),
+            entry("ours.test", Severity::Suspend, false),
         ];
-        let plan = plan(&entries, &existing);
+        let plan = plan(&entries, &existing, "ours.test");
         assert_eq!(
             plan.added.iter().map(|r| r.domain.as_str()).collect::<Vec<_>>(),
             ["new.test"]
@@ -329,5 +341,6 @@ mod tests {
         assert_eq!(plan.adopted.len(), 1);
         assert_eq!(plan.adopted[0].after.source, "import");
         assert_eq!(plan.adopted[0].after.severity, Severity::Silence);
+        assert_eq!(plan.refused, ["ours.test"]);
     }
 }

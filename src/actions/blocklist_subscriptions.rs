@@ -174,7 +174,11 @@ pub async fn recompute(state: &AppState) -> AppResult<Recomputed> {
     db::blocklists::lock_rules(&mut tx).await?;
     let entries = db::blocklists::list_entries(&mut *tx).await?;
     let rules = db::domain_blocks::list(&mut *tx).await?;
-    let wanted = wanted_rules(&entries, &rules, min_agreement.max(1));
+    let own_domain = blocklist_import::own_domain(state);
+    let wanted: Vec<NewDomainBlock> = wanted_rules(&entries, &rules, min_agreement.max(1))
+        .into_iter()
+        .filter(|r| r.domain != own_domain)
+        .collect();
     let current: HashMap<&str, &DomainBlock> = rules
         .iter()
         .filter(|r| r.source == "subscription")

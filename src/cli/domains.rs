@@ -271,6 +271,9 @@ async fn import(state: &AppState, file: &PathBuf, dry_run: bool) -> anyhow::Resu
         eprintln!("written {done} of {total} rules");
     })
     .await?;
+    for domain in &plan.refused {
+        eprintln!("refused {domain}: this server's own domain");
+    }
     println!("imported: {}", summary(Outcome::from(&plan)));
     Ok(())
 }
@@ -300,6 +303,9 @@ fn print_plan(plan: &Plan) {
             change.after.domain,
             describe(&change.before)
         );
+    }
+    for domain in &plan.refused {
+        println!("refuse   {domain} (this server's own domain)");
     }
     for left in &plan.left_alone {
         println!(
