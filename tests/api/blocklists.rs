@@ -390,3 +390,66 @@ async fn the_domains_command_blocks_lists_exports_and_imports() {
         .unwrap();
     assert_eq!(left, ["new.test"]);
 }
+
+#[tokio::test]
+async fn an_imported_suspension_flags_and_purges_known_accounts_through_one_job() {
+    let app = TestApp::spawn().await;
+    for (name, domain) in [("a", "evil.test"), ("b", "sub.evil.test"), ("c", "fine.test")] {
+        sqlx::query(
+            "insert into accounts (username, domain, uri, inbox_url, public_key_pem, key_id, fetched_at)
+             values ($1, $2, $3, $4, '', $5, now())",
+        )
+        .bind(name)
+        .bind(domain)
+        .bind(format!("https://{domain}/users/{name}"))
+        .bind(format!("https://{domain}/users/{name}/inbox"))
+        .bind(format!("https://{domain}/users/{name}#main-key"))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    import(&app, "evil.test\n").await;
+    app.run_jobs().await;
+    let flagged: Vec<(String, bool)> = sqlx::query_as(
+        "select domain, domain_suspended from accounts where domain is not null order by domain",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        flagged,
+        [
+            ("evil.test".to_owned(), true),
+            ("fine.test".to_owned(), false),
+            ("sub.evil.test".to_owned(), true)
+        ]
+    );
+    let pending: i64 = sqlx::query_scalar("select count(*) from jobs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn the_worker_refreshes_only_lists_not_tried_for_refresh_minutes() {
+    let lists = FakeRemote::start("lists.test").await;
+    lists.serve_raw("/a.txt", StatusCode::OK, "text/plain", "evil.test\n");
+    let app = app_with_lists(&[&lists], 1).await;
+    blocklist_subscriptions::subscribe(&app.state, &format!("{}/a.txt", lists.base()), 0)
+        .await
+        .unwrap();
+    assert_eq!(lists.hits("/a.txt"), 1);
+    let reports = blocklist_subscriptions::refresh_due(&app.state).await.unwrap();
+    assert!(reports.is_empty());
+    assert_eq!(lists.hits("/a.txt"), 1);
+    sqlx::query("update blocklist_subscriptions set refreshed_at = now() - interval '361 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    lists.serve_raw("/a.txt", StatusCode::OK, "text/plain", "evil.test\nworse.test\n");
+    let reports = blocklist_subscriptions::refresh_due(&app.state).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(lists.hits("/a.txt"), 2);
+    assert!(app.state.federation.policy.is_suspended("worse.test"));
+}
