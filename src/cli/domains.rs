@@ -133,11 +133,7 @@ async fn dispatch(state: &AppState, command: DomainsCommand) -> anyhow::Result<(
             match file {
                 Some(path) => {
                     std::fs::write(&path, &csv).with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!(
-                        "wrote {} rules to {}",
-                        csv.iter().filter(|b| **b == b'\n').count().saturating_sub(1),
-                        path.display()
-                    );
+                    eprintln!("wrote {}", path.display());
                 }
                 None => std::io::stdout().write_all(&csv)?,
             }
@@ -146,7 +142,11 @@ async fn dispatch(state: &AppState, command: DomainsCommand) -> anyhow::Result<(
         DomainsCommand::Subscribe { url, priority } => {
             let (report, recomputed) = blocklist_subscriptions::subscribe(state, &url, priority).await?;
             println!("subscribed to {} (priority {priority})", report.url);
+            let failed = matches!(report.outcome, Refreshed::Failed(_));
             print_refresh(&[report], recomputed);
+            if failed {
+                bail!("subscribed, but the list could not be read now; it will be tried again");
+            }
             Ok(())
         }
         DomainsCommand::Subscriptions => {

@@ -322,8 +322,11 @@ async fn the_operators_own_rules_win_over_subscribed_lists() {
     );
 }
 
-#[tokio::test]
-async fn the_domains_command_blocks_lists_exports_and_imports() {
+// Multi-threaded: the fake list server answers while this thread waits for the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_domains_command_blocks_lists_exports_imports_and_subscribes() {
+    let lists = FakeRemote::start("lists.test").await;
+    lists.serve_raw("/l.txt", StatusCode::OK, "text/plain", "listed.test\n");
     let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
@@ -338,6 +341,10 @@ async fn the_domains_command_blocks_lists_exports_and_imports() {
             .arg("domains")
             .args(args)
             .env("FERRODON_DATABASE__URL", &database.url)
+            .env(
+                "FERRODON_FEDERATION__RESOLVE",
+                format!("lists.test={}", lists.addr),
+            )
             .output()
             .unwrap();
         (
@@ -389,6 +396,27 @@ async fn the_domains_command_blocks_lists_exports_and_imports() {
         .await
         .unwrap();
     assert_eq!(left, ["new.test"]);
+
+    let url = format!("{}/l.txt", lists.base());
+    let (ok, stdout, stderr) = run(&["subscribe", &url, "--priority", "5"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("1 entries (plain list)"), "{stdout}");
+    assert!(stdout.contains("1 added, 0 changed, 0 retracted"), "{stdout}");
+    let (ok, stdout, _) = run(&["subscriptions"]);
+    assert!(ok);
+    let line = stdout.lines().find(|l| l.starts_with(&url)).unwrap();
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&columns[1..3], ["5", "1"], "{line}");
+    let (ok, stdout, _) = run(&["list"]);
+    assert!(ok);
+    assert!(stdout.contains("subscription (1 lists)"), "{stdout}");
+    lists.serve_raw("/l.txt", StatusCode::NOT_FOUND, "text/plain", "");
+    let (ok, stdout, _) = run(&["refresh"]);
+    assert!(!ok, "a failed list is a failed refresh");
+    assert!(stdout.contains("failed"), "{stdout}");
+    let (ok, stdout, _) = run(&["unsubscribe", &url]);
+    assert!(ok);
+    assert!(stdout.contains("1 retracted"), "{stdout}");
 }
 
 #[tokio::test]
