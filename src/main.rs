@@ -12,6 +12,8 @@ use ferrodon::db::{self, Database};
 use ferrodon::error::AppError;
 use ferrodon::telemetry::{self, LogFormat};
 
+mod cli;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ferrodon",
@@ -43,6 +45,11 @@ enum Command {
     Accounts {
         #[command(subcommand)]
         command: AccountsCommand,
+    },
+    /// Domain rules (block, unblock, list), block-list files and subscriptions.
+    Domains {
+        #[command(subcommand)]
+        command: cli::domains::DomainsCommand,
     },
     /// Inspect and nudge the job and delivery queues.
     Jobs {
@@ -114,6 +121,7 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Accounts { command } => run_accounts(config, command).await,
             Command::Jobs { command } => run_jobs(config, command).await,
+            Command::Domains { command } => cli::domains::run(config, command).await,
         }
     });
     match result {

@@ -9,7 +9,7 @@ use crate::db;
 use crate::db::domain_blocks::{DomainAllow, DomainBlock, NewDomainBlock};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, Job};
-use crate::moderation::domain_name::normalize;
+use crate::moderation::domain_name::{normalize, with_parents};
 use crate::moderation::domain_policy::{self, DomainPolicy, Severity};
 
 /// Accounts purged per transaction (a big domain is purged in many short steps).
@@ -197,6 +197,46 @@ pub async fn apply(state: &AppState, domain: &str) -> AppResult<()> {
         .collect();
     if !suspended.is_empty() {
         purge_suspended(&state.db, policy, domain, &suspended).await?;
+    }
+    Ok(())
+}
+
+/// Domains carried out per job when many rules change at once (an import, a list refresh).
+const APPLY_CHUNK: usize = 1000;
+
+/// [`carry_out_later`] for many domains: one announcement, one job per thousand domains.
+pub async fn carry_out_many_later(tx: &mut sqlx::PgConnection, domains: &[String]) -> sqlx::Result<()> {
+    domain_policy::announce_change(&mut *tx).await?;
+    for chunk in domains.chunks(APPLY_CHUNK) {
+        let job = Job::ApplyDomainRules {
+            domains: chunk.to_vec(),
+        };
+        jobs::enqueue(&mut *tx, &job, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+/// The job for many changed rules: [`apply`] done once for all of them (one reload, one pass
+/// over the known account domains, a purge per changed rule that now suspends known accounts).
+pub async fn apply_many(state: &AppState, domains: &[String]) -> AppResult<()> {
+    let policy = &state.federation.policy;
+    policy.reload(&state.db).await?;
+    mirror_all(&state.db, policy).await?;
+    let changed: std::collections::HashSet<&str> = domains.iter().map(String::as_str).collect();
+    let mut purges: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for host in db::domain_blocks::list_account_domains(&state.db).await? {
+        if !policy.is_suspended(&host) {
+            continue;
+        }
+        let rule = with_parents(&host)
+            .find(|d| changed.contains(d))
+            .map(str::to_owned);
+        if let Some(rule) = rule {
+            purges.entry(rule).or_default().push(host);
+        }
+    }
+    for (rule, hosts) in purges {
+        purge_suspended(&state.db, policy, &rule, &hosts).await?;
     }
     Ok(())
 }

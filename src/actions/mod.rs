@@ -3,6 +3,8 @@
 
 pub mod account_moderation;
 pub mod accounts;
+pub mod blocklist_import;
+pub mod blocklist_subscriptions;
 pub mod domain_blocks;
 pub mod featured;
 pub mod filters;

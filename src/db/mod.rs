@@ -4,6 +4,7 @@ pub mod account_domain_blocks;
 pub mod account_moderation;
 pub mod accounts;
 pub mod announcements;
+pub mod blocklists;
 pub mod conversations;
 pub mod custom_emojis;
 pub mod deliveries;

@@ -59,6 +59,20 @@ impl FetchError {
     }
 }
 
+/// What a conditional GET found.
+#[derive(Debug)]
+pub enum Conditional {
+    /// 304: the copy we have is current.
+    NotModified,
+    /// The document, with the validators to send next time.
+    Fetched {
+        content_type: String,
+        body: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
 /// The shared outgoing client (cheap to clone: one connection pool).
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -216,6 +230,69 @@ impl Fetcher {
         )))
     }
 
+    /// A conditional GET of `url` (not signed; redirects checked like [`Fetcher::get`]):
+    /// `If-None-Match: etag` and `If-Modified-Since: last_modified` when given, so an unchanged
+    /// document costs a 304. The body may be up to `max_bytes`.
+    pub async fn get_if_changed(
+        &self,
+        url: &Url,
+        accept: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        max_bytes: usize,
+    ) -> Result<Conditional, FetchError> {
+        let mut current = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_url(&current)?;
+            let mut request = self.client.get(current.clone()).header(header::ACCEPT, accept);
+            if let Some(etag) = etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(last_modified) = last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+            }
+            let response = request.send().await.map_err(network_error)?;
+            let status = response.status();
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Conditional::NotModified);
+            }
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or(FetchError::Status(status))?;
+                current = current
+                    .join(location)
+                    .map_err(|e| FetchError::Refused(format!("bad redirect {location:?}: {e}")))?;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status(status));
+            }
+            let text_header = |name: header::HeaderName| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let etag = text_header(header::ETAG);
+            let last_modified = text_header(header::LAST_MODIFIED);
+            let content_type = text_header(header::CONTENT_TYPE).unwrap_or_default();
+            let body = read_at_most(response, max_bytes).await?;
+            return Ok(Conditional::Fetched {
+                content_type,
+                body,
+                etag,
+                last_modified,
+            });
+        }
+        Err(FetchError::Refused(format!(
+            "more than {MAX_REDIRECTS} redirects from {url}"
+        )))
+    }
+
     /// Fetches an ActivityStreams document. Its `id` must be the URL it finally came from (after
     /// redirects); if it is not, the document is fetched again from its own id (once), where it
     /// must name itself and be served without redirection: what we keep always comes from its
@@ -280,16 +357,17 @@ impl Fetcher {
     }
 }
 
-async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
+async fn read_bounded(response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    read_at_most(response, MAX_BODY_BYTES).await
+}
+
+async fn read_at_most(mut response: reqwest::Response, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
+    if response.content_length().is_some_and(|n| n > max_bytes as u64) {
         return Err(FetchError::TooLarge);
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(network_error)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > max_bytes {
             return Err(FetchError::TooLarge);
         }
         body.extend_from_slice(&chunk);

@@ -25,6 +25,8 @@ const PROCESSED_KEPT_DAYS: i32 = 7;
 const BATCH: i64 = 32;
 /// Attempts before a job is given up (it stays in the table with its last error).
 const MAX_ATTEMPTS: i32 = 10;
+/// How often the worker looks for subscribed block lists due a refresh.
+const BLOCKLIST_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the worker looks for due jobs.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -45,6 +47,8 @@ pub enum Job {
     BackfillOutbox { account_id: i64 },
     /// Carry out a change to the rule for `domain`: flag its accounts, purge if suspended.
     ApplyDomainRule { domain: String },
+    /// The same for many domains at once (an import, a block-list refresh).
+    ApplyDomainRules { domains: Vec<String> },
 }
 
 impl Job {
@@ -55,6 +59,7 @@ impl Job {
             Job::ProcessActivity { .. } => "process_activity",
             Job::BackfillOutbox { .. } => "backfill_outbox",
             Job::ApplyDomainRule { .. } => "apply_domain_rule",
+            Job::ApplyDomainRules { .. } => "apply_domain_rules",
         }
     }
 }
@@ -77,6 +82,7 @@ async fn perform(state: &AppState, job: Job) -> AppResult<()> {
             crate::federation::resolve::backfill_outbox(state, account_id).await
         }
         Job::ApplyDomainRule { domain } => actions::domain_blocks::apply(state, &domain).await,
+        Job::ApplyDomainRules { domains } => actions::domain_blocks::apply_many(state, &domains).await,
         Job::ProcessActivity { activity, signer_id } => {
             crate::federation::ingest::process(state, &activity, signer_id).await
         }
@@ -139,6 +145,7 @@ async fn run_one(state: &AppState, row: db::jobs::Job) -> AppResult<()> {
 /// Runs due jobs until `shutdown` resolves; a job in progress finishes first.
 pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune: Option<std::time::Instant> = None;
+    let mut last_blocklist_check: Option<std::time::Instant> = None;
     loop {
         if let Err(error) = run_pending_jobs(&state).await {
             tracing::warn!(%error, "job worker: the queue could not be read");
@@ -150,6 +157,17 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "processed activity ids could not be pruned"),
             }
+        }
+        if last_blocklist_check.is_none_or(|at| at.elapsed() >= BLOCKLIST_CHECK_INTERVAL) {
+            last_blocklist_check = Some(std::time::Instant::now());
+            // When each list was last tried is in the database (durable, shared by every worker
+            // process); fetching runs beside the queue so a slow list server holds up no job.
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(error) = actions::blocklist_subscriptions::refresh_due(&state).await {
+                    tracing::warn!(%error, "block lists could not be refreshed");
+                }
+            });
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

@@ -1,5 +1,6 @@
 //! Federation policy and moderation: the domain gate, block lists, account sanctions, reports.
 
+pub mod blocklist;
 pub mod domain_name;
 pub mod domain_policy;
 

@@ -32,6 +32,8 @@ struct Served {
     documents: HashMap<String, (StatusCode, String, String)>,
     /// Path to the status and headers POSTs to it get (202 when absent).
     answers: HashMap<String, (StatusCode, Vec<(String, String)>)>,
+    /// Path to the ETag its document is served with (a GET naming it in If-None-Match gets 304).
+    etags: HashMap<String, String>,
     /// Paths whose POSTs are read and then never answered.
     hanging: Vec<String>,
     received: Vec<Received>,
@@ -105,6 +107,17 @@ impl FakeRemote {
             path.to_owned(),
             (status, content_type.to_owned(), body.to_owned()),
         );
+    }
+
+    /// Serves `body` as `content_type` at `path` with an ETag, answering 304 to a GET whose
+    /// If-None-Match names it.
+    pub fn serve_with_etag(&self, path: &str, content_type: &str, body: &str, etag: &str) {
+        self.serve_raw(path, StatusCode::OK, content_type, body);
+        self.served
+            .lock()
+            .unwrap()
+            .etags
+            .insert(path.to_owned(), etag.to_owned());
     }
 
     /// Adds a Person `username` with a key, its actor document and WebFinger.
@@ -223,7 +236,23 @@ async fn handle(
             };
             (response, hang)
         } else {
-            let response = match served.documents.get(&path) {
+            let etag = served.etags.get(&path).cloned();
+            let asked = served
+                .received
+                .last()
+                .and_then(|r| r.headers.get("if-none-match"))
+                .cloned();
+            let current = served
+                .documents
+                .get(&path)
+                .is_some_and(|(status, _, _)| status.is_success());
+            if let Some(etag) = &etag
+                && current
+                && asked.is_some_and(|asked| asked.as_bytes() == etag.as_bytes())
+            {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            let mut response = match served.documents.get(&path) {
                 // A redirect's body is where it points.
                 Some((status, _, location)) if status.is_redirection() => {
                     (*status, [("location", location.clone())]).into_response()
@@ -233,6 +262,9 @@ async fn handle(
                 }
                 None => StatusCode::NOT_FOUND.into_response(),
             };
+            if let Some(etag) = etag {
+                response.headers_mut().insert("etag", etag.parse().unwrap());
+            }
             (response, false)
         }
     };

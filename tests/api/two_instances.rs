@@ -7,19 +7,24 @@ use crate::helpers::{TestApp, json_of};
 
 /// Instances `a.test` and `b.test`, each reaching the other by name.
 pub async fn pair() -> (TestApp, TestApp) {
+    pair_named("a.test", "b.test").await
+}
+
+/// Two instances named `a_name` and `b_name`, each reaching the other by name.
+pub async fn pair_named(a_name: &'static str, b_name: &'static str) -> (TestApp, TestApp) {
     let a_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (a_addr, b_addr) = (a_listener.local_addr().unwrap(), b_listener.local_addr().unwrap());
     let a = TestApp::spawn_on(a_listener, move |config| {
-        config.server.domain = "a.test".into();
+        config.server.domain = a_name.into();
         config.server.https = false;
-        config.federation.resolve.insert("b.test".into(), b_addr);
+        config.federation.resolve.insert(b_name.into(), b_addr);
     })
     .await;
     let b = TestApp::spawn_on(b_listener, move |config| {
-        config.server.domain = "b.test".into();
+        config.server.domain = b_name.into();
         config.server.https = false;
-        config.federation.resolve.insert("a.test".into(), a_addr);
+        config.federation.resolve.insert(a_name.into(), a_addr);
     })
     .await;
     (a, b)
@@ -400,4 +405,125 @@ async fn followers_of(app: &TestApp, member: &crate::helpers::TestMember) -> ser
     )
     .await
     .1
+}
+
+#[tokio::test]
+async fn after_the_cli_suspends_an_instance_it_can_neither_deliver_nor_be_fetched_from_nor_found() {
+    let (a, evil) = pair_named("a.test", "evil.test").await;
+    // `a` runs as a server does: its rules follow the database through LISTEN/NOTIFY.
+    let (_stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(ferrodon::moderation::domain_policy::keep_current(
+        a.state.federation.policy.clone(),
+        a.state.db.clone(),
+        stopping,
+    ));
+    let alice = a.member("alice", "read write follow").await;
+    let mallory = evil.member("mallory", "read write follow").await;
+    // Before the block, they federate: mallory follows alice, alice follows mallory.
+    let alice_on_evil = remote_id(&evil, &mallory.token, "alice@a.test").await;
+    evil.post_form(
+        &format!("/api/v1/accounts/{alice_on_evil}/follow"),
+        Some(&mallory.token),
+        &[],
+    )
+    .await;
+    let mallory_on_a = remote_id(&a, &alice.token, "mallory@evil.test").await;
+    a.post_form(
+        &format!("/api/v1/accounts/{mallory_on_a}/follow"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    settle(&a, &evil).await;
+    let (_, first) = json_of(
+        evil.post_form("/api/v1/statuses", Some(&mallory.token), &[("status", "before")])
+            .await,
+    )
+    .await;
+    settle(&a, &evil).await;
+    assert!(
+        local_copy(&a, &alice.token, first["uri"].as_str().unwrap())
+            .await
+            .is_some()
+    );
+
+    // The operator blocks evil.test from the command line, in another process.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodon"))
+        .args(["domains", "block", "evil.test", "--severity", "suspend"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("FERRODON_DATABASE__URL", &a.database.url)
+        .env("FERRODON_SERVER__DOMAIN", "a.test")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while !a.state.federation.policy.is_suspended("evil.test") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the running instance did not take the rule within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    a.run_jobs().await;
+
+    // evil.test cannot deliver: its post is refused at a's inbox.
+    let (_, second) = json_of(
+        evil.post_form("/api/v1/statuses", Some(&mallory.token), &[("status", "after")])
+            .await,
+    )
+    .await;
+    ferrodon::federation::delivery::deliver_pending(&evil.state)
+        .await
+        .unwrap();
+    a.run_jobs().await;
+    let stored: i64 = sqlx::query_scalar("select count(*) from statuses where uri like 'http://evil.test/%'")
+        .fetch_one(&a.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored, 0,
+        "the purge removed the first post and the second never arrived"
+    );
+    let refused: String =
+        sqlx::query_scalar("select last_error from deliveries where failed_at is not null limit 1")
+            .fetch_one(&evil.pool)
+            .await
+            .unwrap();
+    assert!(refused.contains("403"), "{refused}");
+    // Nor be fetched from, nor found.
+    assert!(
+        local_copy(&a, &alice.token, second["uri"].as_str().unwrap())
+            .await
+            .is_none()
+    );
+    let (status, _) = json_of(
+        a.get_with("/api/v1/accounts/lookup?acct=mallory@evil.test", &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, found) = json_of(
+        a.get_with("/api/v2/search?q=@mallory@evil.test&resolve=true", &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(found["accounts"], serde_json::json!([]));
+    // And a's members' posts no longer go there.
+    a.post_form(
+        "/api/v1/statuses",
+        Some(&alice.token),
+        &[("status", "not for evil")],
+    )
+    .await;
+    let queued: i64 = sqlx::query_scalar("select count(*) from deliveries where host = 'evil.test'")
+        .fetch_one(&a.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
 }
