@@ -492,3 +492,113 @@ async fn an_admin_handles_a_member_s_report_from_the_reports_page() {
     let (status, _, _) = member.get("/admin/reports").await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn an_admin_previews_then_imports_a_block_list_file_from_the_admin_page() {
+    let app = TestApp::spawn().await;
+    rule(&app, "limited.test", Severity::Silence, |_| {}).await;
+    let mut admin = signed_in(&app, "boss", "admin").await;
+    let (status, _, page) = admin.get("/admin/domain_blocks/import").await;
+    assert_eq!(status, 200);
+    let token = TestBrowser::input_value(&page, "authenticity_token").unwrap();
+    let csv = b"#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+                evil.test,suspend,false,false,Spam,false\n\
+                limited.test,suspend,false,false,,false\n\
+                not a domain,suspend,false,false,,false\n"
+        .to_vec();
+
+    let (status, _, preview) = admin
+        .post_multipart(
+            "/admin/domain_blocks/import",
+            &[("authenticity_token", &token), ("mode", "preview")],
+            &[("file", "blocks.csv", csv.clone())],
+        )
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview.contains("What importing would do"), "{preview}");
+    assert!(
+        preview.contains("evil.test") && preview.contains("limited.test"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("line 4"),
+        "the unusable line is named: {preview}"
+    );
+    assert_eq!(count_rules(&app).await, 1, "a preview changes nothing");
+
+    let (status, _, done) = admin
+        .post_multipart(
+            "/admin/domain_blocks/import",
+            &[("authenticity_token", &token), ("mode", "import")],
+            &[("file", "blocks.csv", csv.clone())],
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Imported"), "{done}");
+    let policy = &app.state.federation.policy;
+    assert!(policy.check("evil.test").is_suspended());
+    assert!(
+        policy.check("limited.test").is_suspended(),
+        "a Limit is upgraded to a Suspend"
+    );
+
+    // Without the token, nothing is imported.
+    let (status, _, _) = admin
+        .post_multipart(
+            "/admin/domain_blocks/import",
+            &[("mode", "import"), ("text", "other.test")],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(!policy.check("other.test").is_suspended());
+}
+
+#[tokio::test]
+async fn the_subscriptions_page_refuses_a_bad_url_and_lists_what_was_subscribed() {
+    let app = TestApp::spawn().await;
+    let mut admin = signed_in(&app, "boss", "admin").await;
+    let (status, _, page) = admin.get("/admin/blocklist_subscriptions").await;
+    assert_eq!(status, 200);
+    let token = TestBrowser::input_value(&page, "authenticity_token").unwrap();
+    let (status, _, page) = admin
+        .post(
+            "/admin/blocklist_subscriptions",
+            &[
+                ("authenticity_token", &token),
+                ("action", "subscribe"),
+                ("url", "not a url"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("is not a URL"), "{page}");
+    // A list that cannot be read is still subscribed, with its problem shown.
+    let (status, _, _) = admin
+        .post(
+            "/admin/blocklist_subscriptions",
+            &[
+                ("authenticity_token", &token),
+                ("action", "subscribe"),
+                ("url", "http://127.0.0.1:9/list.csv"),
+                ("priority", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = admin.get("/admin/blocklist_subscriptions").await;
+    assert!(page.contains("http://127.0.0.1:9/list.csv"), "{page}");
+    let (status, _, _) = admin
+        .post(
+            "/admin/blocklist_subscriptions",
+            &[
+                ("authenticity_token", &token),
+                ("action", "unsubscribe"),
+                ("url", "http://127.0.0.1:9/list.csv"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = admin.get("/admin/blocklist_subscriptions").await;
+    assert!(page.contains("No subscriptions yet"), "{page}");
+}

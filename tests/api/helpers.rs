@@ -511,6 +511,35 @@ impl<'a> TestBrowser<'a> {
         self.finish(response).await
     }
 
+    /// POST a multipart form (text fields, and files as name, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> (u16, Option<String>, String) {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        for (name, file_name, bytes) in files {
+            form = form.part(
+                (*name).to_owned(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name((*file_name).to_owned()),
+            );
+        }
+        let response = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.base_url))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
     async fn finish(&mut self, response: reqwest::Response) -> (u16, Option<String>, String) {
         self.remember(&response);
         let status = response.status().as_u16();

@@ -1,5 +1,6 @@
 //! The admin area under `/admin`: pages for the server's administrators (role `admin`) only.
 
+mod blocklists;
 mod domain_allows;
 mod domain_blocks;
 mod reports;
@@ -41,6 +42,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/domain_allows/{id}/delete",
             post(domain_allows::delete_domain_allow),
+        )
+        .route(
+            "/admin/domain_blocks/import",
+            get(blocklists::show_import)
+                .post(blocklists::post_import)
+                .layer(axum::extract::DefaultBodyLimit::max(blocklists::MAX_IMPORT_BYTES)),
+        )
+        .route(
+            "/admin/blocklist_subscriptions",
+            get(blocklists::show_subscriptions).post(blocklists::post_subscriptions),
         )
         .route("/admin/reports", get(reports::show_reports))
         .route("/admin/reports/{id}", post(reports::handle_report))
