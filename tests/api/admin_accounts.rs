@@ -270,6 +270,14 @@ async fn suspending_a_remote_account_severs_members_follows_and_purges_its_posts
         .await,
         1
     );
+    // Members cannot look the suspended account up by its handle.
+    let (code, _) = get(
+        &app,
+        &member.token,
+        "/api/v1/accounts/lookup?acct=troll@remote.test",
+    )
+    .await;
+    assert_eq!(code, 404);
     let (_, shown) = get(&app, &admin.token, &format!("/api/v1/admin/accounts/{troll_id}")).await;
     assert_eq!(shown["suspended"], true);
     assert_eq!(shown["domain"], "remote.test");
