@@ -542,6 +542,11 @@ async fn an_admin_previews_then_imports_a_block_list_file_from_the_admin_page() 
         "a Limit is upgraded to a Suspend"
     );
 
+    let (status, _, exported) = admin.get("/admin/domain_blocks/export.csv").await;
+    assert_eq!(status, 200);
+    assert!(exported.starts_with("#domain,#severity"), "{exported}");
+    assert!(exported.contains("evil.test,suspend"), "{exported}");
+
     // Without the token, nothing is imported.
     let (status, _, _) = admin
         .post_multipart(

@@ -148,6 +148,23 @@ pub async fn post_import(
     Ok(page.into_response())
 }
 
+/// GET /admin/domain_blocks/export.csv: every rule as Mastodon's CSV export.
+pub async fn get_export(State(state): State<AppState>, browser: Browser) -> Result<Response, Refused> {
+    require_admin(&browser, "/admin/domain_blocks")?;
+    let csv = blocklist_import::export(&state).await.map_err(PageError::from)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"domain_blocks.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
 struct SubscriptionRow {
     url: String,
     priority: i32,

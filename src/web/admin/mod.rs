@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
                 .post(blocklists::post_import)
                 .layer(axum::extract::DefaultBodyLimit::max(blocklists::MAX_IMPORT_BYTES)),
         )
+        .route("/admin/domain_blocks/export.csv", get(blocklists::get_export))
         .route(
             "/admin/blocklist_subscriptions",
             get(blocklists::show_subscriptions).post(blocklists::post_subscriptions),
