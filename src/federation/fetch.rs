@@ -180,6 +180,36 @@ impl Fetcher {
         }
     }
 
+    /// Sends the request `build` makes for `url`, following redirects (each hop checked by
+    /// [`Fetcher::check_url`], at most [`MAX_REDIRECTS`]); returns the final URL and the first
+    /// answer that is not a redirect (a 304 Not Modified is an answer, not a redirect).
+    async fn follow_redirects(
+        &self,
+        url: &Url,
+        build: impl Fn(&Url) -> reqwest::RequestBuilder,
+    ) -> Result<(Url, reqwest::Response), FetchError> {
+        let mut current = url.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            self.check_url(&current)?;
+            let response = build(&current).send().await.map_err(network_error)?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                return Ok((current, response));
+            }
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(FetchError::Status(status))?;
+            current = current
+                .join(location)
+                .map_err(|e| FetchError::Refused(format!("bad redirect {location:?}: {e}")))?;
+        }
+        Err(FetchError::Refused(format!(
+            "more than {MAX_REDIRECTS} redirects from {url}"
+        )))
+    }
+
     /// GETs `url` (following checked redirects), signed by `signer` when given, and returns the
     /// final URL, the content type and the body. Status codes other than 2xx are errors.
     pub async fn get(
@@ -188,46 +218,33 @@ impl Fetcher {
         accept: &str,
         signer: Option<&SigningKey>,
     ) -> Result<(Url, String, Vec<u8>), FetchError> {
-        let mut current = url.clone();
-        for _ in 0..=MAX_REDIRECTS {
-            self.check_url(&current)?;
-            let mut request = self.client.get(current.clone()).header(
-                header::ACCEPT,
-                HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("*/*")),
-            );
-            if let Some(key) = signer {
-                for (name, value) in sign_get(key, &current, SystemTime::now()) {
-                    request = request.header(name, value);
+        let accept = HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("*/*"));
+        let (came_from, response) = self
+            .follow_redirects(url, |current| {
+                let mut request = self
+                    .client
+                    .get(current.clone())
+                    .header(header::ACCEPT, accept.clone());
+                if let Some(key) = signer {
+                    for (name, value) in sign_get(key, current, SystemTime::now()) {
+                        request = request.header(name, value);
+                    }
                 }
-            }
-            let response = request.send().await.map_err(network_error)?;
-            let status = response.status();
-            if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or(FetchError::Status(status))?;
-                current = current
-                    .join(location)
-                    .map_err(|e| FetchError::Refused(format!("bad redirect {location:?}: {e}")))?;
-                continue;
-            }
-            if !status.is_success() {
-                return Err(FetchError::Status(status));
-            }
-            let content_type = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let body = read_bounded(response).await?;
-            return Ok((current, content_type, body));
+                request
+            })
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
         }
-        Err(FetchError::Refused(format!(
-            "more than {MAX_REDIRECTS} redirects from {url}"
-        )))
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = read_bounded(response).await?;
+        Ok((came_from, content_type, body))
     }
 
     /// A conditional GET of `url` (not signed; redirects checked like [`Fetcher::get`]):
@@ -241,56 +258,42 @@ impl Fetcher {
         last_modified: Option<&str>,
         max_bytes: usize,
     ) -> Result<Conditional, FetchError> {
-        let mut current = url.clone();
-        for _ in 0..=MAX_REDIRECTS {
-            self.check_url(&current)?;
-            let mut request = self.client.get(current.clone()).header(header::ACCEPT, accept);
-            if let Some(etag) = etag {
-                request = request.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(last_modified) = last_modified {
-                request = request.header(header::IF_MODIFIED_SINCE, last_modified);
-            }
-            let response = request.send().await.map_err(network_error)?;
-            let status = response.status();
-            if status == StatusCode::NOT_MODIFIED {
-                return Ok(Conditional::NotModified);
-            }
-            if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or(FetchError::Status(status))?;
-                current = current
-                    .join(location)
-                    .map_err(|e| FetchError::Refused(format!("bad redirect {location:?}: {e}")))?;
-                continue;
-            }
-            if !status.is_success() {
-                return Err(FetchError::Status(status));
-            }
-            let text_header = |name: header::HeaderName| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let etag = text_header(header::ETAG);
-            let last_modified = text_header(header::LAST_MODIFIED);
-            let content_type = text_header(header::CONTENT_TYPE).unwrap_or_default();
-            let body = read_at_most(response, max_bytes).await?;
-            return Ok(Conditional::Fetched {
-                content_type,
-                body,
-                etag,
-                last_modified,
-            });
+        let (_, response) = self
+            .follow_redirects(url, |current| {
+                let mut request = self.client.get(current.clone()).header(header::ACCEPT, accept);
+                if let Some(etag) = etag {
+                    request = request.header(header::IF_NONE_MATCH, etag);
+                }
+                if let Some(last_modified) = last_modified {
+                    request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+                }
+                request
+            })
+            .await?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Conditional::NotModified);
         }
-        Err(FetchError::Refused(format!(
-            "more than {MAX_REDIRECTS} redirects from {url}"
-        )))
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
+        }
+        let text_header = |name: header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let etag = text_header(header::ETAG);
+        let last_modified = text_header(header::LAST_MODIFIED);
+        let content_type = text_header(header::CONTENT_TYPE).unwrap_or_default();
+        let body = read_at_most(response, max_bytes).await?;
+        Ok(Conditional::Fetched {
+            content_type,
+            body,
+            etag,
+            last_modified,
+        })
     }
 
     /// Fetches an ActivityStreams document. Its `id` must be the URL it finally came from (after

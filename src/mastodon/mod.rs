@@ -2,8 +2,6 @@
 
 mod accounts;
 mod admin;
-mod admin_accounts;
-mod admin_reports;
 mod announcements;
 pub mod auth;
 mod conversations;
@@ -323,57 +321,57 @@ pub fn routes() -> Router<AppState> {
 fn moderation_routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports", post(reports::create_report))
-        .route("/api/v1/admin/reports", get(admin_reports::list_reports))
-        .route("/api/v1/admin/reports/{id}", get(admin_reports::get_report))
+        .route("/api/v1/admin/reports", get(admin::reports::list_reports))
+        .route("/api/v1/admin/reports/{id}", get(admin::reports::get_report))
         .route(
             "/api/v1/admin/reports/{id}/assign_to_self",
-            with_id!(post, admin_reports::handle_report, Handling::AssignToSelf),
+            with_id!(post, admin::reports::handle_report, Handling::AssignToSelf),
         )
         .route(
             "/api/v1/admin/reports/{id}/unassign",
-            with_id!(post, admin_reports::handle_report, Handling::Unassign),
+            with_id!(post, admin::reports::handle_report, Handling::Unassign),
         )
         .route(
             "/api/v1/admin/reports/{id}/resolve",
-            with_id!(post, admin_reports::handle_report, Handling::Resolve),
+            with_id!(post, admin::reports::handle_report, Handling::Resolve),
         )
         .route(
             "/api/v1/admin/reports/{id}/reopen",
-            with_id!(post, admin_reports::handle_report, Handling::Reopen),
+            with_id!(post, admin::reports::handle_report, Handling::Reopen),
         )
-        .route("/api/v1/admin/accounts", get(admin_accounts::list_accounts_v1))
-        .route("/api/v2/admin/accounts", get(admin_accounts::list_accounts_v2))
+        .route("/api/v1/admin/accounts", get(admin::accounts::list_accounts_v1))
+        .route("/api/v2/admin/accounts", get(admin::accounts::list_accounts_v2))
         .route(
             "/api/v1/admin/accounts/{id}",
-            get(admin_accounts::get_account).delete(admin_accounts::delete_account),
+            get(admin::accounts::get_account).delete(admin::accounts::delete_account),
         )
         .route(
             "/api/v1/admin/accounts/{id}/action",
-            post(admin_accounts::act_on_account),
+            post(admin::accounts::act_on_account),
         )
         .route(
             "/api/v1/admin/accounts/{id}/approve",
-            post(admin_accounts::approve_account),
+            post(admin::accounts::approve_account),
         )
         .route(
             "/api/v1/admin/accounts/{id}/reject",
-            post(admin_accounts::reject_account),
+            post(admin::accounts::reject_account),
         )
         .route(
             "/api/v1/admin/accounts/{id}/enable",
-            with_id!(post, admin_accounts::lift_sanction, Lift::Enable),
+            with_id!(post, admin::accounts::lift_sanction, Lift::Enable),
         )
         .route(
             "/api/v1/admin/accounts/{id}/unsilence",
-            with_id!(post, admin_accounts::lift_sanction, Lift::Unsilence),
+            with_id!(post, admin::accounts::lift_sanction, Lift::Unsilence),
         )
         .route(
             "/api/v1/admin/accounts/{id}/unsuspend",
-            with_id!(post, admin_accounts::lift_sanction, Lift::Unsuspend),
+            with_id!(post, admin::accounts::lift_sanction, Lift::Unsuspend),
         )
         .route(
             "/api/v1/admin/accounts/{id}/unsensitive",
-            with_id!(post, admin_accounts::lift_sanction, Lift::Unsensitive),
+            with_id!(post, admin::accounts::lift_sanction, Lift::Unsensitive),
         )
 }
 

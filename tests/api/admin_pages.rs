@@ -1,32 +1,11 @@
 //! The HTML side of federation policy: the About page's list of moderated servers and the
 //! admin pages for domain rules and the allowlist (admin role, CSRF-protected forms).
 
-use ferrodon::actions::domain_blocks::{self, Created};
 use ferrodon::config::DomainBlocksVisibility;
-use ferrodon::db::domain_blocks::NewDomainBlock;
 use ferrodon::moderation::{Severity, Verdict};
 
+use crate::domain_policy::rule;
 use crate::helpers::{TestApp, TestBrowser, unescape_html};
-
-/// Puts a rule in force directly, as the admin API and the CLI do.
-async fn rule(
-    app: &TestApp,
-    domain: &str,
-    severity: Severity,
-    edit: impl FnOnce(&mut NewDomainBlock),
-) -> i64 {
-    let mut rule = NewDomainBlock {
-        domain: domain_blocks::domain_for_rule(&app.state, domain).unwrap(),
-        severity,
-        source: "manual",
-        ..NewDomainBlock::default()
-    };
-    edit(&mut rule);
-    match domain_blocks::create(&app.state, rule).await.unwrap() {
-        Created::Added(block) => block.id,
-        Created::Exists(block) => panic!("a rule exists already: {block:?}"),
-    }
-}
 
 /// A browser signed in as a member whose role is `role`.
 async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> TestBrowser<'a> {

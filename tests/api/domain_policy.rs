@@ -18,7 +18,7 @@ use crate::statuses::post;
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// Puts a rule in force as the admin API and the CLI do, in any spelling of the domain.
-async fn rule(
+pub async fn rule(
     app: &TestApp,
     domain: &str,
     severity: Severity,

@@ -1,7 +1,10 @@
-//! The Mastodon admin API (`/api/v1/admin`): who may use it, and its routes.
+//! The Mastodon admin API (`/api/v1/admin`): domain rules, accounts and reports, who may use
+//! them, and the domain routes (accounts and reports are routed with the members' reports).
 
+pub mod accounts;
 mod domain_allows;
 mod domain_blocks;
+pub mod reports;
 
 use axum::Router;
 use axum::routing::get;

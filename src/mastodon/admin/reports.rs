@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
-use super::admin_accounts::{admin_accounts, page_limit, require_staff};
+use super::accounts::{admin_accounts, page_limit, require_staff};
 use crate::actions;
 use crate::actions::reports::Handling;
 use crate::app::AppState;
