@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ferrodon::actions::accounts::{self, Creator, NewAccount};
 use ferrodon::app::Role;
@@ -91,6 +92,12 @@ enum AccountsCommand {
         /// Username of the local account.
         name: String,
     },
+    /// Delete a local account: other servers are sent Delete(Person) (by the server's delivery
+    /// worker), its posts, follows and sign-in go; the name stays reserved.
+    Delete {
+        /// Username of the local account.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -154,6 +161,14 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 role,
                 if_missing,
             } => create_account(&database, &name, &email, password, &role, if_missing).await,
+            AccountsCommand::Delete { name } => {
+                let account = db::accounts::find_local_by_username(&database.pool, &name)
+                    .await?
+                    .with_context(|| format!("there is no local account {name}"))?;
+                accounts::delete_local(&database.pool, &config.base_url(), account.id).await?;
+                println!("deleted {name}: other servers are told by the running server's delivery worker");
+                Ok(())
+            }
             AccountsCommand::Approve { name } => {
                 match accounts::approve(&database.pool, &name).await? {
                     true => println!("approved {name}: they can sign in now"),

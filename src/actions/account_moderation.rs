@@ -174,13 +174,18 @@ pub async fn reject(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResu
     Ok(())
 }
 
-/// Deletes the data of a suspended account (403 otherwise, as Mastodon): its statuses, media,
+/// Deletes the data of a suspended account (403 otherwise, as Mastodon; a member's deletion is
+/// sent to other servers as Delete(Person)): its statuses, media,
 /// follows, favourites and notifications, and a member's sign-in; the row stays, reserving the
 /// name.
-pub async fn delete_data(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+pub async fn delete_data(pool: &PgPool, base_url: &str, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
     let standing = target(pool, moderator, id).await?;
     if standing.suspended_at.is_none() {
         return Err(not_allowed());
+    }
+    // A member's deletion is announced to the servers that knew them (Delete(Person)).
+    if standing.domain.is_none() {
+        return super::accounts::delete_local(pool, base_url, id).await;
     }
     let mut tx = pool.begin().await?;
     db::remote_accounts::purge_content(&mut tx, id).await?;

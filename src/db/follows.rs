@@ -449,3 +449,14 @@ pub async fn find_block_ref(
     .await?
     .map(|r| (r.id, r.uri)))
 }
+
+/// The remote accounts `account_id` follows.
+pub async fn list_remote_following(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select f.target_account_id from follows f join accounts a on a.id = f.target_account_id
+         where f.account_id = $1 and a.domain is not null",
+        account_id
+    )
+    .fetch_all(db)
+    .await
+}

@@ -447,6 +447,28 @@ pub async fn profile_updated(tx: &mut PgConnection, base_url: &str, account_id: 
     send(tx, account.id, activity, &recipients).await
 }
 
+/// A member's account is being deleted: Delete(Person) to every remote account that follows
+/// them or that they follow (called before those follows go, in the same transaction).
+pub async fn account_deleted(tx: &mut PgConnection, base_url: &str, account_id: i64) -> AppResult<()> {
+    let Some(account) = local_account(tx, account_id).await? else {
+        return Ok(());
+    };
+    let recipients = Recipients {
+        followers: true,
+        accounts: db::follows::list_remote_following(&mut *tx, account.id).await?,
+    };
+    if !anyone_remote(tx, account.id, &recipients).await? {
+        return Ok(());
+    }
+    send(
+        tx,
+        account.id,
+        activities::delete_actor(base_url, &account.username),
+        &recipients,
+    )
+    .await
+}
+
 /// A member pinned (`on`) or unpinned one of their statuses: Add or Remove on their featured
 /// collection, to their followers.
 pub async fn pin_changed(

@@ -527,3 +527,88 @@ async fn after_the_cli_suspends_an_instance_it_can_neither_deliver_nor_be_fetche
         .unwrap();
     assert_eq!(queued, 0);
 }
+
+#[tokio::test]
+async fn a_deleted_account_is_deleted_on_the_other_instance_too() {
+    let (a, b) = pair().await;
+    let alice = a.member("alice", "read write follow").await;
+    let bob = b.member("bob", "read write follow").await;
+    let alice_on_b = remote_id(&b, &bob.token, "alice@a.test").await;
+    b.post_form(
+        &format!("/api/v1/accounts/{alice_on_b}/follow"),
+        Some(&bob.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+    let (_, posted) = json_of(
+        a.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "goodbye soon")],
+        )
+        .await,
+    )
+    .await;
+    settle(&a, &b).await;
+    let copies = |app: &TestApp| {
+        let pool = app.pool.clone();
+        let uri = posted["uri"].as_str().unwrap().to_owned();
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from statuses where uri = $1")
+                .bind(uri)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(copies(&b).await, 1, "bob's server holds alice's post");
+
+    // The operator deletes alice from the command line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodon"))
+        .args(["accounts", "delete", "alice"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("FERRODON_DATABASE__URL", &a.database.url)
+        .env("FERRODON_SERVER__DOMAIN", "a.test")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    settle(&a, &b).await;
+
+    let (status, _) = json_of(
+        a.get_with("/api/v1/accounts/verify_credentials", &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 401, "her sign-in is gone");
+    assert_eq!(
+        copies(&b).await,
+        0,
+        "bob's server dropped her posts on her Delete"
+    );
+    let (_, relationship) = json_of(
+        b.get_with(
+            &format!("/api/v1/accounts/relationships?id[]={alice_on_b}"),
+            &bob.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(relationship[0]["following"], false);
+    let gone: bool = sqlx::query_scalar(
+        "select gone_at is not null from accounts where uri = 'http://a.test/users/alice'",
+    )
+    .fetch_one(&b.pool)
+    .await
+    .unwrap();
+    assert!(
+        gone,
+        "b keeps the row, marked gone, so the name is never taken by someone else"
+    );
+}

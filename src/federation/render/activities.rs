@@ -130,6 +130,18 @@ pub fn update_actor(base: &str, name: &str, actor: Value, now: DateTime<Utc>) ->
     })
 }
 
+/// Delete(Person): a local account is gone for good (id `/users/NAME#delete`, to everyone).
+pub fn delete_actor(base: &str, name: &str) -> Value {
+    let actor = urls::actor(base, name);
+    json!({
+        "id": format!("{actor}#delete"),
+        "type": "Delete",
+        "actor": actor,
+        "to": [PUBLIC],
+        "object": actor,
+    })
+}
+
 /// Add (`on`) or Remove of a pinned status in the member's featured collection.
 pub fn featured_change(base: &str, name: &str, status_uri: &str, on: bool, now: DateTime<Utc>) -> Value {
     let kind = if on { "Add" } else { "Remove" };

@@ -282,6 +282,6 @@ pub async fn delete_account(
 ) -> AppResult<Json<AdminAccount>> {
     let user = require_staff(&auth, WRITE)?;
     let id = account_id(&id)?;
-    actions::account_moderation::delete_data(&state.db, moderator(user), id).await?;
+    actions::account_moderation::delete_data(&state.db, &state.base_url, moderator(user), id).await?;
     Ok(Json(admin_account(&state, id).await?))
 }
