@@ -166,10 +166,8 @@ async fn run_with_database(
     ));
     if role != Role::Web {
         // The configuration's rules and mode may have changed while the server was down.
-        if let Err(error) =
-            crate::actions::domain_blocks::mirror_all(&state.db, &state.federation.policy).await
-        {
-            tracing::warn!(%error, "could not bring account flags in line with the domain rules");
+        if let Err(error) = crate::actions::domain_blocks::configuration_took_effect(&state).await {
+            tracing::warn!(%error, "could not bring accounts in line with the domain rules");
         }
         workers.spawn(crate::jobs::run_worker(state.clone(), workers_stopping.clone()));
         workers.spawn(crate::federation::delivery::run_delivery_worker(

@@ -166,6 +166,20 @@ pub async fn mirror_all(db: &PgPool, policy: &DomainPolicy) -> AppResult<()> {
     mirror_domains(db, policy, domains).await
 }
 
+/// At start: account flags follow the rules in force (the configuration's rules and mode may
+/// have changed while the server was down), and a domain the configuration suspends is purged
+/// by the job (queued again at each start; a purge with nothing left to purge is quick).
+pub async fn configuration_took_effect(state: &AppState) -> AppResult<()> {
+    mirror_all(&state.db, &state.federation.policy).await?;
+    for (domain, rule) in state.config.federation.configured_rules() {
+        if rule.severity == Severity::Suspend {
+            let job = Job::ApplyDomainRule { domain };
+            jobs::enqueue(&state.db, &job, Utc::now()).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn mirror_domains(db: &PgPool, policy: &DomainPolicy, domains: Vec<String>) -> AppResult<()> {
     let (mut free, mut limited, mut suspended) = (Vec::new(), Vec::new(), Vec::new());
     for domain in domains {

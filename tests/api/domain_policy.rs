@@ -718,3 +718,73 @@ async fn a_member_s_domain_block_hides_the_domain_and_its_subdomains_from_their_
     let (_, notifications) = get_json(&app, "/api/v1/notifications", &alice.token).await;
     assert_eq!(notifications, json!([]));
 }
+
+#[tokio::test]
+async fn a_suspension_written_in_the_configuration_is_carried_out_at_start() {
+    let app = TestApp::spawn_with(|config| {
+        config
+            .federation
+            .domains
+            .insert("Evil.test".into(), "suspend".into());
+        config.federation.bridges = ferrodon::config::BridgePolicy::Limit;
+    })
+    .await;
+    // Known from before the operator wrote the rule.
+    for (name, domain) in [("mallory", "evil.test"), ("bridged", "bsky.brid.gy")] {
+        let id: i64 = sqlx::query_scalar(
+            "insert into accounts (username, domain, uri, inbox_url, public_key_pem)
+             values ($1, $2, 'https://' || $2 || '/users/' || $1, 'https://' || $2 || '/inbox', 'x')
+             returning id",
+        )
+        .bind(name)
+        .bind(domain)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "insert into statuses (account_id, uri, text, content, spoiler_text, visibility, local, conversation_id)
+             values ($1, 'https://' || $2 || '/notes/1', 'hi', '<p>hi</p>', '', 'public', false, next_id())",
+        )
+        .bind(id)
+        .bind(domain)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    domain_blocks::configuration_took_effect(&app.state)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from statuses where uri like 'https://evil.test/%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from accounts where domain = 'evil.test' and domain_suspended"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from accounts where domain = 'bsky.brid.gy' and domain_limited"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from statuses where uri like 'https://bsky.brid.gy/%'"
+        )
+        .await,
+        1
+    );
+}
