@@ -98,6 +98,20 @@ enum AccountsCommand {
         /// Username of the local account.
         name: String,
     },
+    /// Add an alias (`alsoKnownAs`) to a local account, so the account HANDLE may move to it.
+    Alias {
+        /// Username of the local account (the move's destination).
+        name: String,
+        /// The account that will move here: `user@domain` (or a local `user`).
+        handle: String,
+    },
+    /// Move a local account to HANDLE (which must name it as an alias): followers move along.
+    Move {
+        /// Username of the local account that moves away.
+        name: String,
+        /// The new account: `user@domain` (or a local `user`).
+        handle: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -169,6 +183,20 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 println!("deleted {name}: other servers are told by the running server's delivery worker");
                 Ok(())
             }
+            AccountsCommand::Alias { name, handle } => {
+                let state = cli_state(&config, &database).await?;
+                let account = local_account(&database, &name).await?;
+                let uri = ferrodon::actions::account_moves::add_alias(&state, account, &handle).await?;
+                println!("{name} is also known as {uri}: that account may move here now");
+                Ok(())
+            }
+            AccountsCommand::Move { name, handle } => {
+                let state = cli_state(&config, &database).await?;
+                let account = local_account(&database, &name).await?;
+                let moved = ferrodon::actions::account_moves::move_to(&state, account, &handle).await?;
+                println!("{name} moved to {handle}: {moved} local followers follow the new account; other servers are told by the running server's delivery worker");
+                Ok(())
+            }
             AccountsCommand::Approve { name } => {
                 match accounts::approve(&database.pool, &name).await? {
                     true => println!("approved {name}: they can sign in now"),
@@ -181,6 +209,20 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
     .await;
     database.close().await?;
     result
+}
+
+/// The state a command needs to resolve remote accounts (the federation client and rules).
+async fn cli_state(config: &Config, database: &Database) -> anyhow::Result<ferrodon::app::AppState> {
+    let state = ferrodon::app::AppState::new(config.clone(), database.pool.clone())?;
+    state.federation.policy.reload(&state.db).await?;
+    Ok(state)
+}
+
+async fn local_account(database: &Database, name: &str) -> anyhow::Result<i64> {
+    Ok(db::accounts::find_local_by_username(&database.pool, name)
+        .await?
+        .with_context(|| format!("there is no local account {name}"))?
+        .id)
 }
 
 async fn run_jobs(config: Config, command: JobsCommand) -> anyhow::Result<()> {

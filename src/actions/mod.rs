@@ -2,6 +2,7 @@
 //! Transactions begin and commit here and nowhere else.
 
 pub mod account_moderation;
+pub mod account_moves;
 pub mod accounts;
 pub mod blocklist_import;
 pub mod blocklist_subscriptions;

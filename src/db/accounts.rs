@@ -255,3 +255,50 @@ pub async fn list_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Ve
     .fetch_all(db)
     .await
 }
+
+/// The account another one moved to, as its actor is named.
+#[derive(Debug, Clone)]
+pub struct MoveTarget {
+    pub username: String,
+    pub domain: Option<String>,
+    pub uri: Option<String>,
+}
+
+/// An account's aliases (`alsoKnownAs` URIs) and the account it moved to, if any.
+pub async fn find_migration(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<(Vec<String>, Option<MoveTarget>)> {
+    let row = sqlx::query!(
+        r#"select a.also_known_as, t.username as "target_username?", t.domain as target_domain,
+                  t.uri as target_uri
+           from accounts a left join accounts t on t.id = a.moved_to_account_id
+           where a.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        Some(row) => (
+            row.also_known_as,
+            row.target_username.map(|username| MoveTarget {
+                username,
+                domain: row.target_domain,
+                uri: row.target_uri,
+            }),
+        ),
+        None => (Vec::new(), None),
+    })
+}
+
+/// Replaces an account's aliases (`alsoKnownAs` URIs).
+pub async fn set_also_known_as(db: impl PgExecutor<'_>, id: i64, aliases: &[String]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update accounts set also_known_as = $2 where id = $1",
+        id,
+        aliases
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -442,7 +442,8 @@ pub async fn profile_updated(tx: &mut PgConnection, base_url: &str, account_id: 
         return Ok(());
     }
     let emojis = loading::account_emojis(tx, &account).await?;
-    let actor = render::actor(host(base_url), &account, &emojis);
+    let links = loading::actor_links(tx, base_url, account.id).await?;
+    let actor = render::actor(host(base_url), &account, &emojis, &links);
     let activity = activities::update_actor(base_url, &account.username, actor, Utc::now());
     send(tx, account.id, activity, &recipients).await
 }
@@ -467,6 +468,27 @@ pub async fn account_deleted(tx: &mut PgConnection, base_url: &str, account_id: 
         &recipients,
     )
     .await
+}
+
+/// A member moved to `target_uri`: Move to their followers (whose servers move their follows).
+pub async fn moved(
+    tx: &mut PgConnection,
+    base_url: &str,
+    account_id: i64,
+    target_uri: &str,
+) -> AppResult<()> {
+    let Some(account) = local_account(tx, account_id).await? else {
+        return Ok(());
+    };
+    let recipients = Recipients {
+        followers: true,
+        accounts: Vec::new(),
+    };
+    if !anyone_remote(tx, account.id, &recipients).await? {
+        return Ok(());
+    }
+    let activity = activities::move_actor(base_url, &account.username, target_uri, Utc::now());
+    send(tx, account.id, activity, &recipients).await
 }
 
 /// A member pinned (`on`) or unpinned one of their statuses: Add or Remove on their featured

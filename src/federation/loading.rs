@@ -95,6 +95,22 @@ pub async fn local_statuses(
         .collect())
 }
 
+/// A local account's `alsoKnownAs` and `movedTo`, as URIs.
+pub async fn actor_links(
+    db: &mut PgConnection,
+    base_url: &str,
+    account_id: i64,
+) -> AppResult<render::ActorLinks> {
+    let (also_known_as, moved_to) = db::accounts::find_migration(&mut *db, account_id).await?;
+    Ok(render::ActorLinks {
+        also_known_as,
+        moved_to: moved_to.map(|target| match target.uri {
+            Some(uri) if target.domain.is_some() => uri,
+            _ => super::urls::actor(base_url, &target.username),
+        }),
+    })
+}
+
 /// The custom emoji a local account's name, bio and field values use.
 pub async fn account_emojis(
     db: &mut PgConnection,

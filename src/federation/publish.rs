@@ -107,11 +107,14 @@ fn negotiated(as_json: bool, answer: AppResult<Response>) -> Response {
 }
 
 async fn actor_document(state: &AppState, account: &db::accounts::Account) -> AppResult<Response> {
-    let emojis = loading::account_emojis(&mut *state.db.acquire().await?, account).await?;
+    let mut connection = state.db.acquire().await?;
+    let emojis = loading::account_emojis(&mut connection, account).await?;
+    let links = loading::actor_links(&mut connection, &state.base_url, account.id).await?;
     Ok(activity_json(render::document(render::actor(
         host(state),
         account,
         &emojis,
+        &links,
     ))))
 }
 

@@ -612,3 +612,78 @@ async fn a_deleted_account_is_deleted_on_the_other_instance_too() {
         "b keeps the row, marked gone, so the name is never taken by someone else"
     );
 }
+
+#[tokio::test]
+async fn a_member_who_moves_to_another_instance_takes_followers_from_both_along() {
+    let (a, b) = pair().await;
+    let alice = a.member("alice", "read write follow").await;
+    let dave = a.member("dave", "read write follow").await;
+    let bob = b.member("bob", "read write follow").await;
+    let carol = b.member("carol", "read write follow").await;
+    // carol (on b) and dave (on a) follow alice.
+    let alice_on_b = remote_id(&b, &carol.token, "alice@a.test").await;
+    b.post_form(
+        &format!("/api/v1/accounts/{alice_on_b}/follow"),
+        Some(&carol.token),
+        &[],
+    )
+    .await;
+    a.post_form(
+        &format!("/api/v1/accounts/{}/follow", alice.account_id),
+        Some(&dave.token),
+        &[],
+    )
+    .await;
+    settle(&a, &b).await;
+
+    // Moving before the new account names the old one is refused.
+    let refused = ferrodon::actions::account_moves::move_to(&a.state, alice.account_id, "bob@b.test").await;
+    assert!(refused.is_err(), "{refused:?}");
+    let alias = ferrodon::actions::account_moves::add_alias(&b.state, bob.account_id, "alice@a.test")
+        .await
+        .unwrap();
+    assert_eq!(alias, "http://a.test/users/alice");
+    let moved = ferrodon::actions::account_moves::move_to(&a.state, alice.account_id, "bob@b.test")
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "dave moves along");
+    settle(&a, &b).await;
+
+    assert_eq!(
+        following(&b, &carol.token, &bob.account_id.to_string()).await,
+        true,
+        "carol follows bob"
+    );
+    assert_eq!(following(&b, &carol.token, &alice_on_b).await, false);
+    let bob_on_a = remote_id(&a, &dave.token, "bob@b.test").await;
+    assert_eq!(
+        following(&a, &dave.token, &bob_on_a).await,
+        true,
+        "dave follows bob once b accepted"
+    );
+    assert_eq!(
+        following(&a, &dave.token, &alice.account_id.to_string()).await,
+        false
+    );
+    let actor: serde_json::Value = a
+        .client
+        .get(format!("{}/users/alice", a.base_url))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["movedTo"], "http://b.test/users/bob");
+}
+
+/// Whether the holder of `token` follows account `id` on `app`.
+async fn following(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    let (_, relationships) = json_of(
+        app.get_with(&format!("/api/v1/accounts/relationships?id[]={id}"), token)
+            .await,
+    )
+    .await;
+    relationships[0]["following"].clone()
+}

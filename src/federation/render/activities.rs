@@ -142,6 +142,19 @@ pub fn delete_actor(base: &str, name: &str) -> Value {
     })
 }
 
+/// Move: a local account now lives at `target` (which names it in `alsoKnownAs`).
+pub fn move_actor(base: &str, name: &str, target: &str, now: DateTime<Utc>) -> Value {
+    let actor = urls::actor(base, name);
+    json!({
+        "id": format!("{actor}#moves/{}", now.timestamp_millis()),
+        "type": "Move",
+        "actor": actor,
+        "to": [urls::actor_path(base, name, "followers")],
+        "object": actor,
+        "target": target,
+    })
+}
+
 /// Add (`on`) or Remove of a pinned status in the member's featured collection.
 pub fn featured_change(base: &str, name: &str, status_uri: &str, on: bool, now: DateTime<Utc>) -> Value {
     let kind = if on { "Add" } else { "Remove" };

@@ -7,6 +7,14 @@ use crate::db;
 use crate::federation::urls;
 use crate::text;
 
+/// Where a local account says it also lives (`alsoKnownAs`: the accounts it moved from, which
+/// name it as their target) and where it moved to (`movedTo`).
+#[derive(Debug, Clone, Default)]
+pub struct ActorLinks {
+    pub also_known_as: Vec<String>,
+    pub moved_to: Option<String>,
+}
+
 /// A local account as its actor document's object (without `@context`; see `render::document`).
 ///
 /// The bio and field values are plain text for local accounts and become HTML here, as the
@@ -15,6 +23,7 @@ pub fn actor(
     host: Host<'_>,
     account: &db::accounts::Account,
     emojis: &[db::custom_emojis::LocalEmoji],
+    links: &ActorLinks,
 ) -> Value {
     let base = host.base_url;
     let name = account.username.as_str();
@@ -41,7 +50,7 @@ pub fn actor(
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .map_or(account.created_at, |t| t.and_utc());
-    json!({
+    let mut actor = json!({
         "id": id,
         "type": if account.bot { "Service" } else { "Person" },
         "following": urls::actor_path(base, name, "following"),
@@ -77,7 +86,14 @@ pub fn actor(
             "mediaType": "image/png",
             "url": urls::static_file(base, "header.png"),
         },
-    })
+    });
+    if !links.also_known_as.is_empty() {
+        actor["alsoKnownAs"] = json!(links.also_known_as);
+    }
+    if let Some(moved_to) = &links.moved_to {
+        actor["movedTo"] = json!(moved_to);
+    }
+    actor
 }
 
 /// The instance actor (`/actor`): an Application named for the domain, which signs our fetches.
@@ -139,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_local_account_is_a_person_with_its_endpoints_key_and_fields() {
-        let actor = actor(HOST, &account(), &[]);
+        let actor = actor(HOST, &account(), &[], &ActorLinks::default());
         assert_eq!(actor["id"], "https://ferro.test/users/alice");
         assert_eq!(actor["type"], "Person");
         assert_eq!(actor["url"], "https://ferro.test/@alice");
@@ -171,7 +187,7 @@ mod tests {
     fn bots_are_services() {
         let mut bot = account();
         bot.bot = true;
-        assert_eq!(actor(HOST, &bot, &[])["type"], "Service");
+        assert_eq!(actor(HOST, &bot, &[], &ActorLinks::default())["type"], "Service");
     }
 
     #[test]

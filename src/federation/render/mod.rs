@@ -9,7 +9,7 @@ mod actor;
 pub mod flag;
 mod note;
 
-pub use actor::{actor, instance_actor};
+pub use actor::{ActorLinks, actor, instance_actor};
 pub use note::{
     LocalStatus, SELF_REPLIES_SHOWN, addressing, announce, conversation, create, note, replies, status_uri,
 };
