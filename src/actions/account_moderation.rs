@@ -93,6 +93,9 @@ pub async fn act(
     report_id: Option<i64>,
 ) -> AppResult<()> {
     let standing = target(pool, moderator, id).await?;
+    if sanction == Sanction::Disable {
+        admins_only(&moderator)?;
+    }
     if let Some(report_id) = report_id {
         let report = db::reports::find(pool, report_id)
             .await?
@@ -142,6 +145,9 @@ pub async fn act(
 /// Lifts a sanction. Lifting a suspension restores nothing that was purged.
 pub async fn lift(pool: &PgPool, moderator: Moderator<'_>, id: i64, lift: Lift) -> AppResult<()> {
     target(pool, moderator, id).await?;
+    if lift == Lift::Enable {
+        admins_only(&moderator)?;
+    }
     match lift {
         Lift::Enable => db::account_moderation::set_disabled(pool, id, false).await?,
         Lift::Unsilence => db::account_moderation::set_silenced(pool, id, false).await?,
@@ -174,11 +180,22 @@ pub async fn reject(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResu
     Ok(())
 }
 
+/// Refuses what Mastodon keeps for admins (deleting a member's data, their sign-in access):
+/// moderators handle reports and sanctions, not irreversible or access-level changes.
+fn admins_only(moderator: &Moderator<'_>) -> AppResult<()> {
+    if moderator.role == "admin" {
+        Ok(())
+    } else {
+        Err(not_allowed())
+    }
+}
+
 /// Deletes the data of a suspended account (403 otherwise, as Mastodon; a member's deletion is
 /// sent to other servers as Delete(Person)): its statuses, media,
 /// follows, favourites and notifications, and a member's sign-in; the row stays, reserving the
 /// name.
 pub async fn delete_data(pool: &PgPool, base_url: &str, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    admins_only(&moderator)?;
     let standing = target(pool, moderator, id).await?;
     if standing.suspended_at.is_none() {
         return Err(not_allowed());

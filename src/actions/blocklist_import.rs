@@ -10,7 +10,7 @@ use crate::db::domain_blocks::{DomainBlock, NewDomainBlock};
 use crate::error::AppResult;
 use crate::moderation::blocklist::{self, Entry};
 use crate::moderation::domain_name::{normalize, with_parents};
-use crate::moderation::domain_policy::Severity;
+use crate::moderation::domain_policy::{Rule, Severity};
 
 /// Rows written per statement; progress is reported after each.
 pub const CHUNK: usize = 5000;
@@ -43,6 +43,9 @@ pub struct Plan {
     pub left_alone: Vec<LeftAlone>,
     /// Entries naming this server's own domain (never moderated).
     pub refused: Vec<String>,
+    /// Entries for a subdomain that a parent in the same list, or a rule in the configuration
+    /// file, already covers as strictly: a rule of their own would only loosen it there.
+    pub covered: Vec<String>,
 }
 
 impl Plan {
@@ -92,8 +95,43 @@ fn effect_of_rule(rule: &DomainBlock) -> (Severity, bool, bool) {
 }
 
 /// Whether `strong` does at least all that `weak` does.
-fn covers(strong: (Severity, bool, bool), weak: (Severity, bool, bool)) -> bool {
+pub fn covers(strong: (Severity, bool, bool), weak: (Severity, bool, bool)) -> bool {
     strong.0 >= weak.0 && (strong.1 || !weak.1) && (strong.2 || !weak.2)
+}
+
+/// The effects asked for by domain, from `asked` (a list's entries) and the configuration's
+/// rules, the stricter where both name a domain: what a subdomain entry must not undercut.
+pub fn floor<'a>(
+    asked: impl Iterator<Item = (&'a str, (Severity, bool, bool))>,
+    configured: &'a [(String, Rule)],
+) -> HashMap<&'a str, (Severity, bool, bool)> {
+    let mut floor: HashMap<&str, (Severity, bool, bool)> = HashMap::new();
+    let configured = configured
+        .iter()
+        .map(|(d, r)| (d.as_str(), (r.severity, r.reject_media, r.reject_reports)));
+    for (domain, (severity, media, reports)) in asked.chain(configured) {
+        let effect = effect(severity, media, reports);
+        floor
+            .entry(domain)
+            .and_modify(|held| {
+                if covers(effect, *held) {
+                    *held = effect;
+                }
+            })
+            .or_insert(effect);
+    }
+    floor
+}
+
+/// Whether a parent of `domain` (not `domain` itself) in `floor` does at least all of `asked`.
+pub fn covered_by(
+    floor: &HashMap<&str, (Severity, bool, bool)>,
+    domain: &str,
+    asked: (Severity, bool, bool),
+) -> bool {
+    with_parents(domain)
+        .skip(1)
+        .any(|parent| floor.get(parent).is_some_and(|held| covers(*held, asked)))
 }
 
 fn as_rule(before: &DomainBlock, source: &'static str) -> NewDomainBlock {
@@ -114,9 +152,19 @@ fn as_rule(before: &DomainBlock, source: &'static str) -> NewDomainBlock {
     }
 }
 
-/// What importing `entries` would do to `existing` rules on the server named `own_domain`.
-pub fn plan(entries: &[Entry], existing: &[DomainBlock], own_domain: &str) -> Plan {
+/// What importing `entries` would do to `existing` rules on the server named `own_domain`,
+/// whose configuration file sets `configured` rules (never loosened by an import).
+pub fn plan(
+    entries: &[Entry],
+    existing: &[DomainBlock],
+    own_domain: &str,
+    configured: &[(String, Rule)],
+) -> Plan {
     let by_domain: HashMap<&str, &DomainBlock> = existing.iter().map(|r| (r.domain.as_str(), r)).collect();
+    let floor = floor(
+        entries.iter().map(|e| (e.domain.as_str(), e.strength())),
+        configured,
+    );
     let mut plan = Plan::default();
     for entry in entries {
         if entry.domain == own_domain {
@@ -171,6 +219,10 @@ pub fn plan(entries: &[Entry], existing: &[DomainBlock], own_domain: &str) -> Pl
             });
             continue;
         }
+        if covered_by(&floor, &entry.domain, asked) {
+            plan.covered.push(entry.domain.clone());
+            continue;
+        }
         plan.added.push(NewDomainBlock {
             domain: entry.domain.clone(),
             severity: entry.severity,
@@ -189,7 +241,12 @@ pub fn plan(entries: &[Entry], existing: &[DomainBlock], own_domain: &str) -> Pl
 /// The plan for importing `entries` against the rules now in force (the dry run).
 pub async fn dry_run(state: &AppState, entries: &[Entry]) -> AppResult<Plan> {
     let existing = db::domain_blocks::list(&state.db).await?;
-    Ok(plan(entries, &existing, &own_domain(state)))
+    Ok(plan(
+        entries,
+        &existing,
+        &own_domain(state),
+        &state.config.federation.configured_rules(),
+    ))
 }
 
 /// Imports `entries`: computes the plan with other rule writers held off, and carries out exactly
@@ -199,7 +256,12 @@ pub async fn import(state: &AppState, entries: &[Entry], progress: impl Fn(usize
     let mut tx = state.db.begin().await?;
     db::blocklists::lock_rules(&mut tx).await?;
     let existing = db::domain_blocks::list(&mut *tx).await?;
-    let plan = plan(entries, &existing, &own_domain(state));
+    let plan = plan(
+        entries,
+        &existing,
+        &own_domain(state),
+        &state.config.federation.configured_rules(),
+    );
     let changes: Vec<NewDomainBlock> = plan
         .upgraded
         .iter()
@@ -308,7 +370,7 @@ mod tests {
             entry("listed.test", Severity::Noop, false),
             entry("ours.test", Severity::Suspend, false),
         ];
-        let plan = plan(&entries, &existing, "ours.test");
+        let plan = plan(&entries, &existing, "ours.test", &[]);
         assert_eq!(
             plan.added.iter().map(|r| r.domain.as_str()).collect::<Vec<_>>(),
             ["new.test"]

@@ -15,10 +15,12 @@ use crate::error::{AppError, AppResult};
 use crate::federation::fetch::Conditional;
 use crate::moderation::blocklist;
 use crate::moderation::domain_name::with_parents;
-use crate::moderation::domain_policy::Severity;
+use crate::moderation::domain_policy::{Rule, Severity};
 
 /// What we ask list servers for.
 const ACCEPT: &str = "text/csv, application/json, text/plain, */*";
+/// A list of at least this many entries that comes back empty is not believed.
+const EMPTIED_LIST_SUSPECT_FROM: i64 = 10;
 /// The largest list read (the biggest public lists are a few hundred kilobytes).
 const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
 
@@ -150,6 +152,16 @@ async fn refresh_one(state: &AppState, subscription: &Subscription) -> AppResult
         Ok(parsed) => parsed,
         Err(error) => return Ok(Refreshed::Failed(error.to_string())),
     };
+    // A sizeable list that comes back empty is far likelier a broken publication than a real
+    // amnesty: its last good copy stays in force (an operator who wants the rules gone
+    // unsubscribes). A small list emptying out is taken at its word.
+    if parsed.entries.is_empty()
+        && db::blocklists::count_entries(&state.db, subscription.id).await? >= EMPTIED_LIST_SUSPECT_FROM
+    {
+        return Ok(Refreshed::Failed(
+            "the list came back empty; its last good copy stays in force".into(),
+        ));
+    }
     let mut tx = state.db.begin().await?;
     db::blocklists::replace_entries(&mut tx, subscription.id, &parsed.entries).await?;
     db::blocklists::mark_refreshed(
@@ -175,7 +187,8 @@ pub async fn recompute(state: &AppState) -> AppResult<Recomputed> {
     let entries = db::blocklists::list_entries(&mut *tx).await?;
     let rules = db::domain_blocks::list(&mut *tx).await?;
     let own_domain = blocklist_import::own_domain(state);
-    let wanted: Vec<NewDomainBlock> = wanted_rules(&entries, &rules, min_agreement.max(1))
+    let configured = state.config.federation.configured_rules();
+    let wanted: Vec<NewDomainBlock> = wanted_rules(&entries, &rules, min_agreement.max(1), &configured)
         .into_iter()
         .filter(|r| r.domain != own_domain)
         .collect();
@@ -241,6 +254,7 @@ pub fn wanted_rules(
     entries: &[ListedEntry],
     rules: &[DomainBlock],
     min_agreement: usize,
+    configured: &[(String, Rule)],
 ) -> Vec<NewDomainBlock> {
     let operators: HashMap<&str, &DomainBlock> = rules
         .iter()
@@ -291,5 +305,21 @@ pub fn wanted_rules(
         });
     }
     wanted.sort_by(|a, b| a.domain.cmp(&b.domain));
+    // A subdomain rule weaker than a parent's (another wanted rule, or the configuration's) would
+    // loosen the parent's there: the parent covers it.
+    let floor = blocklist_import::floor(
+        wanted
+            .iter()
+            .map(|r| (r.domain.as_str(), (r.severity, r.reject_media, r.reject_reports))),
+        configured,
+    );
+    let covered: std::collections::HashSet<String> = wanted
+        .iter()
+        .filter(|r| {
+            blocklist_import::covered_by(&floor, &r.domain, (r.severity, r.reject_media, r.reject_reports))
+        })
+        .map(|r| r.domain.clone())
+        .collect();
+    wanted.retain(|r| !covered.contains(&r.domain));
     wanted
 }

@@ -307,6 +307,9 @@ fn print_plan(plan: &Plan) {
     for domain in &plan.refused {
         println!("refuse   {domain} (this server's own domain)");
     }
+    for domain in &plan.covered {
+        println!("covered  {domain} (a parent domain's rule is as strict)");
+    }
     for left in &plan.left_alone {
         println!(
             "keep     {} (rule for {}: {})",

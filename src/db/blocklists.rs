@@ -332,3 +332,13 @@ pub async fn list_entries(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ListedEnt
         })
         .collect())
 }
+
+/// How many entries a subscribed list's last good copy holds.
+pub async fn count_entries(db: impl PgExecutor<'_>, subscription_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from blocklist_entries where subscription_id = $1"#,
+        subscription_id
+    )
+    .fetch_one(db)
+    .await
+}

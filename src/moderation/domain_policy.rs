@@ -99,6 +99,13 @@ impl Verdict {
     pub fn is_limited(self) -> bool {
         self.severity == Severity::Silence
     }
+
+    /// Whether this does at least all that `other` does.
+    pub fn covers(self, other: Verdict) -> bool {
+        self.severity >= other.severity
+            && (self.reject_media || !other.reject_media)
+            && (self.reject_reports || !other.reject_reports)
+    }
 }
 
 /// The rules in force, swapped whole on reload.
@@ -132,8 +139,8 @@ pub struct DomainPolicy {
     /// Our own domain is never subject to a rule.
     own_domain: String,
     allowlist_mode: bool,
-    /// Rules from the configuration file (`[federation.domains]`, the bridge preset); a rule in
-    /// the database for the same domain replaces one of these.
+    /// Rules from the configuration file (`[federation.domains]`, the bridge preset); where the
+    /// database names the same domain, the stricter of the two applies.
     configured: Vec<(String, Rule)>,
 }
 
@@ -210,12 +217,19 @@ impl DomainPolicy {
         }
     }
 
-    /// Puts `rules` in force (configured rules are added where the database has none).
+    /// Puts `rules` in force, with the configured rules: where the database and the
+    /// configuration both name a domain, the stricter rule applies (an import or a subscription
+    /// never loosens what the configuration file sets).
     pub fn replace(&self, mut rules: RuleSet) {
         for (domain, rule) in &self.configured {
             rules
                 .blocks
                 .entry(domain.clone().into_boxed_str())
+                .and_modify(|held| {
+                    if rule.effective().covers(held.effective()) {
+                        *held = *rule;
+                    }
+                })
                 .or_insert(*rule);
         }
         match self.current.write() {

@@ -119,8 +119,13 @@ async fn a_disabled_login_refuses_its_tokens_until_enabled() {
         "admin:read:accounts admin:write:accounts",
     )
     .await;
+    let admin = staff(&app, "boss", "admin", "admin:read:accounts admin:write:accounts").await;
     let member = app.member("frozen", "read write").await;
+    // Access to sign-in is the admins' (as in Mastodon), not the moderators'.
     let (code, _) = act(&app, &moderator.token, member.account_id, &[("type", "disable")]).await;
+    assert_eq!(code, 403);
+    assert_eq!(credentials(&app, &member).await, 200);
+    let (code, _) = act(&app, &admin.token, member.account_id, &[("type", "disable")]).await;
     assert_eq!(code, 200);
     assert_eq!(credentials(&app, &member).await, 401);
     // The profile stays up.
@@ -128,10 +133,31 @@ async fn a_disabled_login_refuses_its_tokens_until_enabled() {
     assert_eq!(app.get(&profile).await.status(), 200);
     let (_, disabled) = get(&app, &moderator.token, "/api/v1/admin/accounts?disabled=true").await;
     assert_eq!(disabled[0]["disabled"], true);
-    let (code, body) = call(&app, &moderator.token, member.account_id, "enable").await;
+    let (code, _) = call(&app, &moderator.token, member.account_id, "enable").await;
+    assert_eq!(code, 403);
+    let (code, body) = call(&app, &admin.token, member.account_id, "enable").await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["disabled"], false);
     assert_eq!(credentials(&app, &member).await, 200);
+    // Deleting a member's data is the admins' too.
+    act(&app, &moderator.token, member.account_id, &[("type", "suspend")]).await;
+    let path = format!("{}/api/v1/admin/accounts/{}", app.base_url, member.account_id);
+    let response = app
+        .client
+        .delete(&path)
+        .bearer_auth(&moderator.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let response = app
+        .client
+        .delete(&path)
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
@@ -270,6 +296,16 @@ async fn suspending_a_remote_account_severs_members_follows_and_purges_its_posts
         .await,
         1
     );
+    // What it sends from now on is dropped.
+    assert_eq!(
+        troll
+            .post(&app, "/inbox", &create_note(&troll, "2", json!({})))
+            .await
+            .status(),
+        202
+    );
+    app.run_jobs().await;
+    assert_eq!(count(&app, "select count(*) from statuses").await, 0);
     // Members cannot look the suspended account up by its handle.
     let (code, _) = get(
         &app,

@@ -481,3 +481,110 @@ async fn the_worker_refreshes_only_lists_not_tried_for_refresh_minutes() {
     assert_eq!(lists.hits("/a.txt"), 2);
     assert!(app.state.federation.policy.is_suspended("worse.test"));
 }
+
+#[tokio::test]
+async fn a_list_never_loosens_a_parent_it_or_the_configuration_makes_stricter() {
+    let app = TestApp::spawn_with(|config| {
+        config
+            .federation
+            .domains
+            .insert("spam.test".into(), "suspend".into());
+    })
+    .await;
+    let outcome = import(
+        &app,
+        "#domain,#severity,#reject_media\n\
+         evil.test,suspend,false\n\
+         media.evil.test,noop,true\n\
+         spam.test,silence,false\n\
+         fed.spam.test,silence,false\n\
+         worse.other.test,suspend,false\n\
+         other.test,silence,false\n",
+    )
+    .await;
+    let policy = &app.state.federation.policy;
+    assert!(
+        policy.is_suspended("media.evil.test"),
+        "the parent in the same list covers it"
+    );
+    assert!(
+        policy.is_suspended("spam.test"),
+        "the configuration's suspension stands"
+    );
+    assert!(policy.is_suspended("fed.spam.test"));
+    assert!(
+        policy.is_suspended("worse.other.test"),
+        "a stricter subdomain rule is taken"
+    );
+    assert!(policy.check("x.other.test").is_limited());
+    let domains: Vec<String> = rules(&app).await.into_iter().map(|r| r.0).collect();
+    assert!(
+        !domains.contains(&"media.evil.test".to_owned()) && !domains.contains(&"fed.spam.test".to_owned()),
+        "{domains:?}"
+    );
+    assert_eq!(
+        outcome.added, 4,
+        "evil, spam (under the configuration's stricter rule), worse.other, other"
+    );
+}
+
+#[tokio::test]
+async fn a_subscribed_rule_edited_through_the_admin_api_becomes_the_operators() {
+    let lists = FakeRemote::start("lists.test").await;
+    lists.serve_raw(
+        "/l.csv",
+        StatusCode::OK,
+        CSV_TYPE,
+        "#domain,#severity\nbad.test,silence\n",
+    );
+    let app = app_with_lists(&[&lists], 1).await;
+    let url = format!("{}/l.csv", lists.base());
+    blocklist_subscriptions::subscribe(&app.state, &url, 0)
+        .await
+        .unwrap();
+    let rule = ferrodon::db::domain_blocks::find_by_domain(&app.pool, "bad.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = crate::admin_reports::staff(&app, "boss", "admin", "admin:read admin:write").await;
+    let response = app
+        .client
+        .put(format!("{}/api/v1/admin/domain_blocks/{}", app.base_url, rule.id))
+        .bearer_auth(&admin.token)
+        .form(&[("severity", "suspend")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    blocklist_subscriptions::refresh_all(&app.state).await.unwrap();
+    assert!(
+        app.state.federation.policy.is_suspended("bad.test"),
+        "the refresh left the edit alone"
+    );
+    let rule = ferrodon::db::domain_blocks::find_by_domain(&app.pool, "bad.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rule.source, "manual");
+}
+
+#[tokio::test]
+async fn a_sizeable_list_that_comes_back_empty_keeps_its_last_good_copy() {
+    let lists = FakeRemote::start("lists.test").await;
+    let body: String = (0..12).map(|n| format!("bad{n}.test\n")).collect();
+    lists.serve_with_etag("/big.txt", "text/plain", &body, "\"v1\"");
+    let app = app_with_lists(&[&lists], 1).await;
+    let url = format!("{}/big.txt", lists.base());
+    blocklist_subscriptions::subscribe(&app.state, &url, 0)
+        .await
+        .unwrap();
+    assert!(app.state.federation.policy.is_suspended("bad3.test"));
+    lists.serve_with_etag("/big.txt", "text/plain", "", "\"v2\"");
+    let (reports, recomputed) = blocklist_subscriptions::refresh_all(&app.state).await.unwrap();
+    assert!(
+        matches!(&reports[0].outcome, Refreshed::Failed(e) if e.contains("empty")),
+        "{reports:?}"
+    );
+    assert_eq!(recomputed.retracted, 0);
+    assert!(app.state.federation.policy.is_suspended("bad3.test"));
+}

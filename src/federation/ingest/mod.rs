@@ -73,6 +73,10 @@ async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> 
     if let Some(host) = suspended_host_named(state, activity) {
         return refuse(format!("it involves {host}, a suspended domain"));
     }
+    // An account the staff suspended is as disconnected as a suspended domain.
+    if db::domain_blocks::account_standing(&state.db, signer_id).await?.1 {
+        return refuse("the sender's account is suspended here");
+    }
     match activity.kind {
         "Create" => statuses::create(state, activity, signer_id).await,
         "Update" => statuses::update(state, activity, signer_id).await,

@@ -119,7 +119,7 @@ pub async fn create_domain_block(
 /// PUT /api/v1/admin/domain_blocks/:id
 ///
 /// Changes what is given; the rest stays, and so does the domain. Raising a Limit to a Suspend
-/// purges the domain (in a background job).
+/// purges the domain (in a background job). A subscribed rule edited here becomes a manual one.
 pub async fn update_domain_block(
     State(state): State<AppState>,
     auth: Auth,
@@ -128,9 +128,10 @@ pub async fn update_domain_block(
 ) -> AppResult<Json<AdminDomainBlock>> {
     federation_manager(&auth, WRITE)?;
     let old = find(&state, &id).await?;
+    // A rule edited by hand is the operator's from then on: a subscription refresh never
+    // overwrites or retracts it (its `source_urls` stay as the record of where it came from).
     let source = match old.source.as_str() {
         "import" => "import",
-        "subscription" => "subscription",
         _ => "manual",
     };
     let rule = NewDomainBlock {
