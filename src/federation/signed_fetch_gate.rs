@@ -31,17 +31,19 @@ pub async fn refuse_suspended_signers(
 /// The host of the key a request says it is signed with (cavage `Signature: keyId="..."` or
 /// RFC 9421 `Signature-Input: ...;keyid="..."`), when it names one.
 fn signer_host(headers: &HeaderMap) -> Option<String> {
-    let cavage = headers.get("signature").and_then(|v| v.to_str().ok());
-    let rfc9421 = headers.get("signature-input").and_then(|v| v.to_str().ok());
-    let key_id = cavage
-        .and_then(|value| quoted_parameter(value, "keyId=\""))
-        .or_else(|| rfc9421.and_then(|value| quoted_parameter(value, "keyid=\"")))?;
-    vocab::host_of(key_id)
+    // `Signature`, `Authorization: Signature ...` (cavage) or `Signature-Input` (RFC 9421).
+    ["signature", "authorization", "signature-input"]
+        .iter()
+        .filter_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .find_map(key_id_of)
+        .and_then(vocab::host_of)
 }
 
-fn quoted_parameter<'a>(value: &'a str, name: &str) -> Option<&'a str> {
-    let start = value.find(name)? + name.len();
-    let rest = &value[start..];
+/// The `keyId="..."` (any case) a signature header names.
+fn key_id_of(value: &str) -> Option<&str> {
+    let name = "keyid=\"";
+    let start = value.to_ascii_lowercase().find(name)? + name.len();
+    let rest = value.get(start..)?;
     rest.find('"').map(|end| &rest[..end])
 }
 
@@ -67,6 +69,14 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(signer_host(&headers).as_deref(), Some("sub.evil.test"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            r#"Signature KEYID="https://evil.test/actor#key",signature="x""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(signer_host(&headers).as_deref(), Some("evil.test"));
         assert_eq!(signer_host(&HeaderMap::new()), None);
     }
 }

@@ -11,6 +11,12 @@ pub fn normalize(input: &str) -> Option<String> {
     if let Some(fast) = already_normal(trimmed) {
         return Some(fast.to_owned());
     }
+    // An IPv6 literal names no domain but is a host all the same (no rule covers it).
+    if let Some(inner) = trimmed.strip_prefix('[').and_then(|rest| rest.split(']').next())
+        && let Ok(ip) = inner.parse::<std::net::Ipv6Addr>()
+    {
+        return Some(format!("[{ip}]"));
+    }
     let decoded = percent_encoding::percent_decode_str(trimmed).decode_utf8().ok()?;
     let mut host: &str = decoded.trim();
     if let Some((_, rest)) = host.split_once("://") {
@@ -118,6 +124,12 @@ mod tests {
         ] {
             assert_eq!(normalize(spelling).as_deref(), Some("evil.test"), "{spelling}");
         }
+    }
+
+    #[test]
+    fn an_ipv6_literal_is_a_host_of_its_own() {
+        assert_eq!(normalize("[2001:DB8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(normalize("[::1]:8080").as_deref(), Some("[::1]"));
     }
 
     #[test]
