@@ -448,20 +448,7 @@ async fn after_the_cli_suspends_an_instance_it_can_neither_deliver_nor_be_fetche
     );
 
     // The operator blocks evil.test from the command line, in another process.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodon"))
-        .args(["domains", "block", "evil.test", "--severity", "suspend"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .env("FERRODON_DATABASE__URL", &a.database.url)
-        .env("FERRODON_SERVER__DOMAIN", "a.test")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    operator_runs(&a, &["domains", "block", "evil.test", "--severity", "suspend"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     while !a.state.federation.policy.is_suspended("evil.test") {
         assert!(
@@ -565,20 +552,7 @@ async fn a_deleted_account_is_deleted_on_the_other_instance_too() {
     assert_eq!(copies(&b).await, 1, "bob's server holds alice's post");
 
     // The operator deletes alice from the command line.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodon"))
-        .args(["accounts", "delete", "alice"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .env("FERRODON_DATABASE__URL", &a.database.url)
-        .env("FERRODON_SERVER__DOMAIN", "a.test")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    operator_runs(&a, &["accounts", "delete", "alice"]);
     settle(&a, &b).await;
 
     let (status, _) = json_of(
@@ -686,4 +660,22 @@ async fn following(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
     )
     .await;
     relationships[0]["following"].clone()
+}
+
+/// Runs `ferrodon ARGS` as the operator of `app` would, in its own process against its database.
+fn operator_runs(app: &TestApp, args: &[&str]) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodon"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("FERRODON_DATABASE__URL", &app.database.url)
+        .env("FERRODON_SERVER__DOMAIN", &app.config.server.domain)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
