@@ -55,9 +55,8 @@ async fn record_follow(
         .await?
         .ok_or(AppError::NotFound)?;
     // A suspended account (or domain) cannot be followed and cannot follow anyone here.
-    let (_, target_suspended) = db::domain_blocks::account_standing(pool, target).await?;
-    let (follower_limited, follower_suspended) = db::domain_blocks::account_standing(pool, viewer).await?;
-    if target_suspended || follower_suspended {
+    let follower = db::account_moderation::sanctions(pool, viewer).await?;
+    if follower.suspended || db::account_moderation::sanctions(pool, target).await?.suspended {
         return Err(AppError::NotFound);
     }
     let mut tx = pool.begin().await?;
@@ -67,7 +66,7 @@ async fn record_follow(
     let already = db::follows::exists_follow(&mut *tx, viewer, target).await?;
     // A remote account is followed once its server accepts, so until then it is a request. A
     // limited account's follow always needs the member's approval.
-    let needs_approval = account.locked || account.domain.is_some() || follower_limited;
+    let needs_approval = account.locked || account.domain.is_some() || follower.limited;
     let outcome = if already || !needs_approval {
         db::follows::upsert_follow(&mut *tx, viewer, target, options).await?;
         if !already {

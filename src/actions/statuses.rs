@@ -178,7 +178,13 @@ async fn render(db: &mut PgConnection, composer: &Composer<'_>, tokens: &[Token]
                 };
                 // A suspended account cannot be mentioned: the text stays plain.
                 let row = match row {
-                    Some(row) if !db::domain_blocks::account_standing(&mut *db, row.id).await?.1 => Some(row),
+                    Some(row)
+                        if !db::account_moderation::sanctions(&mut *db, row.id)
+                            .await?
+                            .suspended =>
+                    {
+                        Some(row)
+                    }
                     _ => None,
                 };
                 if let Some(row) = row {

@@ -202,14 +202,26 @@ pub async fn delete_account(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::R
     Ok(())
 }
 
-/// Whether the account is suspended (a missing account counts as not).
-pub async fn is_suspended(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"select exists(select 1 from accounts where id = $1 and suspended_at is not null) as "exists!""#,
+/// Whether an account is limited and whether it is suspended, by its domain's rule or its own
+/// sanction (a missing account is neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sanctions {
+    pub limited: bool,
+    pub suspended: bool,
+}
+
+/// The account's [`Sanctions`], in one query.
+pub async fn sanctions(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Sanctions> {
+    let row = sqlx::query!(
+        r#"select account_limited($1) as "limited!", account_suspended($1) as "suspended!""#,
         account_id
     )
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(Sanctions {
+        limited: row.limited,
+        suspended: row.suspended,
+    })
 }
 
 /// The standings of these accounts, in no particular order.

@@ -245,18 +245,6 @@ pub async fn set_account_flags(
     Ok(result.rows_affected())
 }
 
-/// Whether an account is limited and whether it is suspended (by its domain's rule or its own
-/// sanction), in one query.
-pub async fn account_standing(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<(bool, bool)> {
-    let row = sqlx::query!(
-        r#"select account_limited($1) as "limited!", account_suspended($1) as "suspended!""#,
-        account_id
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((row.limited, row.suspended))
-}
-
 /// A page of rules, newest first (the admin API's order).
 pub async fn list_page(
     db: impl PgExecutor<'_>,
@@ -306,4 +294,12 @@ pub async fn list_public(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DomainBloc
     )
     .fetch_all(db)
     .await
+}
+
+/// Announces a change of the rules to every process (sent at commit when inside a transaction).
+pub async fn notify_change(db: impl PgExecutor<'_>, channel: &str) -> sqlx::Result<()> {
+    sqlx::query!("select pg_notify($1, '')", channel)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -256,7 +256,10 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
     }
     if let Some(known) = db::accounts::find_remote_by_username(&state.db, username, &domain).await? {
         // An account the staff suspended cannot be looked up or mentioned either.
-        if db::domain_blocks::account_standing(&state.db, known.id).await?.1 {
+        if db::account_moderation::sanctions(&state.db, known.id)
+            .await?
+            .suspended
+        {
             return Ok(None);
         }
         if let Some(uri) = &known.uri {

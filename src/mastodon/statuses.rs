@@ -195,7 +195,10 @@ pub async fn get_status(
         .await?
         .ok_or(AppError::NotFound)?;
     // A suspended account's statuses are gone with it.
-    if db::account_moderation::is_suspended(&state.db, status.account_id).await? {
+    if db::account_moderation::sanctions(&state.db, status.account_id)
+        .await?
+        .suspended
+    {
         return Err(AppError::NotFound);
     }
     render(&state, id, viewer).await

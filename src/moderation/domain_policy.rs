@@ -249,10 +249,7 @@ impl DomainPolicy {
 
 /// Announces a change to every process (inside the changing transaction: sent at commit).
 pub async fn announce_change(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query!("select pg_notify($1, '')", CHANNEL)
-        .execute(db)
-        .await?;
-    Ok(())
+    crate::db::domain_blocks::notify_change(db, CHANNEL).await
 }
 
 /// Keeps `policy` current: reloads on every announcement (and every few minutes, and after a

@@ -74,7 +74,10 @@ async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> 
         return refuse(format!("it involves {host}, a suspended domain"));
     }
     // An account the staff suspended is as disconnected as a suspended domain.
-    if db::domain_blocks::account_standing(&state.db, signer_id).await?.1 {
+    if db::account_moderation::sanctions(&state.db, signer_id)
+        .await?
+        .suspended
+    {
         return refuse("the sender's account is suspended here");
     }
     match activity.kind {

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
+use super::{page_size, require_staff};
 use crate::actions;
 use crate::actions::account_moderation::{Lift, Moderator, Sanction};
 use crate::app::AppState;
@@ -23,19 +24,7 @@ use crate::mastodon::present;
 use crate::moderation::domain_name;
 
 const READ: &[&str] = &["admin:read:accounts"];
-/// Admin listings page by 100 by default, up to 200 (as Mastodon's).
-const ADMIN_PAGE: i64 = 100;
 const WRITE: &[&str] = &["admin:write:accounts"];
-
-/// The staff member behind a token that holds one of `scopes`: 403 for anyone else.
-pub(super) fn require_staff<'a>(auth: &'a Auth, scopes: &[&str]) -> AppResult<&'a AuthUser> {
-    let user = auth.require_user(scopes)?;
-    if matches!(user.role.as_str(), "admin" | "moderator") {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden("This action is not allowed".into()))
-    }
-}
 
 fn moderator(user: &AuthUser) -> Moderator<'_> {
     Moderator {
@@ -62,11 +51,6 @@ async fn admin_account(state: &AppState, id: i64) -> AppResult<AdminAccount> {
         .await?
         .remove(&id)
         .ok_or(AppError::NotFound)
-}
-
-/// The page size asked for, within 1..=200.
-pub(super) fn page_limit(asked: Option<i64>) -> i64 {
-    asked.unwrap_or(ADMIN_PAGE).clamp(1, 2 * ADMIN_PAGE)
 }
 
 fn account_id(id: &str) -> AppResult<i64> {
@@ -162,7 +146,7 @@ async fn list(
     path: &str,
 ) -> AppResult<(HeaderMap, Json<Vec<AdminAccount>>)> {
     require_staff(&auth, READ)?;
-    let limit = page_limit(params.limit);
+    let limit = page_size(params.limit);
     let (max_id, min_id) = (params.max_id, params.min_id.or(params.since_id));
     let filter = params.filter()?;
     let standings = db::account_moderation::list(&state.db, &filter, max_id, min_id, limit).await?;

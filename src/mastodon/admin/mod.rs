@@ -20,7 +20,23 @@ const MAX_LIMIT: i64 = 200;
 
 /// The page size asked for, within the admin limits.
 fn limit(page: &PageParams) -> i64 {
-    page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    page_size(page.limit)
+}
+
+/// A page size within the admin limits (lists with their own parameter types ask this way).
+fn page_size(asked: Option<i64>) -> i64 {
+    asked.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+}
+
+/// The staff member (admin or moderator) behind a token that holds one of `scopes`: 403 for
+/// anyone else. Accounts and reports are the staff's; domain rules are the admins' alone.
+fn require_staff<'a>(auth: &'a Auth, scopes: &[&str]) -> AppResult<&'a crate::mastodon::auth::AuthUser> {
+    let user = auth.require_user(scopes)?;
+    if matches!(user.role.as_str(), "admin" | "moderator") {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden("This action is not allowed".into()))
+    }
 }
 
 /// The member behind a token holding one of `scopes`, if they may manage federation. In

@@ -6,7 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
-use super::accounts::{admin_accounts, page_limit, require_staff};
+use super::accounts::admin_accounts;
+use super::{page_size, require_staff};
 use crate::actions;
 use crate::actions::reports::Handling;
 use crate::app::AppState;
@@ -115,7 +116,7 @@ pub async fn list_reports(
         account_id: params.account_id,
         target_account_id: params.target_account_id,
     };
-    let limit = page_limit(params.limit);
+    let limit = page_size(params.limit);
     let reports = db::reports::list(
         &state.db,
         &filter,
