@@ -133,6 +133,62 @@ pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<V
     .await
 }
 
+/// Accounts by id with their counters (zero where an account has none yet), in one query.
+pub async fn list_with_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<(Account, Stats)>> {
+    let rows = sqlx::query!(
+        r#"select a.id as "id!", a.username as "username!", a.domain, a.display_name as "display_name!",
+                  a.note as "note!", a.uri, a.url, a.public_key_pem as "public_key_pem!",
+                  a.locked as "locked!", a.bot as "bot!", a.discoverable, a.indexable as "indexable!",
+                  a.hide_collections as "hide_collections!", a.fields as "fields!",
+                  a.created_at as "created_at!", a.avatar_remote_url, a.header_remote_url,
+                  a.emojis as "emojis!", a.actor_type as "actor_type!", a.moved_to_account_id,
+                  coalesce(st.statuses_count, 0) as "statuses_count!",
+                  coalesce(st.followers_count, 0) as "followers_count!",
+                  coalesce(st.following_count, 0) as "following_count!",
+                  st.last_status_at as "last_status_at?"
+           from accounts a left join account_stats st on st.account_id = a.id
+           where a.id = any($1)"#,
+        ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let stats = Stats {
+                account_id: r.id,
+                statuses_count: r.statuses_count,
+                followers_count: r.followers_count,
+                following_count: r.following_count,
+                last_status_at: r.last_status_at,
+            };
+            let account = Account {
+                id: r.id,
+                username: r.username,
+                domain: r.domain,
+                display_name: r.display_name,
+                note: r.note,
+                uri: r.uri,
+                url: r.url,
+                public_key_pem: r.public_key_pem,
+                locked: r.locked,
+                bot: r.bot,
+                discoverable: r.discoverable,
+                indexable: r.indexable,
+                hide_collections: r.hide_collections,
+                fields: r.fields,
+                created_at: r.created_at,
+                avatar_remote_url: r.avatar_remote_url,
+                header_remote_url: r.header_remote_url,
+                emojis: r.emojis,
+                actor_type: r.actor_type,
+                moved_to_account_id: r.moved_to_account_id,
+            };
+            (account, stats)
+        })
+        .collect())
+}
+
 /// The remote account `username@domain`, compared case-insensitively.
 pub async fn find_remote_by_username(
     db: impl PgExecutor<'_>,

@@ -30,6 +30,7 @@ pub mod scheduled_statuses;
 pub mod search;
 pub mod sessions;
 pub mod severances;
+pub mod status_display;
 pub mod statuses;
 pub mod tags;
 pub mod timelines;

@@ -365,20 +365,6 @@ pub async fn list_viewer_marks(
     .await
 }
 
-/// The names of these applications, as (id, name, website).
-pub async fn list_applications(
-    db: impl PgExecutor<'_>,
-    ids: &[i64],
-) -> sqlx::Result<Vec<(i64, String, Option<String>)>> {
-    let rows = sqlx::query!(
-        "select id, name, website from oauth_applications where id = any($1)",
-        ids
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.name, r.website)).collect())
-}
-
 /// The viewer's boost of a status, if any.
 pub async fn find_reblog(
     db: impl PgExecutor<'_>,

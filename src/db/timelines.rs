@@ -29,7 +29,10 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
         ($order:literal) => {
             sqlx::query_scalar!(
                 r#"select s.id from statuses s
-                   where (s.account_id = $1 or s.account_id in (select target_account_id from follows where account_id = $1))
+                   where (s.account_id = $1 or s.account_id in (
+                            select f.target_account_id from follows f where f.account_id = $1
+                            and not exists (select 1 from accounts a where a.id = f.target_account_id
+                                            and (a.domain_suspended or a.suspended_at is not null))))
                      -- Visibility, spelled out for home (only own and followed accounts reach here):
                      -- everything but direct statuses not addressed to the member.
                      and (s.visibility <> 'direct' or s.account_id = $1
@@ -40,13 +43,7 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
                           or s.in_reply_to_account_id in (select target_account_id from follows where account_id = $1))
                      and (s.reblog_of_id is null or (
                           s.account_id not in (select target_account_id from follows where account_id = $1 and not show_reblogs)
-                          and exists (select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $1)
-                                      and not blocked_between(o.account_id, $1) and not muting($1, o.account_id)
-                                      -- A limited account's post boosted by someone followed: only
-                                      -- for the limited account's own followers.
-                                      and not hidden_from_public(o.account_id, $1)
-                                      and not domain_blocked_by($1, (select a.domain from accounts a where a.id = o.account_id)))))
-                     and not account_suspended(s.account_id)
+                          and boost_shown_at_home(s.reblog_of_id, $1)))
                      and ($2::bigint is null or s.id < $2)
                      and ($3::bigint is null or s.id > $3)
                    order by s.id "# + $order + r#"

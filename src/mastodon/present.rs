@@ -13,25 +13,22 @@ use crate::mastodon::entities::{
 
 /// Accounts by id, rendered with their live counts.
 pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
-    let rows = db::accounts::list_by_ids(&state.db, ids).await?;
-    let stats = db::accounts::list_stats(&state.db, ids).await?;
+    let rows = db::accounts::list_with_stats(&state.db, ids).await?;
     let policy = &state.federation.policy;
     Ok(rows
         .iter()
         // A suspended domain's accounts cannot be found or looked up, wherever they would show.
-        .filter(|row| {
+        .filter(|(row, _)| {
             row.domain
                 .as_deref()
                 .is_none_or(|domain| !policy.is_suspended(domain))
         })
-        .map(|row| {
+        .map(|(row, stat)| {
             let mut account = Account::from_row(row, &state.config);
-            if let Some(stat) = stats.iter().find(|s| s.account_id == row.id) {
-                account.followers_count = stat.followers_count;
-                account.following_count = stat.following_count;
-                account.statuses_count = stat.statuses_count;
-                account.last_status_at = stat.last_status_at.map(|t| t.format("%Y-%m-%d").to_string());
-            }
+            account.followers_count = stat.followers_count;
+            account.following_count = stat.following_count;
+            account.statuses_count = stat.statuses_count;
+            account.last_status_at = stat.last_status_at.map(|t| t.format("%Y-%m-%d").to_string());
             (row.id, account)
         })
         .collect())
@@ -50,23 +47,19 @@ pub async fn account(state: &AppState, id: i64) -> AppResult<Option<Account>> {
 
 /// Statuses by id in the order given, as `viewer` sees them (unknown ids left out).
 pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> AppResult<Vec<Status>> {
-    let mut rows = db::statuses::list_by_ids(&state.db, ids).await?;
-    let originals: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
-    if !originals.is_empty() {
-        rows.extend(db::statuses::list_by_ids(&state.db, &originals).await?);
-    }
-    let all_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
+    // One query for the statuses and what they show; polls, votes and media only when some
+    // status on the page has them.
+    let rows = db::status_display::list(&state.db, ids, viewer).await?;
+    let all_ids: Vec<i64> = rows.iter().map(|r| r.status.id).collect();
+    let mut account_ids: Vec<i64> = rows.iter().map(|r| r.status.account_id).collect();
     account_ids.sort_unstable();
     account_ids.dedup();
     let accounts = accounts(state, &account_ids).await?;
-    let mentions = db::statuses::list_mentions(&state.db, &all_ids).await?;
-    let tags = db::statuses::list_tags(&state.db, &all_ids).await?;
-    let marks = match viewer {
-        Some(viewer) => db::statuses::list_viewer_marks(&state.db, viewer, &all_ids).await?,
-        None => Vec::new(),
+    let polls = if rows.iter().any(|r| r.has_poll) {
+        db::polls::list_by_status_ids(&state.db, &all_ids).await?
+    } else {
+        Vec::new()
     };
-    let polls = db::polls::list_by_status_ids(&state.db, &all_ids).await?;
     let poll_ids: Vec<i64> = polls.iter().map(|p| p.id).collect();
     let own_votes = match viewer {
         Some(viewer) if !poll_ids.is_empty() => {
@@ -74,7 +67,11 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
         }
         _ => Vec::new(),
     };
-    let media = db::media::list_by_status_ids(&state.db, &all_ids).await?;
+    let media = if rows.iter().any(|r| r.has_media) {
+        db::media::list_by_status_ids(&state.db, &all_ids).await?
+    } else {
+        Vec::new()
+    };
     // Media of accounts the staff marked sensitive are shown as sensitive (asked only when
     // there are media).
     let sensitized = if media.is_empty() {
@@ -82,12 +79,12 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
     } else {
         db::account_moderation::list_sensitized(&state.db, &account_ids).await?
     };
-    let app_ids: Vec<i64> = rows.iter().filter_map(|r| r.application_id).collect();
-    let applications = db::statuses::list_applications(&state.db, &app_ids).await?;
     let base = &state.base_url;
-    let by_id: HashMap<i64, &db::statuses::Status> = rows.iter().map(|r| (r.id, r)).collect();
+    let by_id: HashMap<i64, &db::status_display::DisplayRow> =
+        rows.iter().map(|r| (r.status.id, r)).collect();
 
-    let render_one = |row: &db::statuses::Status| -> Option<Status> {
+    let render_one = |shown: &db::status_display::DisplayRow| -> Option<Status> {
+        let row = &shown.status;
         let account = accounts.get(&row.account_id)?.clone();
         let (uri, url) = if row.local {
             (
@@ -98,7 +95,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             let uri = row.uri.clone().unwrap_or_default();
             (uri.clone(), row.url.clone().or(Some(uri)))
         };
-        let mark = marks.iter().find(|m| m.status_id == row.id);
+        let mark = &shown.marks;
         Some(Status {
             id: format_id(row.id),
             uri,
@@ -119,18 +116,16 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
                 .filter(|m| m.status_id == Some(row.id))
                 .map(|m| serde_json::to_value(MediaAttachment::from_row(m, base)).unwrap_or_default())
                 .collect(),
-            application: row.application_id.and_then(|id| {
-                applications
-                    .iter()
-                    .find(|(app, _, _)| *app == id)
-                    .map(|(_, name, website)| StatusApplication {
-                        name: name.clone(),
-                        website: website.clone(),
-                    })
-            }),
-            mentions: mentions
+            application: shown
+                .application
+                .as_ref()
+                .map(|(name, website)| StatusApplication {
+                    name: name.clone(),
+                    website: website.clone(),
+                }),
+            mentions: shown
+                .mentions
                 .iter()
-                .filter(|m| m.status_id == row.id)
                 .map(|m| {
                     let local = m.domain.is_none();
                     StatusMention {
@@ -148,10 +143,10 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
                     }
                 })
                 .collect(),
-            tags: tags
+            tags: shown
+                .tags
                 .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|(_, name)| StatusTag {
+                .map(|name| StatusTag {
                     url: format!("{base}/tags/{}", name.to_lowercase()),
                     name: name.to_lowercase(),
                 })
@@ -169,11 +164,11 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
                 .map(|p| serde_json::to_value(Poll::from_row(p, viewer, &own_votes)).unwrap_or_default()),
             card: None,
             filtered: Vec::new(),
-            favourited: viewer.map(|_| mark.is_some_and(|m| m.favourited)),
-            reblogged: viewer.map(|_| mark.is_some_and(|m| m.reblogged)),
-            muted: viewer.map(|_| mark.is_some_and(|m| m.muted)),
-            bookmarked: viewer.map(|_| mark.is_some_and(|m| m.bookmarked)),
-            pinned: viewer.map(|_| mark.is_some_and(|m| m.pinned)),
+            favourited: viewer.map(|_| mark.favourited),
+            reblogged: viewer.map(|_| mark.reblogged),
+            muted: viewer.map(|_| mark.muted),
+            bookmarked: viewer.map(|_| mark.bookmarked),
+            pinned: viewer.map(|_| mark.pinned),
         })
     };
 
@@ -182,7 +177,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
         .filter_map(|id| by_id.get(id))
         .filter_map(|row| {
             let mut status = render_one(row)?;
-            if let Some(original) = row.reblog_of_id {
+            if let Some(original) = row.status.reblog_of_id {
                 let original = render_one(by_id.get(&original)?)?;
                 status.reblog = Some(Box::new(original));
             }
