@@ -21,45 +21,19 @@ fn ordered(mut ids: Vec<i64>, page: &Page) -> Vec<i64> {
 }
 
 /// Home: the member's own statuses and those of accounts they follow (boosts unless turned off,
-/// replies only to people they follow), minus muted accounts.
+/// replies only to people they follow), minus muted accounts. The query is SQL function
+/// `home_timeline` (migration 0025), planned once per connection rather than per request.
 pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Result<Vec<i64>> {
-    // Two spellings of one query: newest first walks the id index downwards and stops at the
-    // limit; the page above `min_id` walks it upwards. A computed ORDER BY would sort every match.
-    macro_rules! home_query {
-        ($order:literal) => {
-            sqlx::query_scalar!(
-                r#"select s.id from statuses s
-                   where (s.account_id = $1 or s.account_id in (
-                            select f.target_account_id from follows f where f.account_id = $1
-                            and not exists (select 1 from accounts a where a.id = f.target_account_id
-                                            and (a.domain_suspended or a.suspended_at is not null))))
-                     -- Visibility, spelled out for home (only own and followed accounts reach here):
-                     -- everything but direct statuses not addressed to the member.
-                     and (s.visibility <> 'direct' or s.account_id = $1
-                          or exists (select 1 from mentions m where m.status_id = s.id and m.account_id = $1))
-                     and s.account_id not in (select target_account_id from mutes where account_id = $1
-                                              and (expires_at is null or expires_at > now()))
-                     and (s.in_reply_to_account_id is null or s.in_reply_to_account_id in ($1, s.account_id)
-                          or s.in_reply_to_account_id in (select target_account_id from follows where account_id = $1))
-                     and (s.reblog_of_id is null or (
-                          s.account_id not in (select target_account_id from follows where account_id = $1 and not show_reblogs)
-                          and boost_shown_at_home(s.reblog_of_id, $1)))
-                     and ($2::bigint is null or s.id < $2)
-                     and ($3::bigint is null or s.id > $3)
-                   order by s.id "# + $order + r#"
-                   limit $4"#,
-                viewer,
-                page.max_id,
-                page.min_id.or(page.since_id),
-                page.limit,
-            )
-        };
-    }
-    let ids = if page.min_id.is_some() {
-        home_query!("asc").fetch_all(db).await?
-    } else {
-        home_query!("desc").fetch_all(db).await?
-    };
+    let ids = sqlx::query_scalar!(
+        r#"select id as "id!" from home_timeline($1, $2, $3, $4, $5) as id"#,
+        viewer,
+        page.max_id,
+        page.min_id.or(page.since_id),
+        page.limit,
+        page.min_id.is_some(),
+    )
+    .fetch_all(db)
+    .await?;
     Ok(ordered(ids, page))
 }
 
