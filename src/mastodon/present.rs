@@ -28,7 +28,7 @@ pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, A
             account.followers_count = stat.followers_count;
             account.following_count = stat.following_count;
             account.statuses_count = stat.statuses_count;
-            account.last_status_at = stat.last_status_at.map(|t| t.format("%Y-%m-%d").to_string());
+            account.last_status_at = stat.last_status_at.map(|t| t.date_naive().to_string());
             (row.id, account)
         })
         .collect())

@@ -27,10 +27,27 @@ use chrono::{DateTime, Utc};
 
 /// A time as clients expect it: UTC with milliseconds, `2026-10-14T19:03:26.588Z`.
 pub fn format_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    // chrono's RFC 3339 writer, not a strftime pattern parsed on every call: a page of statuses
+    // formats a few hundred of these.
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// An id as clients expect it: a decimal string.
 pub fn format_id(id: i64) -> String {
     id.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn times_have_milliseconds_and_a_z_whatever_the_fraction() {
+        let whole = Utc.with_ymd_and_hms(2026, 10, 14, 19, 3, 26).unwrap();
+        assert_eq!(format_time(whole), "2026-10-14T19:03:26.000Z");
+        let fine = whole + chrono::Duration::nanoseconds(588_999_999);
+        assert_eq!(format_time(fine), "2026-10-14T19:03:26.588Z");
+    }
 }
