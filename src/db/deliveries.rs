@@ -109,16 +109,17 @@ pub async fn claim_due(
     .await
 }
 
-/// Removes a delivery that arrived and records its host's success, in one round trip (this is
-/// the statement run for nearly every delivery). A host with no failures on record is not written.
-pub async fn delete_delivered(db: impl PgExecutor<'_>, id: i64, host: &str) -> sqlx::Result<()> {
+/// Removes deliveries that arrived and records their hosts' success, in one round trip for a
+/// batch (this is the statement run for nearly every delivery). Hosts with no failures on
+/// record are not written.
+pub async fn delete_delivered(db: impl PgExecutor<'_>, ids: &[i64], hosts: &[String]) -> sqlx::Result<()> {
     sqlx::query!(
-        "with delivered as (delete from deliveries where id = $1)
+        "with delivered as (delete from deliveries where id = any($1))
          update delivery_hosts
          set failure_days = '{}', unavailable_since = null, last_success_at = now()
-         where host = $2 and (failure_days <> '{}' or unavailable_since is not null)",
-        id,
-        host
+         where host = any($2) and (failure_days <> '{}' or unavailable_since is not null)",
+        ids,
+        hosts
     )
     .execute(db)
     .await?;

@@ -38,6 +38,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Parsed keys kept; past this the cache starts over (parsing one again costs ~0.1 ms).
 const MAX_CACHED_KEYS: usize = 10_000;
+/// Deliveries that arrived are removed from the queue in batches of up to this many, or after
+/// [`FLUSH_EVERY`]: one statement per delivery was most of the database's share of the work.
+const FLUSH_AT: usize = 64;
+const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// Of an answer's body, only this much is read (and then dropped): enough to keep the
 /// connection reusable after small answers, no more.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -48,6 +52,10 @@ pub struct DeliveryPool {
     in_flight: Semaphore,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     keys: Mutex<HashMap<i64, SigningKey>>,
+    /// Deliveries that arrived and are not yet removed from the queue: (id, host). Until they
+    /// are, their lease keeps them from being claimed again; a crash before then sends them
+    /// again after the lease (at least once, never lost).
+    delivered: Mutex<Vec<(i64, String)>>,
 }
 
 impl Default for DeliveryPool {
@@ -56,6 +64,7 @@ impl Default for DeliveryPool {
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
             hosts: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
+            delivered: Mutex::new(Vec::new()),
         }
     }
 }
@@ -90,6 +99,29 @@ impl DeliveryPool {
             .filter(|(_, gate)| Arc::strong_count(gate) > HOST_BACKLOG)
             .map(|(host, _)| host.clone())
             .collect()
+    }
+
+    fn note_delivered(&self, id: i64, host: &str) {
+        locked(&self.delivered).push((id, host.to_owned()));
+    }
+
+    fn delivered_waiting(&self) -> usize {
+        locked(&self.delivered).len()
+    }
+
+    /// Removes the deliveries that arrived from the queue.
+    async fn flush_delivered(&self, state: &AppState) {
+        let batch = std::mem::take(&mut *locked(&self.delivered));
+        if batch.is_empty() {
+            return;
+        }
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let mut hosts: Vec<String> = batch.into_iter().map(|(_, host)| host).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        if let Err(error) = db::deliveries::delete_delivered(&state.db, &ids, &hosts).await {
+            tracing::warn!(count = ids.len(), %error, "could not remove delivered rows; they are sent again after their lease");
+        }
     }
 
     /// Forgets the parsed key of an account (after its key changed or it was deleted).
@@ -150,6 +182,7 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
     let mut running: JoinSet<bool> = JoinSet::new();
     let mut attempted = 0;
     let mut claim_error = None;
+    let mut flushed_at = std::time::Instant::now();
     loop {
         if stopping(&stop) {
             break;
@@ -167,6 +200,7 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
                 }
             };
             if claimed.is_empty() && running.is_empty() {
+                pool.flush_delivered(state).await;
                 return Ok(attempted);
             }
             let any = !claimed.is_empty();
@@ -188,20 +222,30 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
                 continue;
             }
         }
-        let joined = match stop.as_deref_mut() {
-            Some(stop) => tokio::select! {
-                joined = running.join_next() => joined,
-                changed = stop.changed() => {
-                    // A dropped sender means nobody can stop us any more: stop now.
-                    if changed.is_err() {
-                        break;
-                    }
-                    continue;
+        // Arrived deliveries leave the queue by the batch, and at the latest FLUSH_EVERY after
+        // the previous batch even while every request in flight is waiting on a slow host.
+        let flush_waiting = pool.delivered_waiting() > 0;
+        let flush_due = tokio::time::sleep_until((flushed_at + FLUSH_EVERY).into());
+        let joined = tokio::select! {
+            joined = running.join_next() => joined,
+            () = flush_due, if flush_waiting => {
+                pool.flush_delivered(state).await;
+                flushed_at = std::time::Instant::now();
+                continue;
+            }
+            changed = stop_changed(&mut stop) => {
+                // A dropped sender means nobody can stop us any more: stop now.
+                if changed.is_err() {
+                    break;
                 }
-            },
-            None => running.join_next().await,
+                continue;
+            }
         };
         attempted += count_joined(joined);
+        if pool.delivered_waiting() >= FLUSH_AT {
+            pool.flush_delivered(state).await;
+            flushed_at = std::time::Instant::now();
+        }
     }
     let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
         let mut attempted = 0;
@@ -216,14 +260,24 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
         Err(_) => {
             running.abort_all();
             while running.join_next().await.is_some() {}
+            pool.flush_delivered(state).await;
             let ids: Vec<i64> = locked(&in_hand).drain().collect();
             tracing::info!(count = ids.len(), "handing unfinished deliveries back");
             db::deliveries::release(&state.db, &ids).await?;
         }
     }
+    pool.flush_delivered(state).await;
     match claim_error {
         Some(error) => Err(error.into()),
         None => Ok(attempted),
+    }
+}
+
+/// Resolves when `stop` changes; never without one.
+async fn stop_changed(stop: &mut Option<&mut watch::Receiver<bool>>) -> Result<(), watch::error::RecvError> {
+    match stop {
+        Some(stop) => stop.changed().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -408,7 +462,7 @@ async fn record(state: &AppState, row: &Claimed, outcome: Outcome) -> sqlx::Resu
     let federation = &state.config.federation;
     match outcome {
         Outcome::Delivered => {
-            db::deliveries::delete_delivered(&state.db, row.id, &row.host).await?;
+            state.federation.delivery.note_delivered(row.id, &row.host);
             let since = (chrono::Utc::now() - row.created_at).to_std().ok();
             crate::metrics::delivery("delivered", since);
         }
