@@ -54,6 +54,13 @@ pub struct Recomputed {
     pub retracted: usize,
 }
 
+impl Recomputed {
+    /// Whether any rule was added, changed or retracted.
+    pub fn touched(&self) -> bool {
+        self.added + self.changed + self.retracted > 0
+    }
+}
+
 /// Subscribes to the list at `url` (subscribing again changes the priority) and reads it now.
 pub async fn subscribe(state: &AppState, url: &str, priority: i32) -> AppResult<(Report, Recomputed)> {
     let parsed =
@@ -70,13 +77,20 @@ pub async fn subscribe(state: &AppState, url: &str, priority: i32) -> AppResult<
 /// Ends the subscription to `url`; the rules only it backed are retracted.
 pub async fn unsubscribe(state: &AppState, url: &str) -> AppResult<(Subscription, Recomputed)> {
     let normal = Url::parse(url.trim()).map_or_else(|_| url.trim().to_owned(), |u| u.to_string());
-    let removed = match db::blocklists::delete_subscription(&state.db, &normal).await? {
+    // One transaction: the list and the rules only it backed go together, or neither does.
+    let mut tx = state.db.begin().await?;
+    db::blocklists::lock_rules(&mut tx).await?;
+    let removed = match db::blocklists::delete_subscription(&mut *tx, &normal).await? {
         Some(removed) => removed,
-        None => db::blocklists::delete_subscription(&state.db, url.trim())
+        None => db::blocklists::delete_subscription(&mut *tx, url.trim())
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let recomputed = recompute(state).await?;
+    let recomputed = recompute_in(state, &mut tx).await?;
+    tx.commit().await?;
+    if recomputed.touched() {
+        blocklist_import::took_effect(state).await?;
+    }
     Ok((removed, recomputed))
 }
 
@@ -181,9 +195,20 @@ async fn refresh_one(state: &AppState, subscription: &Subscription) -> AppResult
 /// Derives the subscription rules from every list's entries and writes the difference in one
 /// transaction, with one announcement and jobs for the changed domains.
 pub async fn recompute(state: &AppState) -> AppResult<Recomputed> {
-    let min_agreement = state.config.federation.blocklists.min_agreement as usize;
     let mut tx = state.db.begin().await?;
-    db::blocklists::lock_rules(&mut tx).await?;
+    let recomputed = recompute_in(state, &mut tx).await?;
+    tx.commit().await?;
+    if recomputed.touched() {
+        blocklist_import::took_effect(state).await?;
+    }
+    Ok(recomputed)
+}
+
+/// [`recompute`] inside the caller's transaction; the caller commits and then announces the
+/// change when [`Recomputed::touched`].
+async fn recompute_in(state: &AppState, tx: &mut sqlx::PgConnection) -> AppResult<Recomputed> {
+    let min_agreement = state.config.federation.blocklists.min_agreement as usize;
+    db::blocklists::lock_rules(&mut *tx).await?;
     let entries = db::blocklists::list_entries(&mut *tx).await?;
     let rules = db::domain_blocks::list(&mut *tx).await?;
     let own_domain = blocklist_import::own_domain(state);
@@ -225,11 +250,7 @@ pub async fn recompute(state: &AppState) -> AppResult<Recomputed> {
         .chain(retracted.iter().cloned())
         .collect();
     if !touched.is_empty() {
-        domain_blocks::carry_out_many_later(&mut tx, &touched).await?;
-    }
-    tx.commit().await?;
-    if !touched.is_empty() {
-        blocklist_import::took_effect(state).await?;
+        domain_blocks::carry_out_many_later(&mut *tx, &touched).await?;
     }
     Ok(Recomputed {
         added: added.len(),
