@@ -179,7 +179,8 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 let account = db::accounts::find_local_by_username(&database.pool, &name)
                     .await?
                     .with_context(|| format!("there is no local account {name}"))?;
-                accounts::delete_local(&database.pool, &config.base_url(), account.id).await?;
+                accounts::delete_local(&database.pool, &config.base_url(), &config.server.data_dir, account.id)
+                    .await?;
                 println!("deleted {name}: other servers are told by the running server's delivery worker");
                 Ok(())
             }

@@ -194,7 +194,13 @@ fn admins_only(moderator: &Moderator<'_>) -> AppResult<()> {
 /// sent to other servers as Delete(Person)): its statuses, media,
 /// follows, favourites and notifications, and a member's sign-in; the row stays, reserving the
 /// name.
-pub async fn delete_data(pool: &PgPool, base_url: &str, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+pub async fn delete_data(
+    pool: &PgPool,
+    base_url: &str,
+    data_dir: &std::path::Path,
+    moderator: Moderator<'_>,
+    id: i64,
+) -> AppResult<()> {
     admins_only(&moderator)?;
     let standing = target(pool, moderator, id).await?;
     if standing.suspended_at.is_none() {
@@ -202,10 +208,12 @@ pub async fn delete_data(pool: &PgPool, base_url: &str, moderator: Moderator<'_>
     }
     // A member's deletion is announced to the servers that knew them (Delete(Person)).
     if standing.domain.is_none() {
-        return super::accounts::delete_local(pool, base_url, id).await;
+        return super::accounts::delete_local(pool, base_url, data_dir, id).await;
     }
     let mut tx = pool.begin().await?;
     db::remote_accounts::purge_content(&mut tx, id).await?;
+    // A remote account's attachments are links to its server: no files here.
+    db::media::delete_of_account(&mut *tx, id).await?;
     db::account_moderation::delete_user(&mut *tx, id).await?;
     tx.commit().await?;
     Ok(())

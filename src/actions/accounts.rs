@@ -1,5 +1,7 @@
 //! Creating local accounts: username, email and password rules, keys, and the rows, in one transaction.
 
+use std::path::Path;
+
 use sqlx::PgPool;
 
 use crate::config::RegistrationMode;
@@ -355,10 +357,10 @@ fn map_unique(error: sqlx::Error, constraint: &str, to: fn() -> AppError) -> App
 
 /// Deletes a member's account: every remote server that follows them or that they follow is
 /// sent Delete(Person) (queued first, in the same transaction, so it goes to the servers those
-/// follows name); then their statuses, media, follows, favourites, notifications and sign-in go.
-/// The row stays, marked suspended: it reserves the name and keeps the key that signs the
-/// Delete. Local media files stay on disk until a clean-up removes files nothing names.
-pub async fn delete_local(pool: &PgPool, base_url: &str, account_id: i64) -> AppResult<()> {
+/// follows name); then their statuses, media (rows, and files once committed), follows,
+/// favourites, notifications and sign-in go. The row stays, marked suspended: it reserves the
+/// name and keeps the key that signs the Delete.
+pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, account_id: i64) -> AppResult<()> {
     let account = db::accounts::find(pool, account_id)
         .await?
         .filter(|a| a.domain.is_none())
@@ -366,9 +368,16 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, account_id: i64) -> App
     let mut tx = pool.begin().await?;
     crate::federation::events::account_deleted(&mut tx, base_url, account.id).await?;
     db::remote_accounts::purge_content(&mut tx, account.id).await?;
+    let files = db::media::delete_of_account(&mut *tx, account.id).await?;
     db::account_moderation::delete_user(&mut *tx, account.id).await?;
     db::account_moderation::set_suspended(&mut *tx, account.id, true).await?;
     tx.commit().await?;
+    let root = crate::media::storage::root(data_dir);
+    for (id, key, content_type) in &files {
+        if let Some(extension) = crate::media::storage::extension(content_type) {
+            crate::media::storage::remove(&root, (*id, key, extension)).await;
+        }
+    }
     Ok(())
 }
 

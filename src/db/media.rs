@@ -199,3 +199,23 @@ pub async fn delete_for_status(db: impl PgExecutor<'_>, status_id: i64) -> sqlx:
         .await?;
     Ok(())
 }
+
+/// Removes every attachment of an account and returns the stored files' names (id, key,
+/// content type) of those that had files here, for the caller to remove once committed.
+pub async fn delete_of_account(
+    db: impl PgExecutor<'_>,
+    account_id: i64,
+) -> sqlx::Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query!(
+        "delete from media_attachments where account_id = $1
+         returning id, file_key, content_type, remote_url",
+        account_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.remote_url.is_none() && !r.file_key.is_empty())
+        .map(|r| (r.id, r.file_key, r.content_type))
+        .collect())
+}

@@ -673,3 +673,50 @@ async fn scheduled_statuses_attach_their_media_when_posted() {
     .await;
     assert_eq!(ids(&statuses[0]["media_attachments"]), [id_of(&picture)]);
 }
+
+#[tokio::test]
+async fn deleting_an_account_removes_its_media_rows_and_files() {
+    let (app, dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let attached = upload(&app, &alice, png(40, 30)).await;
+    let unattached = upload(&app, &alice, png(20, 10)).await;
+    let (status, posted) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "look"), ("media_ids[]", id_of(&attached))],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    let urls: Vec<String> = [&attached, &unattached]
+        .iter()
+        .flat_map(|m| {
+            [
+                m["url"].as_str().unwrap().to_owned(),
+                m["preview_url"].as_str().unwrap().to_owned(),
+            ]
+        })
+        .collect();
+    for url in &urls {
+        assert_eq!(fetch(&app, url).await.0, 200, "{url}");
+    }
+    let media_dir = dir.path().join("media");
+    assert_eq!(std::fs::read_dir(&media_dir).unwrap().count(), 4);
+
+    ferrodon::actions::accounts::delete_local(&app.pool, &app.base_url, dir.path(), alice.account_id)
+        .await
+        .unwrap();
+
+    for url in &urls {
+        assert_eq!(fetch(&app, url).await.0, 404, "{url}");
+    }
+    assert_eq!(std::fs::read_dir(&media_dir).unwrap().count(), 0);
+    let rows: i64 = sqlx::query_scalar("select count(*) from media_attachments where account_id = $1")
+        .bind(alice.account_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
