@@ -87,6 +87,7 @@ async fn target(
 /// `None` resolves every open report about the account.
 pub async fn act(
     pool: &PgPool,
+    base_url: &str,
     moderator: Moderator<'_>,
     id: i64,
     sanction: Sanction,
@@ -123,6 +124,10 @@ pub async fn act(
                     db::severances::notify(&mut *tx, event, &members).await?;
                 }
                 db::remote_accounts::purge_content(&mut tx, id).await?;
+            } else {
+                // As Mastodon: the servers that know a member are sent their actor, now saying
+                // `suspended`, so that they hide it too.
+                crate::federation::events::profile_updated(&mut tx, base_url, id).await?;
             }
         }
     }
@@ -142,16 +147,30 @@ pub async fn act(
     Ok(())
 }
 
-/// Lifts a sanction. Lifting a suspension restores nothing that was purged.
-pub async fn lift(pool: &PgPool, moderator: Moderator<'_>, id: i64, lift: Lift) -> AppResult<()> {
-    target(pool, moderator, id).await?;
+/// Lifts a sanction. Lifting a suspension restores nothing that was purged; a member's servers
+/// are sent their actor again, no longer suspended.
+pub async fn lift(
+    pool: &PgPool,
+    base_url: &str,
+    moderator: Moderator<'_>,
+    id: i64,
+    lift: Lift,
+) -> AppResult<()> {
+    let standing = target(pool, moderator, id).await?;
     if lift == Lift::Enable {
         admins_only(&moderator)?;
     }
     match lift {
         Lift::Enable => db::account_moderation::set_disabled(pool, id, false).await?,
         Lift::Unsilence => db::account_moderation::set_silenced(pool, id, false).await?,
-        Lift::Unsuspend => db::account_moderation::set_suspended(pool, id, false).await?,
+        Lift::Unsuspend => {
+            let mut tx = pool.begin().await?;
+            db::account_moderation::set_suspended(&mut *tx, id, false).await?;
+            if standing.domain.is_none() {
+                crate::federation::events::profile_updated(&mut tx, base_url, id).await?;
+            }
+            tx.commit().await?;
+        }
         Lift::Unsensitive => db::account_moderation::set_sensitized(pool, id, false).await?,
     }
     Ok(())

@@ -69,6 +69,27 @@ pub async fn find_local_by_username(
     .await
 }
 
+/// The local account with this username (case-insensitively) whose actor document is served:
+/// an approved member's, suspended or not (a suspended actor says so, and its key stays
+/// fetchable); not a deleted one's (its sign-in is gone) nor a pending sign-up's.
+pub async fn find_local_actor_by_username(
+    db: impl PgExecutor<'_>,
+    username: &str,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as!(
+        Account,
+        "select a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.public_key_pem, a.locked,
+                a.bot, a.discoverable, a.indexable, a.hide_collections, a.fields, a.created_at,
+                a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
+         from accounts a
+         where a.domain is null and lower(a.username) = lower($1)
+           and exists (select 1 from users u where u.account_id = a.id and u.approved)",
+        username,
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The local account with this username (case-insensitively) that the public may see: one whose
 /// member was approved (a sign-up awaiting approval has no public presence yet) and that is not
 /// suspended.

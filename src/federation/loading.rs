@@ -95,14 +95,18 @@ pub async fn local_statuses(
         .collect())
 }
 
-/// A local account's `alsoKnownAs` and `movedTo`, as URIs.
+/// A local account's `alsoKnownAs` and `movedTo`, as URIs, and whether it is suspended.
 pub async fn actor_links(
     db: &mut PgConnection,
     base_url: &str,
     account_id: i64,
 ) -> AppResult<render::ActorLinks> {
     let (also_known_as, moved_to) = db::accounts::find_migration(&mut *db, account_id).await?;
+    let suspended = db::account_moderation::sanctions(&mut *db, account_id)
+        .await?
+        .suspended;
     Ok(render::ActorLinks {
+        suspended,
         also_known_as,
         moved_to: moved_to.map(|target| match target.uri {
             Some(uri) if target.domain.is_some() => uri,

@@ -77,6 +77,16 @@ pub async fn public_account(state: &AppState, name: &str) -> AppResult<db::accou
         .ok_or(AppError::NotFound)
 }
 
+/// The local account whose actor document `name` names (a suspended one included).
+async fn actor_account(state: &AppState, name: &str) -> AppResult<db::accounts::Account> {
+    if !plausible_username(name) {
+        return Err(AppError::NotFound);
+    }
+    db::accounts::find_local_actor_by_username(&state.db, name)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// A status of `account` that may be served to an unsigned request (an original, not a boost).
 pub async fn servable_status(
     state: &AppState,
@@ -151,7 +161,7 @@ pub async fn get_actor(
             }
             return Ok(Redirect::to(&urls::profile(&state.base_url, &name)).into_response());
         }
-        let account = public_account(&state, &name).await?;
+        let account = actor_account(&state, &name).await?;
         actor_document(&state, &account).await
     };
     negotiated(as_json, answer.await)
@@ -166,10 +176,11 @@ pub async fn get_profile(
 ) -> Response {
     let as_json = wants_activity_json(&headers);
     let answer = async {
-        let account = public_account(&state, &name).await?;
         if as_json {
+            let account = actor_account(&state, &name).await?;
             return actor_document(&state, &account).await;
         }
+        let account = public_account(&state, &name).await?;
         let max_id = query.as_deref().and_then(|q| {
             form_urlencoded::parse(q.as_bytes())
                 .find(|(key, _)| key == "max_id")

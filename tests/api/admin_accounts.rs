@@ -75,7 +75,11 @@ async fn a_suspended_member_is_locked_out_and_gone_until_unsuspended() {
         .send()
         .await
         .unwrap();
-    assert_eq!(actor.status(), 404);
+    // As Mastodon: the actor stays, its profile withheld, saying it is suspended.
+    assert_eq!(actor.status(), 200);
+    let actor: Value = actor.json().await.unwrap();
+    assert_eq!(actor["suspended"], true);
+    assert_eq!(actor["summary"], "");
 
     let (code, shown) = get(
         &app,

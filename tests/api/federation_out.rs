@@ -693,3 +693,58 @@ async fn edits_and_deletions_also_reach_remote_accounts_that_boosted_the_status(
     assert_eq!(delete.body["type"], "Delete");
     assert_eq!(delete.inboxes, vec![format!("{}/inbox", remote.base())]);
 }
+
+#[tokio::test]
+async fn suspending_a_member_tells_the_servers_that_know_them_and_lifting_it_does_too() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write follow").await;
+    let alice_uri = local_actor(&app, "alice");
+    remote_follows(&app, &bob, "alice", 1).await;
+    take_queued(&app).await;
+    let admin =
+        crate::admin_reports::staff(&app, "boss", "admin", "admin:read:accounts admin:write:accounts").await;
+    let actor_document = || async {
+        let response = app
+            .client
+            .get(&alice_uri)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        json_of(response).await
+    };
+
+    let action = format!("/api/v1/admin/accounts/{}/action", alice.account_id);
+    ok(app
+        .post_form(&action, Some(&admin.token), &[("type", "suspend")])
+        .await)
+    .await;
+    let update = take_one(&app).await;
+    assert_eq!(update.body["type"], "Update");
+    assert_eq!(update.body["object"]["id"], alice_uri);
+    assert_eq!(update.body["object"]["suspended"], true);
+    assert_eq!(update.body["object"]["name"], "");
+    assert!(update.body["object"].get("icon").is_none());
+    assert_eq!(update.inboxes, vec![format!("{}/inbox", remote.base())]);
+    round_trips(&update.body);
+    // The actor stays fetchable (its key checks what it signed), saying it is suspended; the
+    // public profile does not.
+    let (status, actor) = actor_document().await;
+    assert_eq!(status, 200);
+    assert_eq!(actor["suspended"], true);
+    assert!(actor["publicKey"]["publicKeyPem"].is_string());
+    assert_eq!(app.get("/@alice").await.status(), 404);
+
+    let lift = format!("/api/v1/admin/accounts/{}/unsuspend", alice.account_id);
+    ok(app.post_form(&lift, Some(&admin.token), &[]).await).await;
+    let update = take_one(&app).await;
+    assert_eq!(update.body["type"], "Update");
+    assert!(update.body["object"].get("suspended").is_none());
+    assert_eq!(update.body["object"]["preferredUsername"], "alice");
+    assert!(update.body["object"]["icon"].is_object());
+    let (status, actor) = actor_document().await;
+    assert_eq!(status, 200);
+    assert!(actor.get("suspended").is_none());
+}

@@ -7,12 +7,14 @@ use crate::db;
 use crate::federation::urls;
 use crate::text;
 
-/// Where a local account says it also lives (`alsoKnownAs`: the accounts it moved from, which
-/// name it as their target) and where it moved to (`movedTo`).
+/// What a local account's actor says beyond its profile: where it also lives (`alsoKnownAs`:
+/// the accounts it moved from, which name it as their target), where it moved to (`movedTo`),
+/// and whether the staff suspended it.
 #[derive(Debug, Clone, Default)]
 pub struct ActorLinks {
     pub also_known_as: Vec<String>,
     pub moved_to: Option<String>,
+    pub suspended: bool,
 }
 
 /// A local account as its actor document's object (without `@context`; see `render::document`).
@@ -92,6 +94,19 @@ pub fn actor(
     }
     if let Some(moved_to) = &links.moved_to {
         actor["movedTo"] = json!(moved_to);
+    }
+    if links.suspended {
+        // As Mastodon: the profile is withheld and `suspended` tells other servers to hide
+        // the account; the key stays, so what the account signed can still be checked.
+        actor["suspended"] = json!(true);
+        actor["name"] = json!("");
+        actor["summary"] = json!("");
+        actor["attachment"] = json!([]);
+        actor["tag"] = json!([]);
+        if let Some(fields) = actor.as_object_mut() {
+            fields.remove("icon");
+            fields.remove("image");
+        }
     }
     actor
 }

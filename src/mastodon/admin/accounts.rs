@@ -215,7 +215,15 @@ pub async fn act_on_account(
     if let Some(text) = params.text.as_deref().filter(|t| !t.trim().is_empty()) {
         tracing::info!(account = id, note = text, "moderation note");
     }
-    actions::account_moderation::act(&state.db, moderator(user), id, sanction, params.report_id).await?;
+    actions::account_moderation::act(
+        &state.db,
+        &state.base_url,
+        moderator(user),
+        id,
+        sanction,
+        params.report_id,
+    )
+    .await?;
     Ok(Json(serde_json::json!({})))
 }
 
@@ -228,7 +236,7 @@ pub async fn lift_sanction(
 ) -> AppResult<Json<AdminAccount>> {
     let user = require_staff(&auth, WRITE)?;
     let id = account_id(&id)?;
-    actions::account_moderation::lift(&state.db, moderator(user), id, lift).await?;
+    actions::account_moderation::lift(&state.db, &state.base_url, moderator(user), id, lift).await?;
     Ok(Json(admin_account(&state, id).await?))
 }
 

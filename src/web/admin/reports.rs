@@ -144,8 +144,15 @@ pub async fn handle_report(
         "reopen" => reports::handle(&state.db, id, user.account_id, Handling::Reopen).await,
         word => match Sanction::parse(word) {
             Some(sanction) => {
-                account_moderation::act(&state.db, moderator, report.target_account_id, sanction, Some(id))
-                    .await
+                account_moderation::act(
+                    &state.db,
+                    &state.base_url,
+                    moderator,
+                    report.target_account_id,
+                    sanction,
+                    Some(id),
+                )
+                .await
             }
             None => Err(AppError::Invalid(format!(
                 "{word:?} is not something done with a report"
