@@ -59,7 +59,8 @@ language plpgsql stable
 set plan_cache_mode = force_generic_plan as $$
 declare
     upper_bound constant bigint := coalesce(max_id, 9223372036854775807);
-    lower_bound constant bigint := coalesce(min_id, 0);
+    -- Remote statuses dated before 1970 have negative ids: no bound means the smallest bigint.
+    lower_bound constant bigint := coalesce(min_id, -9223372036854775808);
 begin
     if oldest_first then
         return query select c.id from home_candidates(viewer, upper_bound, lower_bound) as c(id)

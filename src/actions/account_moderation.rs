@@ -164,6 +164,11 @@ pub async fn lift(
         Lift::Enable => db::account_moderation::set_disabled(pool, id, false).await?,
         Lift::Unsilence => db::account_moderation::set_silenced(pool, id, false).await?,
         Lift::Unsuspend => {
+            // A deleted member (sign-in gone, data purged) stays suspended: lifting it would
+            // bring back an empty profile under a name that only reserves the account.
+            if standing.domain.is_none() && standing.user_id.is_none() {
+                return Err(not_allowed());
+            }
             let mut tx = pool.begin().await?;
             db::account_moderation::set_suspended(&mut *tx, id, false).await?;
             if standing.domain.is_none() {

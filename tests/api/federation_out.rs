@@ -726,6 +726,8 @@ async fn suspending_a_member_tells_the_servers_that_know_them_and_lifting_it_doe
     assert_eq!(update.body["object"]["id"], alice_uri);
     assert_eq!(update.body["object"]["suspended"], true);
     assert_eq!(update.body["object"]["name"], "");
+    assert_eq!(update.body["object"]["discoverable"], false);
+    assert_eq!(update.body["object"]["indexable"], false);
     assert!(update.body["object"].get("icon").is_none());
     assert_eq!(update.inboxes, vec![format!("{}/inbox", remote.base())]);
     round_trips(&update.body);

@@ -109,19 +109,23 @@ impl DeliveryPool {
         locked(&self.delivered).len()
     }
 
-    /// Removes the deliveries that arrived from the queue.
-    async fn flush_delivered(&self, state: &AppState) {
+    /// Removes the deliveries that arrived from the queue and clears their hosts' failures. A
+    /// failure recorded in the few milliseconds between an arrival and this flush is cleared
+    /// with them: the host answered just before, and its next failure counts again.
+    async fn flush_delivered(&self, state: &AppState) -> sqlx::Result<()> {
         let batch = std::mem::take(&mut *locked(&self.delivered));
         if batch.is_empty() {
-            return;
+            return Ok(());
         }
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
         let mut hosts: Vec<String> = batch.into_iter().map(|(_, host)| host).collect();
         hosts.sort_unstable();
         hosts.dedup();
-        if let Err(error) = db::deliveries::delete_delivered(&state.db, &ids, &hosts).await {
+        let removed = db::deliveries::delete_delivered(&state.db, &ids, &hosts).await;
+        if let Err(error) = &removed {
             tracing::warn!(count = ids.len(), %error, "could not remove delivered rows; they are sent again after their lease");
         }
+        removed
     }
 
     /// Forgets the parsed key of an account (after its key changed or it was deleted).
@@ -200,7 +204,7 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
                 }
             };
             if claimed.is_empty() && running.is_empty() {
-                pool.flush_delivered(state).await;
+                pool.flush_delivered(state).await?;
                 return Ok(attempted);
             }
             let any = !claimed.is_empty();
@@ -229,7 +233,7 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
         let joined = tokio::select! {
             joined = running.join_next() => joined,
             () = flush_due, if flush_waiting => {
-                pool.flush_delivered(state).await;
+                let _ = pool.flush_delivered(state).await;
                 flushed_at = std::time::Instant::now();
                 continue;
             }
@@ -243,7 +247,7 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
         };
         attempted += count_joined(joined);
         if pool.delivered_waiting() >= FLUSH_AT {
-            pool.flush_delivered(state).await;
+            let _ = pool.flush_delivered(state).await;
             flushed_at = std::time::Instant::now();
         }
     }
@@ -260,13 +264,13 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
         Err(_) => {
             running.abort_all();
             while running.join_next().await.is_some() {}
-            pool.flush_delivered(state).await;
+            let _ = pool.flush_delivered(state).await;
             let ids: Vec<i64> = locked(&in_hand).drain().collect();
             tracing::info!(count = ids.len(), "handing unfinished deliveries back");
             db::deliveries::release(&state.db, &ids).await?;
         }
     }
-    pool.flush_delivered(state).await;
+    pool.flush_delivered(state).await?;
     match claim_error {
         Some(error) => Err(error.into()),
         None => Ok(attempted),

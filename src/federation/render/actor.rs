@@ -103,6 +103,8 @@ pub fn actor(
         actor["summary"] = json!("");
         actor["attachment"] = json!([]);
         actor["tag"] = json!([]);
+        actor["discoverable"] = json!(false);
+        actor["indexable"] = json!(false);
         if let Some(fields) = actor.as_object_mut() {
             fields.remove("icon");
             fields.remove("image");
