@@ -176,10 +176,8 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 if_missing,
             } => create_account(&database, &name, &email, password, &role, if_missing).await,
             AccountsCommand::Delete { name } => {
-                let account = db::accounts::find_local_by_username(&database.pool, &name)
-                    .await?
-                    .with_context(|| format!("there is no local account {name}"))?;
-                accounts::delete_local(&database.pool, &config.base_url(), &config.server.data_dir, account.id)
+                let account = local_account(&database, &name).await?;
+                accounts::delete_local(&database.pool, &config.base_url(), &config.server.data_dir, account)
                     .await?;
                 println!("deleted {name}: other servers are told by the running server's delivery worker");
                 Ok(())

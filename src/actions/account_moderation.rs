@@ -238,7 +238,6 @@ pub async fn delete_data(
     db::remote_accounts::purge_content(&mut tx, id).await?;
     // A remote account's attachments are links to its server: no files here.
     db::media::delete_of_account(&mut *tx, id).await?;
-    db::account_moderation::delete_user(&mut *tx, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -32,7 +32,7 @@ pub async fn add_alias(state: &AppState, account_id: i64, handle: &str) -> AppRe
     if alias_id == account_id {
         return Err(AppError::Invalid("an account cannot be its own alias".into()));
     }
-    let (mut aliases, _) = db::accounts::find_migration(&state.db, account_id).await?;
+    let mut aliases = db::remote_accounts::also_known_as(&state.db, account_id).await?;
     if !aliases.contains(&uri) {
         aliases.push(uri.clone());
     }
@@ -62,7 +62,7 @@ pub async fn move_to(state: &AppState, account_id: i64, handle: &str) -> AppResu
     if urls::local_object(&state.base_url, &target_uri).is_none() {
         resolve::fresh_account_by_uri(state, &target_uri).await?;
     }
-    let (aliases, _) = db::accounts::find_migration(&state.db, target).await?;
+    let aliases = db::remote_accounts::also_known_as(&state.db, target).await?;
     if !aliases.contains(&own_uri) {
         return Err(AppError::Invalid(format!(
             "{handle} does not name {own_uri} among its aliases: add the alias there first"

@@ -69,33 +69,14 @@ pub async fn find_local_by_username(
     .await
 }
 
-/// The local account with this username (case-insensitively) whose actor document is served:
-/// an approved member's, suspended or not (a suspended actor says so, and its key stays
-/// fetchable); not a deleted one's (its sign-in is gone) nor a pending sign-up's.
-pub async fn find_local_actor_by_username(
-    db: impl PgExecutor<'_>,
-    username: &str,
-) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as!(
-        Account,
-        "select a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.public_key_pem, a.locked,
-                a.bot, a.discoverable, a.indexable, a.hide_collections, a.fields, a.created_at,
-                a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
-         from accounts a
-         where a.domain is null and lower(a.username) = lower($1)
-           and exists (select 1 from users u where u.account_id = a.id and u.approved)",
-        username,
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// The local account with this username (case-insensitively) that the public may see: one whose
-/// member was approved (a sign-up awaiting approval has no public presence yet) and that is not
-/// suspended.
+/// The local account with this username (case-insensitively) that the public may see: an
+/// approved member's (a sign-up awaiting approval has no public presence yet, a deleted member
+/// no sign-in), not suspended unless `suspended_too` (a suspended member's actor document stays,
+/// withheld, so its key can still be fetched).
 pub async fn find_local_public_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
+    suspended_too: bool,
 ) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(
         Account,
@@ -104,9 +85,10 @@ pub async fn find_local_public_by_username(
                 a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
          from accounts a
          where a.domain is null and lower(a.username) = lower($1)
-           and a.suspended_at is null
-           and not exists (select 1 from users u where u.account_id = a.id and not u.approved)",
+           and ($2 or a.suspended_at is null)
+           and exists (select 1 from users u where u.account_id = a.id and u.approved)",
         username,
+        suspended_too,
     )
     .fetch_optional(db)
     .await
@@ -341,31 +323,35 @@ pub struct MoveTarget {
     pub uri: Option<String>,
 }
 
-/// An account's aliases (`alsoKnownAs` URIs) and the account it moved to, if any.
-pub async fn find_migration(
-    db: impl PgExecutor<'_>,
-    id: i64,
-) -> sqlx::Result<(Vec<String>, Option<MoveTarget>)> {
+/// What a local account's actor says beyond its profile: its aliases (`alsoKnownAs` URIs), the
+/// account it moved to, and whether the staff suspended it.
+#[derive(Debug, Clone, Default)]
+pub struct ActorFacts {
+    pub also_known_as: Vec<String>,
+    pub moved_to: Option<MoveTarget>,
+    pub suspended: bool,
+}
+
+/// The [`ActorFacts`] of an account, in one query.
+pub async fn find_actor_facts(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<ActorFacts> {
     let row = sqlx::query!(
-        r#"select a.also_known_as, t.username as "target_username?", t.domain as target_domain,
-                  t.uri as target_uri
+        r#"select a.also_known_as, a.suspended_at is not null as "suspended!",
+                  t.username as "target_username?", t.domain as target_domain, t.uri as target_uri
            from accounts a left join accounts t on t.id = a.moved_to_account_id
            where a.id = $1"#,
         id
     )
     .fetch_optional(db)
     .await?;
-    Ok(match row {
-        Some(row) => (
-            row.also_known_as,
-            row.target_username.map(|username| MoveTarget {
-                username,
-                domain: row.target_domain,
-                uri: row.target_uri,
-            }),
-        ),
-        None => (Vec::new(), None),
-    })
+    Ok(row.map_or_else(ActorFacts::default, |row| ActorFacts {
+        also_known_as: row.also_known_as,
+        suspended: row.suspended,
+        moved_to: row.target_username.map(|username| MoveTarget {
+            username,
+            domain: row.target_domain,
+            uri: row.target_uri,
+        }),
+    }))
 }
 
 /// Replaces an account's aliases (`alsoKnownAs` URIs).

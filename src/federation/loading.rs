@@ -101,14 +101,11 @@ pub async fn actor_links(
     base_url: &str,
     account_id: i64,
 ) -> AppResult<render::ActorLinks> {
-    let (also_known_as, moved_to) = db::accounts::find_migration(&mut *db, account_id).await?;
-    let suspended = db::account_moderation::sanctions(&mut *db, account_id)
-        .await?
-        .suspended;
+    let facts = db::accounts::find_actor_facts(&mut *db, account_id).await?;
     Ok(render::ActorLinks {
-        suspended,
-        also_known_as,
-        moved_to: moved_to.map(|target| match target.uri {
+        suspended: facts.suspended,
+        also_known_as: facts.also_known_as,
+        moved_to: facts.moved_to.map(|target| match target.uri {
             Some(uri) if target.domain.is_some() => uri,
             _ => super::urls::actor(base_url, &target.username),
         }),

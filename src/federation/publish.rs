@@ -69,20 +69,23 @@ pub fn plausible_username(name: &str) -> bool {
 
 /// The local account the public may see under this name.
 pub async fn public_account(state: &AppState, name: &str) -> AppResult<db::accounts::Account> {
-    if !plausible_username(name) {
-        return Err(AppError::NotFound);
-    }
-    db::accounts::find_local_public_by_username(&state.db, name)
-        .await?
-        .ok_or(AppError::NotFound)
+    local_account_named(state, name, false).await
 }
 
-/// The local account whose actor document `name` names (a suspended one included).
+/// The local account whose actor document this name serves: a suspended one too.
 async fn actor_account(state: &AppState, name: &str) -> AppResult<db::accounts::Account> {
+    local_account_named(state, name, true).await
+}
+
+async fn local_account_named(
+    state: &AppState,
+    name: &str,
+    suspended_too: bool,
+) -> AppResult<db::accounts::Account> {
     if !plausible_username(name) {
         return Err(AppError::NotFound);
     }
-    db::accounts::find_local_actor_by_username(&state.db, name)
+    db::accounts::find_local_public_by_username(&state.db, name, suspended_too)
         .await?
         .ok_or(AppError::NotFound)
 }

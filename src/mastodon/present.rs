@@ -11,18 +11,31 @@ use crate::mastodon::entities::{
     format_time,
 };
 
-/// Accounts by id, rendered with their live counts.
+/// Accounts by id, rendered with their live counts; a suspended domain's accounts cannot be
+/// found or looked up, wherever they would show, and are left out.
 pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
-    let rows = db::accounts::list_with_stats(&state.db, ids).await?;
     let policy = &state.federation.policy;
-    Ok(rows
-        .iter()
-        // A suspended domain's accounts cannot be found or looked up, wherever they would show.
-        .filter(|(row, _)| {
-            row.domain
-                .as_deref()
-                .is_none_or(|domain| !policy.is_suspended(domain))
-        })
+    let mut rows = db::accounts::list_with_stats(&state.db, ids).await?;
+    rows.retain(|(row, _)| {
+        row.domain
+            .as_deref()
+            .is_none_or(|domain| !policy.is_suspended(domain))
+    });
+    Ok(rendered_accounts(state, &rows))
+}
+
+/// Accounts by id, rendered with their live counts, whatever rule applies to their domain: the
+/// staff moderate them.
+pub async fn accounts_for_staff(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
+    let rows = db::accounts::list_with_stats(&state.db, ids).await?;
+    Ok(rendered_accounts(state, &rows))
+}
+
+fn rendered_accounts(
+    state: &AppState,
+    rows: &[(db::accounts::Account, db::accounts::Stats)],
+) -> HashMap<i64, Account> {
+    rows.iter()
         .map(|(row, stat)| {
             let mut account = Account::from_row(row, &state.config);
             account.followers_count = stat.followers_count;
@@ -31,7 +44,7 @@ pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, A
             account.last_status_at = stat.last_status_at.map(|t| t.date_naive().to_string());
             (row.id, account)
         })
-        .collect())
+        .collect()
 }
 
 /// Accounts in the order of `ids` (unknown ids left out).

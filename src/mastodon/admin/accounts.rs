@@ -36,7 +36,7 @@ fn moderator(user: &AuthUser) -> Moderator<'_> {
 /// Admin accounts by id (unknown ids left out).
 pub(super) async fn admin_accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, AdminAccount>> {
     let standings = db::account_moderation::list_by_ids(&state.db, ids).await?;
-    let mut accounts = present::accounts(state, ids).await?;
+    let mut accounts = present::accounts_for_staff(state, ids).await?;
     Ok(standings
         .iter()
         .filter_map(|standing| {
@@ -151,7 +151,7 @@ async fn list(
     let filter = params.filter()?;
     let standings = db::account_moderation::list(&state.db, &filter, max_id, min_id, limit).await?;
     let ids: Vec<i64> = standings.iter().map(|s| s.account_id).collect();
-    let mut accounts = present::accounts(&state, &ids).await?;
+    let mut accounts = present::accounts_for_staff(&state, &ids).await?;
     let page = standings
         .iter()
         .filter_map(|standing| {

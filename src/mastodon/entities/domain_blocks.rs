@@ -2,10 +2,10 @@
 //! DomainBlock (masked where obfuscated), and the 422 a duplicate rule answers.
 
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use super::{format_id, format_time};
 use crate::db::domain_blocks::{DomainAllow, DomainBlock};
+use crate::secrets;
 
 /// Admin::DomainBlock.
 #[derive(Debug, Clone, Serialize)]
@@ -29,7 +29,7 @@ impl AdminDomainBlock {
         Self {
             id: format_id(row.id),
             domain: row.domain.clone(),
-            digest: digest(&row.domain),
+            digest: secrets::digest(&row.domain),
             created_at: format_time(row.created_at),
             severity: row.severity.clone(),
             reject_media: row.reject_media,
@@ -101,16 +101,11 @@ impl PublicDomainBlock {
             } else {
                 domain.to_owned()
             },
-            digest: digest(domain),
+            digest: secrets::digest(domain),
             severity: severity.to_owned(),
             comment,
         }
     }
-}
-
-/// SHA-256 of `domain`, in lower-case hex.
-pub fn digest(domain: &str) -> String {
-    hex::encode(Sha256::digest(domain.as_bytes()))
 }
 
 #[cfg(test)]
@@ -120,7 +115,7 @@ mod tests {
     #[test]
     fn the_digest_is_sha256_hex_of_the_domain() {
         assert_eq!(
-            digest("example.com"),
+            secrets::digest("example.com"),
             "a379a6f6eeafb9a55e378c118034e2751e682fab9f2d30ab13d2125586ce1947"
         );
     }
