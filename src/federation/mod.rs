@@ -16,6 +16,7 @@ pub mod render;
 pub mod resolve;
 pub mod signatures;
 pub mod signed_fetch_gate;
+pub mod signers;
 pub mod urls;
 pub mod vocab;
 pub mod webfinger;
@@ -81,7 +82,7 @@ pub struct Federation {
     pub fetcher: fetch::Fetcher,
     /// The instance actor's signing key, loaded on first use.
     pub instance_key: tokio::sync::OnceCell<Arc<signatures::SigningKey>>,
-    signers: inbox::SignerCache,
+    signers: signers::SignerCache,
     /// The outgoing delivery pool's limits and keys.
     pub delivery: delivery::DeliveryPool,
     /// The operator's domain rules: every path that touches a remote host asks it.
@@ -95,13 +96,13 @@ impl Federation {
             fetcher: fetch::Fetcher::new(config, policy.clone())?,
             policy,
             instance_key: tokio::sync::OnceCell::new(),
-            signers: inbox::SignerCache::default(),
+            signers: signers::SignerCache::default(),
             delivery: delivery::DeliveryPool::default(),
         })
     }
 
     /// Keys of remote signers seen recently.
-    pub fn signer_cache(&self) -> &inbox::SignerCache {
+    pub fn signer_cache(&self) -> &signers::SignerCache {
         &self.signers
     }
 }

@@ -3,16 +3,17 @@
 //! `/users/NAME` and `/@NAME`, `/users/NAME/statuses/ID` and `/@NAME/ID` answer
 //! `application/activity+json` to a request that accepts AS2 (`application/activity+json` or
 //! `application/ld+json`, with or without a profile), and HTML otherwise (the `/users/` forms
-//! redirect to their pages). Only public and unlisted statuses are ever served (`may_serve`).
+//! redirect to their pages). Public and unlisted statuses are served to anyone (`may_serve`), private
+//! and direct ones only as AS2 to a request signed by an actor entitled to see them.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde_json::Value;
 
 use super::render::{self, Host};
-use super::{instance_actor, loading, urls};
+use super::{instance_actor, loading, signers, urls};
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult, PageError};
@@ -21,12 +22,42 @@ use crate::web;
 /// The media type of every AS2 answer.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
-/// Whether a status may be served to `requester` (None: an unsigned request). Today only
-/// public and unlisted statuses are: signed fetches by followers or the mentioned (authorized
-/// fetch) will widen this for private and direct ones.
-pub fn may_serve(status: &db::statuses::Status, requester: Option<i64>) -> bool {
-    let _signed_fetch_not_yet_checked = requester;
+/// Whether a status may be served to anyone, unsigned requests and browsers included: public and
+/// unlisted ones.
+pub fn may_serve(status: &db::statuses::Status) -> bool {
     matches!(status.visibility.as_str(), "public" | "unlisted")
+}
+
+/// Whether a status may be served in answer to this AS2 request: to anyone if public or
+/// unlisted, else only to a request signed by a remote actor who may see it as a member would
+/// (a follower for private, a mentioned account for direct, and no block between them). The
+/// signature is checked only when it matters.
+async fn may_serve_to_request(
+    state: &AppState,
+    status: &db::statuses::Status,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> AppResult<bool> {
+    if may_serve(status) {
+        return Ok(true);
+    }
+    let Some(signer) = signers::signed_fetcher(state, uri, headers).await else {
+        return Ok(false);
+    };
+    Ok(
+        db::statuses::find_visible(&state.db, status.id, Some(signer.account_id))
+            .await?
+            .is_some(),
+    )
+}
+
+/// Answers a document only some may see so that no shared cache keeps it for others.
+fn private_to_requester(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
 }
 
 /// Whether the request asks for ActivityStreams JSON.
@@ -100,7 +131,7 @@ pub async fn servable_status(
     db::statuses::find(&state.db, id)
         .await?
         .filter(|s| s.local && s.account_id == account.id && s.reblog_of_id.is_none())
-        .filter(|s| may_serve(s, None))
+        .filter(may_serve)
         .ok_or(AppError::NotFound)
 }
 
@@ -131,8 +162,24 @@ async fn actor_document(state: &AppState, account: &db::accounts::Account) -> Ap
     ))))
 }
 
-async fn note_document(state: &AppState, account: &db::accounts::Account, id: &str) -> AppResult<Response> {
-    let status = servable_status(state, account, id).await?;
+/// The Note (or Question) of a status, for anyone or, if private or direct, for a signed request
+/// by someone who may see it.
+async fn note_document(
+    state: &AppState,
+    account: &db::accounts::Account,
+    id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
+    let id = crate::ids::parse(id).ok_or(AppError::NotFound)?;
+    let status = db::statuses::find(&state.db, id)
+        .await?
+        .filter(|s| s.local && s.account_id == account.id && s.reblog_of_id.is_none())
+        .ok_or(AppError::NotFound)?;
+    let public = may_serve(&status);
+    if !may_serve_to_request(state, &status, uri, headers).await? {
+        return Err(AppError::NotFound);
+    }
     let local = loading::local_statuses(
         &mut *state.db.acquire().await?,
         host(state),
@@ -143,11 +190,12 @@ async fn note_document(state: &AppState, account: &db::accounts::Account, id: &s
     .into_iter()
     .next()
     .ok_or(AppError::NotFound)?;
-    Ok(activity_json(render::document(render::note(
-        host(state),
-        &local,
-        Utc::now(),
-    ))))
+    let document = activity_json(render::document(render::note(host(state), &local, Utc::now())));
+    Ok(if public {
+        document
+    } else {
+        private_to_requester(document)
+    })
 }
 
 /// GET /users/{name}
@@ -198,6 +246,7 @@ pub async fn get_profile(
 pub async fn get_status(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let as_json = wants_activity_json(&headers);
@@ -211,7 +260,7 @@ pub async fn get_status(
             };
         }
         let account = public_account(&state, &name).await?;
-        note_document(&state, &account, &id).await
+        note_document(&state, &account, &id, &uri, &headers).await
     };
     negotiated(as_json, answer.await)
 }
@@ -220,13 +269,14 @@ pub async fn get_status(
 pub async fn get_status_page(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let as_json = wants_activity_json(&headers);
     let answer = async {
         let account = public_account(&state, &name).await?;
         if as_json {
-            return note_document(&state, &account, &id).await;
+            return note_document(&state, &account, &id, &uri, &headers).await;
         }
         web::status_page::show(&state, &account, &id).await
     };
@@ -237,13 +287,19 @@ pub async fn get_status_page(
 pub async fn get_status_activity(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let account = public_account(&state, &name).await?;
     let id = crate::ids::parse(&id).ok_or(AppError::NotFound)?;
     let status = db::statuses::find(&state.db, id)
         .await?
-        .filter(|s| s.local && s.account_id == account.id && may_serve(s, None))
+        .filter(|s| s.local && s.account_id == account.id)
         .ok_or(AppError::NotFound)?;
+    let public = may_serve(&status);
+    if !may_serve_to_request(&state, &status, &uri, &headers).await? {
+        return Err(AppError::NotFound);
+    }
     let host = host(&state);
     let activity = match status.reblog_of_id {
         None => {
@@ -258,7 +314,7 @@ pub async fn get_status_activity(
         Some(original_id) => {
             let original_visible = db::statuses::find(&state.db, original_id)
                 .await?
-                .is_some_and(|original| may_serve(&original, None));
+                .is_some_and(|original| may_serve(&original));
             let original = db::statuses::list_refs(&state.db, &[original_id])
                 .await?
                 .into_iter()
@@ -268,7 +324,12 @@ pub async fn get_status_activity(
             render::announce(host, &account.username, &status, &original).ok_or(AppError::NotFound)?
         }
     };
-    Ok(activity_json(render::document(activity)))
+    let document = activity_json(render::document(activity));
+    Ok(if public {
+        document
+    } else {
+        private_to_requester(document)
+    })
 }
 
 /// GET /actor

@@ -277,7 +277,8 @@ impl PendingSignature {
 /// [`MAX_FUTURE`] ahead, and an `expires` parameter, when given, must not have passed.
 /// POST and PUT must sign `Digest` (cavage; SHA-256 or SHA-512) or `Content-Digest` (RFC 9421
 /// and 9530; `sha-256` or `sha-512`), which must match `body`. RFC 9421 `@target-uri` is
-/// rebuilt as `https://` + `Host` + `path_and_query`: this server is only reached over TLS.
+/// rebuilt as `https://` + `Host` + `path_and_query` (see [`parse_request_over`] for a server
+/// reached over plain http).
 pub fn parse_request(
     method: &Method,
     path_and_query: &str,
@@ -285,7 +286,21 @@ pub fn parse_request(
     body: &[u8],
     now: SystemTime,
 ) -> Result<PendingSignature, SignatureError> {
+    parse_request_over(true, method, path_and_query, headers, body, now)
+}
+
+/// [`parse_request`] for a request that reached us over TLS (`https`) or not: the scheme is part
+/// of what RFC 9421 signs (`@target-uri`, `@scheme`), and only the server knows how it is reached.
+pub fn parse_request_over(
+    https: bool,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<PendingSignature, SignatureError> {
     let request = Request {
+        scheme: if https { "https" } else { "http" },
         method,
         path_and_query,
         headers,
@@ -308,6 +323,7 @@ pub fn parse_request(
 }
 
 struct Request<'a> {
+    scheme: &'static str,
     method: &'a Method,
     path_and_query: &'a str,
     headers: &'a HeaderMap,
@@ -762,12 +778,13 @@ fn parse_rfc9421(request: &Request<'_>) -> Result<PendingSignature, SignatureErr
         match *name {
             "@method" => base.extend_from_slice(request.method.as_str().as_bytes()),
             "@target-uri" => {
-                base.extend_from_slice(b"https://");
+                base.extend_from_slice(request.scheme.as_bytes());
+                base.extend_from_slice(b"://");
                 base.extend_from_slice(request.host()?.as_bytes());
                 base.extend_from_slice(request.path_and_query.as_bytes());
             }
             "@authority" => base.extend_from_slice(request.host()?.as_bytes()),
-            "@scheme" => base.extend_from_slice(b"https"),
+            "@scheme" => base.extend_from_slice(request.scheme.as_bytes()),
             "@request-target" => base.extend_from_slice(request.path_and_query.as_bytes()),
             "@path" => base.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes()),
             "@query" => {
@@ -1059,6 +1076,19 @@ mod tests {
         set(&mut headers, "signature-input", &format!("sig1={params}"));
         set(&mut headers, "signature", &format!("sig1=:{}:", raw_sign(&base)));
         headers
+    }
+
+    #[test]
+    fn rfc9421_target_uri_carries_the_scheme_the_server_is_reached_by() {
+        let body = br#"{"type":"Create"}"#;
+        let headers = rfc9421_request("POST");
+        let over = |https| parse_request_over(https, &Method::POST, "/inbox", &headers, body, now()).unwrap();
+        over(true).verify(&KEYS.public_pem).unwrap();
+        // Signed for https://remote.test/inbox: a plain-http server rebuilds another URI.
+        assert!(matches!(
+            over(false).verify(&KEYS.public_pem),
+            Err(SignatureError::Invalid)
+        ));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub async fn show(state: &AppState, account: &db::accounts::Account, id: &str) -
     let id = crate::ids::parse(id).ok_or(AppError::NotFound)?;
     let status = db::statuses::find(&state.db, id)
         .await?
-        .filter(|s| s.local && s.account_id == account.id && may_serve(s, None))
+        .filter(|s| s.local && s.account_id == account.id && may_serve(s))
         .ok_or(AppError::NotFound)?;
     if let Some(original_id) = status.reblog_of_id {
         return original_page(state, original_id).await;
@@ -68,7 +68,7 @@ pub async fn show(state: &AppState, account: &db::accounts::Account, id: &str) -
 async fn original_page(state: &AppState, original_id: i64) -> AppResult<Response> {
     let visible = db::statuses::find(&state.db, original_id)
         .await?
-        .is_some_and(|original| may_serve(&original, None));
+        .is_some_and(|original| may_serve(&original));
     let original = db::statuses::list_refs(&state.db, &[original_id])
         .await?
         .into_iter()

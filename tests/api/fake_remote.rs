@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ferrodon::federation::keys::{self, KeyPairPem};
-use ferrodon::federation::signatures::{SigningKey, sign_post};
+use ferrodon::federation::signatures::{SigningKey, sign_get, sign_post};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -278,6 +278,75 @@ impl FakeActor {
     /// This actor's signing key.
     pub fn signing_key(&self) -> SigningKey {
         SigningKey::from_pem(format!("{}#main-key", self.uri), &self.keys.private_pem).unwrap()
+    }
+
+    /// GETs the app's `path` as AS2 with a signature by this actor (a signed fetch).
+    pub async fn signed_get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        let url = url::Url::parse(&format!("{}{path}", app.base_url)).unwrap();
+        self.signed_get_for(app, path, &url).await
+    }
+
+    /// GETs the app's `path` with a signature made for `signed_for` (its host and path go into
+    /// the signature and the `Host` header).
+    pub async fn signed_get_for(
+        &self,
+        app: &TestApp,
+        path: &str,
+        signed_for: &url::Url,
+    ) -> reqwest::Response {
+        let mut headers = HeaderMap::new();
+        for (name, value) in sign_get(&self.signing_key(), signed_for, SystemTime::now()) {
+            headers.insert(name, value);
+        }
+        headers.insert("accept", "application/activity+json".parse().unwrap());
+        app.client
+            .get(format!("{}{path}", app.base_url))
+            .headers(headers)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs `activity` to the app's `path` with an RFC 9421 signature (`@method`,
+    /// `@target-uri`, `content-digest`) by this actor.
+    pub async fn post_rfc9421(&self, app: &TestApp, path: &str, activity: &Value) -> reqwest::Response {
+        use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+        use base64::Engine;
+        use base64::engine::general_purpose::STANDARD;
+        use sha2::Digest;
+        let body = serde_json::to_vec(activity).unwrap();
+        let target = format!("{}{path}", app.base_url);
+        let content_digest = format!("sha-256=:{}:", STANDARD.encode(sha2::Sha256::digest(&body)));
+        let created = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let params = format!(
+            "(\"@method\" \"@target-uri\" \"content-digest\");created={created};keyid=\"{}#main-key\";alg=\"rsa-v1_5-sha256\"",
+            self.uri
+        );
+        let base = format!(
+            "\"@method\": POST\n\"@target-uri\": {target}\n\"content-digest\": {content_digest}\n\"@signature-params\": {params}"
+        );
+        let pair = keys::private_key_from_pem(&self.keys.private_pem).unwrap();
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(
+            &RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            base.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
+        app.client
+            .post(target)
+            .header("content-type", "application/activity+json")
+            .header("content-digest", content_digest)
+            .header("signature-input", format!("sig1={params}"))
+            .header("signature", format!("sig1=:{}:", STANDARD.encode(signature)))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Signs and POSTs `activity` to the app's `path` (e.g. `/inbox`).

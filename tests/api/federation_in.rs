@@ -754,7 +754,8 @@ async fn every_shared_fixture_parses_without_panicking() {
             parsed += 1;
         }
     }
-    if dir.exists() {
+    // `.ci/run` sets FERRODON_REQUIRE_SHARED: there the corpus must be read, not skipped.
+    if dir.exists() || std::env::var_os("FERRODON_REQUIRE_SHARED").is_some() {
         assert!(parsed > 200, "only {parsed} fixtures found in {}", dir.display());
     }
 }

@@ -34,6 +34,7 @@ mod publishing;
 mod rate_limits;
 mod registrations;
 mod search;
+mod signed_requests;
 mod social;
 mod statuses;
 mod two_instances;
