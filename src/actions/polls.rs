@@ -97,6 +97,11 @@ pub async fn notify_ended(pool: &PgPool, poll_id: i64) -> AppResult<()> {
     let Some(poll) = db::polls::find(pool, poll_id).await? else {
         return Ok(());
     };
+    // A remote poll's end may have moved later since this job was queued; a job for the new
+    // end is queued too.
+    if poll.expires_at.is_some_and(|at| at > Utc::now()) {
+        return Ok(());
+    }
     let mut tx = pool.begin().await?;
     let mut recipients = db::polls::list_local_voters(&mut *tx, poll.id).await?;
     recipients.push(poll.account_id);

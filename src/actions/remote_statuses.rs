@@ -157,16 +157,30 @@ async fn insert(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
 }
 
 /// Applies a remote edit: the earlier version goes into the history, and those who boosted,
-/// favourited or voted are told. An edit never changes visibility (as on Mastodon).
+/// favourited or voted are told. An edit never changes visibility (as on Mastodon). A poll
+/// whose options or kind changed is an edit too, and its votes go (as on Mastodon); new counts
+/// or a new end alone are not an edit.
 pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     let Some(current) = db::statuses::find(&mut *tx, status_id).await? else {
         return Ok(());
     };
-    let changed_text = current.content != status.content
+    let existing_poll = db::polls::list_by_status_ids(&mut *tx, &[status_id])
+        .await?
+        .into_iter()
+        .next();
+    let changed_poll = match (&existing_poll, &status.poll) {
+        (Some(existing), Some(poll)) => {
+            existing.options != poll.options || existing.multiple != poll.multiple
+        }
+        (None, Some(_)) => true,
+        (_, None) => false,
+    };
+    let edited = changed_poll
+        || current.content != status.content
         || current.spoiler_text != status.spoiler_text
         || current.sensitive != status.sensitive;
-    if changed_text {
+    if edited {
         if current.edited_at.is_none() {
             let original = db::statuses::Revision {
                 text: &current.text,
@@ -187,6 +201,10 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
         db::statuses::update_revision(&mut *tx, status_id, &revision).await?;
         let edited_at = status.edited_at.unwrap_or_else(Utc::now).min(Utc::now());
         db::statuses::insert_edit(&mut *tx, status_id, &revision, edited_at).await?;
+        // Told before the poll changes: its voters are among those told, and their votes go.
+        for account in db::statuses::list_interacted_account_ids(&mut *tx, status_id).await? {
+            db::notifications::insert(&mut *tx, account, status.author, "update", Some(status_id)).await?;
+        }
     }
     db::statuses::set_remote_details(
         &mut *tx,
@@ -194,7 +212,7 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
         &status.emojis,
         status.replies_url.as_deref(),
         status.title.as_deref(),
-        if changed_text {
+        if edited {
             status.edited_at.or(Some(Utc::now()))
         } else {
             current.edited_at
@@ -206,19 +224,43 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
     db::statuses::set_tags(&mut tx, status_id, &status.tags).await?;
     db::media::delete_for_status(&mut *tx, status_id).await?;
     store_attachments(&mut tx, status, status_id).await?;
-    let polls = db::polls::list_by_status_ids(&mut *tx, &[status_id]).await?;
-    if let (Some(existing), Some(poll)) = (polls.first(), &status.poll) {
-        db::polls::set_remote_counts(&mut *tx, existing.id, &poll.votes, poll.voters_count, &status.uri)
-            .await?;
-    } else if let (None, Some(poll)) = (polls.first(), &status.poll) {
-        store_poll(&mut tx, status, status_id, poll).await?;
-    }
-    if changed_text {
-        for account in db::statuses::list_interacted_account_ids(&mut *tx, status_id).await? {
-            db::notifications::insert(&mut *tx, account, status.author, "update", Some(status_id)).await?;
-        }
+    match (&existing_poll, &status.poll) {
+        (Some(existing), Some(poll)) => update_poll(&mut tx, status, existing, poll, changed_poll).await?,
+        (None, Some(poll)) => store_poll(&mut tx, status, status_id, poll).await?,
+        (_, None) => {}
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Brings a stored remote poll up to date: options and kind when `changed` (its votes go),
+/// its end when that moved (the job that tells of the end moves with it), and its counts.
+async fn update_poll(
+    tx: &mut sqlx::PgConnection,
+    status: &RemoteStatus,
+    existing: &db::polls::Poll,
+    poll: &RemotePoll,
+    changed: bool,
+) -> AppResult<()> {
+    if changed {
+        db::polls::replace_options(&mut *tx, existing.id, &poll.options, poll.multiple).await?;
+    }
+    // Compared as the database keeps them (microseconds), so a finer `endTime` is no change.
+    let moved = |end: &DateTime<Utc>| {
+        existing.expires_at.map(|at| at.timestamp_micros()) != Some(end.timestamp_micros())
+    };
+    if let Some(end) = poll.expires_at.filter(moved) {
+        db::polls::set_expires_at(&mut *tx, existing.id, end).await?;
+        let job = crate::jobs::Job::EndPoll { poll_id: existing.id };
+        crate::jobs::cancel(&mut *tx, &job).await?;
+        let now = Utc::now();
+        // An end moved into the past ends the poll now, unless it had ended already (and its
+        // voters were told).
+        if end > now || existing.expires_at.is_some_and(|at| at > now) {
+            crate::jobs::enqueue(&mut *tx, &job, end.max(now)).await?;
+        }
+    }
+    db::polls::set_remote_counts(&mut *tx, existing.id, &poll.votes, poll.voters_count, &status.uri).await?;
     Ok(())
 }
 

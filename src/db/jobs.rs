@@ -54,6 +54,22 @@ pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Removes the waiting jobs of a kind with this payload (one being run is left to finish).
+pub async fn delete_waiting(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from jobs where kind = $1 and payload = $2 and (claimed_until is null or claimed_until < now())",
+        kind,
+        payload
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Puts a failed job back to run again after `delay_seconds`.
 pub async fn retry_later(
     db: impl PgExecutor<'_>,

@@ -1,7 +1,7 @@
 //! The `polls` and `poll_votes` tables.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 /// A poll row with its tallies.
 #[derive(Debug, Clone)]
@@ -167,6 +167,44 @@ pub async fn set_remote_counts(
         votes,
         voters_count,
         uri
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives a poll other options (an edit by its author): the votes cast for the old ones go with
+/// them, as they chose among options that no longer stand.
+pub async fn replace_options(
+    db: &mut PgConnection,
+    poll_id: i64,
+    options: &[String],
+    multiple: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!("delete from poll_votes where poll_id = $1", poll_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query!(
+        "update polls set options = $2, multiple = $3 where id = $1",
+        poll_id,
+        options,
+        multiple
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Moves the end of a poll.
+pub async fn set_expires_at(
+    db: impl PgExecutor<'_>,
+    poll_id: i64,
+    expires_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update polls set expires_at = $2 where id = $1",
+        poll_id,
+        expires_at
     )
     .execute(db)
     .await?;

@@ -560,8 +560,11 @@ pub fn visibility_of(note: &Note, followers_url: Option<&str>, mentioned: &[Stri
 }
 
 /// The HTML and content warning a status shows. Notes and Questions show their content under
-/// their summary; other objects (Article, Page, Event, media) show a title, their text and a
-/// link to the original, as they are made to be read there.
+/// their summary as a content warning. Other objects (Article, Page, Event, Image, Video,
+/// Audio) are made to be read where they come from: they show their name in bold, their
+/// summary, their content and a link to their `url` (else their id), with no content warning.
+/// An Article's or Page's summary is left out when it has content, as servers put an excerpt
+/// of the text there; a summary the same as the content is shown once.
 fn present_content(note: &Note) -> (String, String) {
     if note.kind == "Note" || note.kind == "Question" {
         let spoiler = sanitize::remote_plain(note.summary.as_deref().unwrap_or_default());
@@ -576,18 +579,21 @@ fn present_content(note: &Note) -> (String, String) {
         html.push_str(&crate::text::escape_html(&sanitize::remote_plain(title)));
         html.push_str("</strong></p>");
     }
-    let body = if note.content.trim().is_empty() {
-        note.summary.as_deref().unwrap_or_default()
-    } else {
-        &note.content
-    };
-    html.push_str(&sanitize::remote_html(body));
-    if let Some(url) = note.url.as_deref().or(Some(note.id.as_str())) {
-        let escaped = crate::text::escape_html(url);
-        html.push_str(&format!(
-            "<p><a href=\"{escaped}\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">{escaped}</a></p>"
-        ));
+    let content = Some(note.content.as_str()).filter(|c| !c.trim().is_empty());
+    let excerpt = note.kind == "Article" || note.kind == "Page";
+    let summary = note
+        .summary
+        .as_deref()
+        .filter(|s| !s.trim().is_empty() && Some(*s) != content)
+        .filter(|_| !(excerpt && content.is_some()));
+    for text in [summary, content].into_iter().flatten() {
+        html.push_str(&sanitize::remote_html(text));
     }
+    let url = note.url.as_deref().unwrap_or(&note.id);
+    let escaped = crate::text::escape_html(url);
+    html.push_str(&format!(
+        "<p><a href=\"{escaped}\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">{escaped}</a></p>"
+    ));
     (html, String::new())
 }
 

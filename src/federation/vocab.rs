@@ -435,21 +435,33 @@ impl Note {
             })
             .take(16)
             .collect();
-        // Image and Video objects are themselves the media.
-        if attachments.is_empty() && (kind == "Image" || kind == "Video" || kind == "Audio") {
-            for link in many(value, "url") {
-                if let Some(url) = str_of(link, "href").or_else(|| link.as_str()) {
-                    attachments.push(Attachment {
-                        url: url.to_owned(),
-                        media_type: str_of(link, "mediaType").map(str::to_owned),
-                        name: None,
-                        blurhash: None,
-                        width: None,
-                        height: None,
-                    });
+        // Image, Video and Audio objects are themselves the medium: the first of their `url`
+        // links that is one (not the HTML page, a playlist or a torrent; the other links are
+        // usually the same medium in other sizes).
+        if attachments.is_empty()
+            && let Some(medium) = media_kind(&kind)
+        {
+            let media_link = many(value, "url").into_iter().find_map(|link| {
+                let url = str_of(link, "href").or_else(|| link.as_str())?;
+                match str_of(link, "mediaType") {
+                    None => Some((url, None)),
+                    Some(t) if ["image/", "video/", "audio/"].iter().any(|m| t.starts_with(m)) => {
+                        Some((url, Some(t)))
+                    }
+                    Some(_) => None,
                 }
+            });
+            if let Some((url, media_type)) = media_link {
+                attachments.push(Attachment {
+                    url: url.to_owned(),
+                    // Undeclared, the type is the object's own kind in its commonest format.
+                    media_type: Some(media_type.unwrap_or(medium).to_owned()),
+                    name: None,
+                    blurhash: None,
+                    width: None,
+                    height: None,
+                });
             }
-            attachments.truncate(16);
         }
         let poll = (kind == "Question").then(|| read_poll(value)).flatten();
         Ok(Note {
@@ -473,6 +485,16 @@ impl Note {
             kind,
             id,
         })
+    }
+}
+
+/// The media type an Image, Video or Audio object is taken to have when its link declares none.
+fn media_kind(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Image" => Some("image/jpeg"),
+        "Video" => Some("video/mp4"),
+        "Audio" => Some("audio/mpeg"),
+        _ => None,
     }
 }
 

@@ -70,6 +70,12 @@ pub async fn enqueue(db: impl PgExecutor<'_>, job: &Job, run_at: DateTime<Utc>) 
     db::jobs::insert(db, job.kind(), &payload, run_at).await
 }
 
+/// Takes back a queued job that has not started (inside the caller's transaction).
+pub async fn cancel(db: impl PgExecutor<'_>, job: &Job) -> sqlx::Result<()> {
+    let payload = serde_json::to_value(job).unwrap_or_default();
+    db::jobs::delete_waiting(db, job.kind(), &payload).await
+}
+
 async fn perform(state: &AppState, job: Job) -> AppResult<()> {
     match job {
         Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, poll_id).await,

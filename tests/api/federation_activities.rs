@@ -648,6 +648,120 @@ async fn an_update_of_a_remote_question_changes_its_counts() {
     assert_eq!(poll["voters_count"], 7);
 }
 
+/// A remote poll option with the count its server publishes.
+fn option(name: &str, votes: i64) -> Value {
+    json!({"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": votes}})
+}
+
+#[tokio::test]
+async fn an_update_that_changes_a_remote_polls_options_is_an_edit_and_drops_its_votes() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write").await;
+    let question = create_note(
+        &bob,
+        "q2",
+        json!({ "type": "Question", "content": "<p>tea or coffee?</p>",
+                "oneOf": [option("tea", 1), option("coffee", 0)],
+                "endTime": "2030-01-01T00:00:00Z", "votersCount": 1 }),
+    );
+    deliver(&app, &bob, &question).await;
+    let (status_id,): (i64,) = sqlx::query_as("select id from statuses where uri = $1")
+        .bind(question["object"]["id"].as_str().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let status_id = status_id.to_string();
+    let poll_id = status_of(&app, &alice, &status_id).await["poll"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (code, voted) = json_of(
+        app.post_form(
+            &format!("/api/v1/polls/{poll_id}/votes"),
+            Some(&alice.token),
+            &[("choices[]", "0")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200, "{voted}");
+    assert_eq!(voted["own_votes"], json!([0]));
+
+    // Bob adds an option, allows several choices and moves the end: the votes cast no longer
+    // stand, and the status counts as edited (with a history entry, as for a text edit).
+    let mut edited = question["object"].clone();
+    edited.as_object_mut().unwrap().remove("oneOf");
+    edited["anyOf"] = json!([option("tea", 0), option("coffee", 0), option("water", 0)]);
+    edited["endTime"] = json!("2031-01-01T00:00:00Z");
+    edited["votersCount"] = json!(0);
+    let update = json!({"id": format!("{}#updates/1", edited["id"].as_str().unwrap()), "type": "Update",
+                        "actor": bob.uri, "object": edited});
+    deliver(&app, &bob, &update).await;
+    let status = status_of(&app, &alice, &status_id).await;
+    let poll = &status["poll"];
+    let titles: Vec<&str> = poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["tea", "coffee", "water"], "{poll}");
+    assert_eq!(poll["multiple"], true);
+    assert_eq!(poll["expires_at"], "2031-01-01T00:00:00.000Z");
+    assert_eq!(poll["voted"], false, "{poll}");
+    assert_eq!(poll["own_votes"], json!([]));
+    assert!(status["edited_at"].is_string(), "{status}");
+    let history = get_ok(
+        &app,
+        &format!("/api/v1/statuses/{status_id}/history"),
+        &alice.token,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!(history[0]["content"], "<p>tea or coffee?</p>");
+    let told = get_ok(&app, "/api/v1/notifications?types[]=update", &alice.token).await;
+    assert_eq!(
+        told.as_array().unwrap().len(),
+        1,
+        "a voter hears of the edit: {told}"
+    );
+    assert_eq!(
+        count(&app, "select count(*) from poll_votes").await,
+        0,
+        "the votes for the old options are gone"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from jobs where kind = 'end_poll' and run_at = '2031-01-01T00:00:00Z'"
+        )
+        .await,
+        count(&app, "select count(*) from jobs where kind = 'end_poll'").await,
+        "the poll's end is told at its new time only"
+    );
+
+    // New counts alone are not an edit.
+    let mut counted = edited.clone();
+    counted["anyOf"] = json!([option("tea", 2), option("coffee", 1), option("water", 0)]);
+    counted["votersCount"] = json!(3);
+    let update = json!({"id": format!("{}#updates/2", counted["id"].as_str().unwrap()), "type": "Update",
+                        "actor": bob.uri, "object": counted});
+    deliver(&app, &bob, &update).await;
+    let after = status_of(&app, &alice, &status_id).await;
+    assert_eq!(after["poll"]["options"][0]["votes_count"], 2, "{after}");
+    assert_eq!(after["poll"]["voters_count"], 3);
+    assert_eq!(after["edited_at"], status["edited_at"]);
+    let history = get_ok(
+        &app,
+        &format!("/api/v1/statuses/{status_id}/history"),
+        &alice.token,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+}
+
 fn fixture(path: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/activitypub")

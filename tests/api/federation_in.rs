@@ -873,6 +873,100 @@ async fn questions_articles_and_events_become_statuses_clients_can_show() {
     );
 }
 
+#[tokio::test]
+async fn events_pages_images_videos_and_audio_show_their_text_link_and_media() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read").await;
+    let media = |suffix: &str| format!("{}/media/{suffix}", remote.base());
+    let event = create_note(
+        &bob,
+        "ev2",
+        json!({"type": "Event", "name": "Meetup", "summary": "<p>Friday at eight</p>",
+               "content": "<p>Bring a friend</p>", "url": "https://remote.test/events/2",
+               "startTime": "2030-01-04T20:00:00Z"}),
+    );
+    // Lemmy's posts are Pages; their summary (when sent) is an excerpt of the content.
+    let page = create_note(
+        &bob,
+        "p1",
+        json!({"type": "Page", "name": "A link post", "summary": "<p>An excerpt</p>",
+               "content": "<p>The whole body</p>", "url": "https://remote.test/post/1"}),
+    );
+    let image = create_note(
+        &bob,
+        "i1",
+        json!({"type": "Image", "name": "A cat", "content": "", "url": media("cat.jpg")}),
+    );
+    // PeerTube's shape: the page first, then a playlist and the files in several sizes.
+    let video = create_note(
+        &bob,
+        "v1",
+        json!({"type": "Video", "name": "A talk", "content": "<p>Recorded live</p>", "url": [
+            {"type": "Link", "mediaType": "text/html", "href": "https://remote.test/w/1"},
+            {"type": "Link", "mediaType": "application/x-mpegURL", "href": media("master.m3u8")},
+            {"type": "Link", "mediaType": "video/mp4", "href": media("720.mp4")},
+            {"type": "Link", "mediaType": "video/mp4", "href": media("1080.mp4")}
+        ]}),
+    );
+    let audio = create_note(
+        &bob,
+        "au1",
+        json!({"type": "Audio", "name": "An episode", "content": "",
+               "url": {"type": "Link", "mediaType": "audio/ogg", "href": media("ep.ogg")}}),
+    );
+    for activity in [&event, &page, &image, &video, &audio] {
+        assert_eq!(bob.post(&app, "/inbox", activity).await.status(), 202);
+    }
+    app.run_jobs().await;
+
+    let link = |url: &str| format!("<a href=\"{url}\"");
+    let status = shown(&app, &alice.token, &event).await;
+    assert_eq!(
+        status["content"],
+        format!(
+            "<p><strong>Meetup</strong></p><p>Friday at eight</p><p>Bring a friend</p><p>{} rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://remote.test/events/2</a></p>",
+            link("https://remote.test/events/2")
+        ),
+    );
+    assert_eq!(status["spoiler_text"], "");
+
+    let status = shown(&app, &alice.token, &page).await;
+    let content = status["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("<p><strong>A link post</strong></p><p>The whole body</p>")
+            && content.contains(&link("https://remote.test/post/1")),
+        "{content}"
+    );
+    assert!(!content.contains("An excerpt"), "{content}");
+
+    let expected = [
+        (&image, "A cat", "image", media("cat.jpg"), media("cat.jpg")),
+        (
+            &video,
+            "A talk",
+            "video",
+            media("720.mp4"),
+            "https://remote.test/w/1".to_owned(),
+        ),
+        (&audio, "An episode", "audio", media("ep.ogg"), media("ep.ogg")),
+    ];
+    for (create, title, kind, file, page) in expected {
+        let status = shown(&app, &alice.token, create).await;
+        let content = status["content"].as_str().unwrap();
+        assert!(
+            content.starts_with(&format!("<p><strong>{title}</strong></p>"))
+                && content.contains(&link(&page)),
+            "{content}"
+        );
+        let attachments = status["media_attachments"].as_array().unwrap();
+        assert_eq!(attachments.len(), 1, "{kind}: {attachments:?}");
+        assert_eq!(attachments[0]["type"], kind);
+        assert_eq!(attachments[0]["remote_url"], file.as_str());
+    }
+}
+
 /// The API's view of the status a delivered Create made.
 async fn shown(app: &TestApp, token: &str, create: &Value) -> Value {
     let (id, _, _) = remote_status(app, create["object"]["id"].as_str().unwrap())
