@@ -189,7 +189,8 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
                 sensitive: current.sensitive,
                 language: current.language.as_deref(),
             };
-            db::statuses::insert_edit(&mut *tx, status_id, &original, current.created_at).await?;
+            let options = existing_poll.as_ref().map(|poll| poll.options.as_slice());
+            db::statuses::insert_edit(&mut *tx, status_id, &original, options, current.created_at).await?;
         }
         let revision = db::statuses::Revision {
             text: &status.text,
@@ -200,7 +201,8 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
         };
         db::statuses::update_revision(&mut *tx, status_id, &revision).await?;
         let edited_at = status.edited_at.unwrap_or_else(Utc::now).min(Utc::now());
-        db::statuses::insert_edit(&mut *tx, status_id, &revision, edited_at).await?;
+        let options = status.poll.as_ref().map(|poll| poll.options.as_slice());
+        db::statuses::insert_edit(&mut *tx, status_id, &revision, options, edited_at).await?;
         // Told before the poll changes: its voters are among those told, and their votes go.
         for account in db::statuses::list_interacted_account_ids(&mut *tx, status_id).await? {
             db::notifications::insert(&mut *tx, account, status.author, "update", Some(status_id)).await?;

@@ -395,9 +395,13 @@ pub async fn edit(
         .await?
         .filter(|s| s.account_id == author && s.reblog_of_id.is_none())
         .ok_or(AppError::NotFound)?;
-    let has_poll = !db::polls::list_by_status_ids(&mut *tx, &[status_id])
+    // A poll cannot be changed by an edit: every version carries the options it has.
+    let poll_options = db::polls::list_by_status_ids(&mut *tx, &[status_id])
         .await?
-        .is_empty();
+        .into_iter()
+        .next()
+        .map(|poll| poll.options);
+    let has_poll = poll_options.is_some();
     let media_ids = check_media(&mut tx, author, Some(status_id), &change.media_ids, has_poll).await?;
     if current.edited_at.is_none() {
         // The first edit keeps the original as the history's first version.
@@ -408,7 +412,14 @@ pub async fn edit(
             sensitive: current.sensitive,
             language: current.language.as_deref(),
         };
-        db::statuses::insert_edit(&mut *tx, status_id, &original, current.created_at).await?;
+        db::statuses::insert_edit(
+            &mut *tx,
+            status_id,
+            &original,
+            poll_options.as_deref(),
+            current.created_at,
+        )
+        .await?;
     }
     let rendered = render(&mut tx, composer, &tokens).await?;
     let revision = db::statuses::Revision {
@@ -419,7 +430,14 @@ pub async fn edit(
         language: change.language.as_deref(),
     };
     db::statuses::update_revision(&mut *tx, status_id, &revision).await?;
-    db::statuses::insert_edit(&mut *tx, status_id, &revision, Utc::now()).await?;
+    db::statuses::insert_edit(
+        &mut *tx,
+        status_id,
+        &revision,
+        poll_options.as_deref(),
+        Utc::now(),
+    )
+    .await?;
     db::statuses::delete_mentions(&mut tx, status_id).await?;
     db::statuses::insert_mentions(&mut tx, status_id, &rendered.mentioned).await?;
     db::statuses::set_tags(&mut tx, status_id, &rendered.tags).await?;

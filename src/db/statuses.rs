@@ -171,21 +171,23 @@ pub async fn update_revision(db: impl PgExecutor<'_>, id: i64, revision: &Revisi
     Ok(())
 }
 
-/// Keeps a version of a status in its history.
+/// Keeps a version of a status in its history, with its poll's options if it had a poll.
 pub async fn insert_edit(
     db: impl PgExecutor<'_>,
     status_id: i64,
     revision: &Revision<'_>,
+    poll_options: Option<&[String]>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "insert into status_edits (status_id, text, content, spoiler_text, sensitive, created_at)
-         values ($1, $2, $3, $4, $5, $6)",
+        "insert into status_edits (status_id, text, content, spoiler_text, sensitive, poll_options, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7)",
         status_id,
         revision.text,
         revision.content,
         revision.spoiler_text,
         revision.sensitive,
+        poll_options,
         at,
     )
     .execute(db)
@@ -199,6 +201,8 @@ pub struct Edit {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
+    /// The poll's options in this version, if it had a poll.
+    pub poll_options: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -206,7 +210,8 @@ pub struct Edit {
 pub async fn list_edits(db: impl PgExecutor<'_>, status_id: i64) -> sqlx::Result<Vec<Edit>> {
     sqlx::query_as!(
         Edit,
-        "select content, spoiler_text, sensitive, created_at from status_edits where status_id = $1 order by id",
+        "select content, spoiler_text, sensitive, poll_options, created_at
+         from status_edits where status_id = $1 order by id",
         status_id,
     )
     .fetch_all(db)

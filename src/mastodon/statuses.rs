@@ -330,10 +330,15 @@ pub async fn get_history(
         .ok_or(AppError::NotFound)?;
     let edits = db::statuses::list_edits(&state.db, status.id).await?;
     let versions = if edits.is_empty() {
+        let poll = db::polls::list_by_status_ids(&state.db, &[status.id])
+            .await?
+            .into_iter()
+            .next();
         vec![db::statuses::Edit {
             content: status.content,
             spoiler_text: status.spoiler_text,
             sensitive: status.sensitive,
+            poll_options: poll.map(|poll| poll.options),
             created_at: status.created_at,
         }]
     } else {
@@ -348,7 +353,12 @@ pub async fn get_history(
                 sensitive: edit.sensitive,
                 created_at: format_time(edit.created_at),
                 account: account.clone(),
-                poll: None,
+                // Mastodon shows a version's poll as its option titles only.
+                poll: edit.poll_options.map(|options| {
+                    serde_json::json!({
+                        "options": options.iter().map(|title| serde_json::json!({ "title": title })).collect::<Vec<_>>(),
+                    })
+                }),
                 media_attachments: Vec::new(),
                 emojis: Vec::new(),
             })

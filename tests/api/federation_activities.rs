@@ -721,6 +721,15 @@ async fn an_update_that_changes_a_remote_polls_options_is_an_edit_and_drops_its_
     .await;
     assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
     assert_eq!(history[0]["content"], "<p>tea or coffee?</p>");
+    // Each version shows its poll as it was.
+    assert_eq!(
+        history[0]["poll"],
+        json!({"options": [{"title": "tea"}, {"title": "coffee"}]})
+    );
+    assert_eq!(
+        history[1]["poll"],
+        json!({"options": [{"title": "tea"}, {"title": "coffee"}, {"title": "water"}]})
+    );
     let told = get_ok(&app, "/api/v1/notifications?types[]=update", &alice.token).await;
     assert_eq!(
         told.as_array().unwrap().len(),

@@ -246,3 +246,50 @@ async fn cancelled_scheduled_statuses_never_publish() {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn every_version_in_a_polls_history_shows_its_options() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let status = post(
+        &app,
+        &alice,
+        &[
+            ("status", "tea or coffee?"),
+            ("poll[options][]", "tea"),
+            ("poll[options][]", "coffee"),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
+    .await;
+    let id = status["id"].as_str().unwrap();
+    let options = json!({ "options": [{ "title": "tea" }, { "title": "coffee" }] });
+    let (_, history) = json_of(app.get(&format!("/api/v1/statuses/{id}/history")).await).await;
+    assert_eq!(history[0]["poll"], options, "{history}");
+    let (code, edited) = json_of(
+        app.send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{id}"),
+            Some(&alice.token),
+            &json!({ "status": "tea or coffee, really?" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200, "{edited}");
+    let (_, history) = json_of(app.get(&format!("/api/v1/statuses/{id}/history")).await).await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!(history[0]["poll"], options);
+    assert_eq!(history[1]["poll"], options);
+    // A status without a poll has none in its history.
+    let plain = post(&app, &alice, &[("status", "no poll")]).await;
+    let (_, history) = json_of(
+        app.get(&format!(
+            "/api/v1/statuses/{}/history",
+            plain["id"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(history[0]["poll"], serde_json::Value::Null);
+}
