@@ -239,6 +239,9 @@ pub struct FederationConfig {
     /// The longest one delivery may take, connecting included.
     #[serde(default = "default_delivery_timeout_seconds")]
     pub delivery_timeout_seconds: u32,
+    /// The longest one fetch (a GET, its redirects and its body) may take.
+    #[serde(default = "default_fetch_timeout_seconds")]
+    pub fetch_timeout_seconds: u32,
     /// `blocklist` (federate with everyone but blocked domains) or `allowlist` (only allowed ones).
     #[serde(default)]
     pub mode: FederationMode,
@@ -374,6 +377,10 @@ fn default_delivery_timeout_seconds() -> u32 {
     10
 }
 
+fn default_fetch_timeout_seconds() -> u32 {
+    15
+}
+
 impl Default for FederationConfig {
     fn default() -> Self {
         Self {
@@ -382,6 +389,7 @@ impl Default for FederationConfig {
             delivery_retry_hours: default_delivery_retry_hours(),
             unavailable_after_days: default_unavailable_after_days(),
             delivery_timeout_seconds: default_delivery_timeout_seconds(),
+            fetch_timeout_seconds: default_fetch_timeout_seconds(),
             mode: FederationMode::default(),
             bridges: BridgePolicy::default(),
             domains: BTreeMap::new(),
@@ -629,6 +637,12 @@ impl Config {
         if !(1..=300).contains(&self.federation.delivery_timeout_seconds) {
             return Err(ConfigError::key(
                 "federation.delivery_timeout_seconds",
+                "must be between 1 and 300",
+            ));
+        }
+        if !(1..=300).contains(&self.federation.fetch_timeout_seconds) {
+            return Err(ConfigError::key(
+                "federation.fetch_timeout_seconds",
                 "must be between 1 and 300",
             ));
         }
@@ -986,6 +1000,15 @@ mod tests {
         assert!(message.contains("federation.delivery_retry_hours"), "{message}");
         let message = error_of("[federation]\nunavailable_after_days = 1000\n", &[]);
         assert!(message.contains("federation.unavailable_after_days"), "{message}");
+    }
+
+    #[test]
+    fn the_fetch_timeout_has_a_default_and_bounds() {
+        assert_eq!(Config::default().federation.fetch_timeout_seconds, 15);
+        let config = load("[federation]\nfetch_timeout_seconds = 3\n", &[]).unwrap();
+        assert_eq!(config.federation.fetch_timeout_seconds, 3);
+        let message = error_of("[federation]\nfetch_timeout_seconds = 0\n", &[]);
+        assert!(message.contains("federation.fetch_timeout_seconds"), "{message}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! link-local, unique-local and IPv4-mapped addresses after DNS resolution (so a public name
 //! pointing inward is caught), unless `federation.allow_private_addresses` is set. Names in
 //! `federation.resolve` are operator configuration and reach their address regardless. Redirects
-//! are followed by hand, at most [`MAX_REDIRECTS`], each hop checked like the first.
+//! are followed by hand, at most [`MAX_REDIRECTS`], each hop checked like the first. One fetch,
+//! redirects and body included, ends after `federation.fetch_timeout_seconds`.
 //!
 //! Scheme rule: `https` always; plain `http` only when `server.https` is false and the target is
 //! a development name (`*.test`, `localhost`, `*.localhost`) or a loopback address, so two
@@ -26,7 +27,6 @@ pub const MAX_REDIRECTS: usize = 5;
 /// Largest response body read (AS2 documents are small; a bigger one is refused, not truncated).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
 /// Longest pause between two reads of a response (a server that stalls mid-answer).
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// What we ask servers for: AS2 first, JSON-LD with the ActivityStreams profile second.
@@ -44,6 +44,8 @@ pub enum FetchError {
     Status(StatusCode),
     #[error("the response is larger than {MAX_BODY_BYTES} bytes")]
     TooLarge,
+    #[error("no complete answer within {0:?}")]
+    TimedOut(Duration),
     #[error("the response is not ActivityStreams JSON (content type {0:?})")]
     NotActivityJson(String),
     #[error("invalid JSON: {0}")]
@@ -80,6 +82,8 @@ pub struct Fetcher {
     guard: Arc<AddressGuard>,
     allow_plain_http: bool,
     policy: Arc<crate::moderation::DomainPolicy>,
+    /// The longest one fetch may take, every hop and the body included.
+    timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -99,6 +103,7 @@ impl Fetcher {
         let guard = Arc::new(AddressGuard {
             allow_private: config.federation.allow_private_addresses,
         });
+        let timeout = Duration::from_secs(u64::from(config.federation.fetch_timeout_seconds));
         let mut builder = reqwest::Client::builder()
             .user_agent(format!(
                 "ferrodon/{} (+{})",
@@ -109,7 +114,7 @@ impl Fetcher {
             // A proxy would resolve names itself, past the guard.
             .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
+            .timeout(timeout)
             .read_timeout(READ_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(90))
             .dns_resolver(Arc::new(GuardedResolver { guard: guard.clone() }));
@@ -121,6 +126,7 @@ impl Fetcher {
             guard,
             allow_plain_http: !config.server.https,
             policy,
+            timeout,
         })
     }
 
@@ -210,9 +216,30 @@ impl Fetcher {
         )))
     }
 
+    /// Runs one fetch under the time bound. The client's own timeout bounds each request; a
+    /// chain of redirects, each answered just in time, must not add up past the bound.
+    async fn within_time_bound<T>(
+        &self,
+        fetch: impl Future<Output = Result<T, FetchError>>,
+    ) -> Result<T, FetchError> {
+        tokio::time::timeout(self.timeout, fetch)
+            .await
+            .unwrap_or(Err(FetchError::TimedOut(self.timeout)))
+    }
+
     /// GETs `url` (following checked redirects), signed by `signer` when given, and returns the
     /// final URL, the content type and the body. Status codes other than 2xx are errors.
     pub async fn get(
+        &self,
+        url: &Url,
+        accept: &str,
+        signer: Option<&SigningKey>,
+    ) -> Result<(Url, String, Vec<u8>), FetchError> {
+        self.within_time_bound(self.get_unbounded(url, accept, signer))
+            .await
+    }
+
+    async fn get_unbounded(
         &self,
         url: &Url,
         accept: &str,
@@ -251,6 +278,18 @@ impl Fetcher {
     /// `If-None-Match: etag` and `If-Modified-Since: last_modified` when given, so an unchanged
     /// document costs a 304. The body may be up to `max_bytes`.
     pub async fn get_if_changed(
+        &self,
+        url: &Url,
+        accept: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        max_bytes: usize,
+    ) -> Result<Conditional, FetchError> {
+        self.within_time_bound(self.get_if_changed_unbounded(url, accept, etag, last_modified, max_bytes))
+            .await
+    }
+
+    async fn get_if_changed_unbounded(
         &self,
         url: &Url,
         accept: &str,

@@ -309,7 +309,9 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
 /// The status an object URI names: local, known, or fetched (with up to `MAX_ANCESTORS`
 /// missing parents).
 pub async fn status_by_uri(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
-    status_by_uri_within(state, uri, MAX_ANCESTORS).await
+    // One more than the parents: the status itself is fetched at this depth, and then stands
+    // where an arriving status stands (its mentions fetched, `MAX_ANCESTORS` parents above it).
+    status_by_uri_within(state, uri, MAX_ANCESTORS + 1).await
 }
 
 /// The status an object URI names, if it is ours or already stored (nothing is fetched: a Like
@@ -414,7 +416,7 @@ async fn read_status(state: &AppState, object: &Value, depth: u32) -> AppResult<
     let mut mentioned = Vec::new();
     // Unknown mentioned accounts are fetched for the status that arrived, not for the parents
     // and outbox posts fetched around it: the work one activity can cause stays bounded.
-    let fetch_limit = if depth + 1 >= MAX_ANCESTORS {
+    let fetch_limit = if depth >= MAX_ANCESTORS {
         MAX_MENTION_FETCHES
     } else {
         0
@@ -615,8 +617,9 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
             LocalObject::InstanceActor => None,
         });
     }
-    if let Some(known) = db::remote_accounts::find_by_uri(&state.db, url).await? {
-        return Ok(Some(Resolved::Account(known.id)));
+    if db::remote_accounts::find_by_uri(&state.db, url).await?.is_some() {
+        // Refreshed when stale, as when it is found by its handle.
+        return Ok(account_by_uri(state, url).await?.map(Resolved::Account));
     }
     if let Some(id) = db::statuses::find_id_by_uri(&state.db, url).await? {
         return Ok(Some(Resolved::Status(id)));

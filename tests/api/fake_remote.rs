@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -34,8 +35,14 @@ struct Served {
     answers: HashMap<String, (StatusCode, Vec<(String, String)>)>,
     /// Path to the ETag its document is served with (a GET naming it in If-None-Match gets 304).
     etags: HashMap<String, String>,
-    /// Paths whose POSTs are read and then never answered.
+    /// Paths whose requests are read and then never answered.
     hanging: Vec<String>,
+    /// Paths whose requests are answered only after this long.
+    delays: HashMap<String, Duration>,
+    /// Paths answered with an AS2 body that streams on (no Content-Length) to this many bytes.
+    streams: HashMap<String, usize>,
+    /// Bytes of streamed bodies handed to the connection so far.
+    streamed: Arc<AtomicUsize>,
     received: Vec<Received>,
 }
 
@@ -172,9 +179,26 @@ impl FakeRemote {
             .insert(path.to_owned(), (StatusCode::from_u16(status).unwrap(), headers));
     }
 
-    /// Reads POSTs to `path` and never answers them.
+    /// Reads requests to `path` (any method) and never answers them.
     pub fn hang(&self, path: &str) {
         self.served.lock().unwrap().hanging.push(path.to_owned());
+    }
+
+    /// Answers requests to `path` only after `delay`.
+    pub fn delay(&self, path: &str, delay: Duration) {
+        self.served.lock().unwrap().delays.insert(path.to_owned(), delay);
+    }
+
+    /// Answers GETs of `path` with an `application/activity+json` body of `bytes` bytes sent in
+    /// chunks without a Content-Length, so only the reader can decide when to stop.
+    pub fn stream(&self, path: &str, bytes: usize) {
+        self.served.lock().unwrap().streams.insert(path.to_owned(), bytes);
+    }
+
+    /// Bytes of streamed bodies taken by the connection so far (the reader's socket buffers
+    /// included).
+    pub fn streamed(&self) -> usize {
+        self.served.lock().unwrap().streamed.load(Ordering::SeqCst)
     }
 
     /// The POSTs received at `path`.
@@ -211,7 +235,8 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let (response, hang) = {
+    let asked = headers.get("if-none-match").cloned();
+    let (hang, delay) = {
         let mut served = served.lock().unwrap();
         served.received.push(Received {
             method: method.to_string(),
@@ -219,59 +244,76 @@ async fn handle(
             headers,
             body,
         });
-        if method == axum::http::Method::POST {
-            let hang = served.hanging.contains(&path);
-            let response = match served.answers.get(&path) {
-                Some((status, headers)) => {
-                    let mut response = status.into_response();
-                    for (name, value) in headers {
-                        response.headers_mut().insert(
-                            axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                            value.parse().unwrap(),
-                        );
-                    }
-                    response
-                }
-                None => StatusCode::ACCEPTED.into_response(),
-            };
-            (response, hang)
-        } else {
-            let etag = served.etags.get(&path).cloned();
-            let asked = served
-                .received
-                .last()
-                .and_then(|r| r.headers.get("if-none-match"))
-                .cloned();
-            let current = served
-                .documents
-                .get(&path)
-                .is_some_and(|(status, _, _)| status.is_success());
-            if let Some(etag) = &etag
-                && current
-                && asked.is_some_and(|asked| asked.as_bytes() == etag.as_bytes())
-            {
-                return StatusCode::NOT_MODIFIED.into_response();
-            }
-            let mut response = match served.documents.get(&path) {
-                // A redirect's body is where it points.
-                Some((status, _, location)) if status.is_redirection() => {
-                    (*status, [("location", location.clone())]).into_response()
-                }
-                Some((status, content_type, body)) => {
-                    (*status, [("content-type", content_type.clone())], body.clone()).into_response()
-                }
-                None => StatusCode::NOT_FOUND.into_response(),
-            };
-            if let Some(etag) = etag {
-                response.headers_mut().insert("etag", etag.parse().unwrap());
-            }
-            (response, false)
-        }
+        (served.hanging.contains(&path), served.delays.get(&path).copied())
     };
     if hang {
         std::future::pending::<()>().await;
     }
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    let served = served.lock().unwrap();
+    if method == axum::http::Method::POST {
+        return match served.answers.get(&path) {
+            Some((status, headers)) => {
+                let mut response = status.into_response();
+                for (name, value) in headers {
+                    response.headers_mut().insert(
+                        axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                        value.parse().unwrap(),
+                    );
+                }
+                response
+            }
+            None => StatusCode::ACCEPTED.into_response(),
+        };
+    }
+    if let Some(&total) = served.streams.get(&path) {
+        return streaming_body(total, served.streamed.clone());
+    }
+    let etag = served.etags.get(&path).cloned();
+    let current = served
+        .documents
+        .get(&path)
+        .is_some_and(|(status, _, _)| status.is_success());
+    if let Some(etag) = &etag
+        && current
+        && asked.is_some_and(|asked| asked.as_bytes() == etag.as_bytes())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = match served.documents.get(&path) {
+        // A redirect's body is where it points.
+        Some((status, _, location)) if status.is_redirection() => {
+            (*status, [("location", location.clone())]).into_response()
+        }
+        Some((status, content_type, body)) => {
+            (*status, [("content-type", content_type.clone())], body.clone()).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    };
+    if let Some(etag) = etag {
+        response.headers_mut().insert("etag", etag.parse().unwrap());
+    }
     response
+}
+
+/// A JSON document that opens and then runs on for `total` bytes, 64 KiB at a time, counting
+/// what the connection takes in `streamed` (chunks are made only when the connection asks).
+fn streaming_body(total: usize, streamed: Arc<AtomicUsize>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let opening = Bytes::from_static(b"{\"type\": \"Note\", \"content\": \"");
+    let chunks = std::iter::once(opening).chain((0..total / CHUNK).map(|_| Bytes::from(vec![b'x'; CHUNK])));
+    let body = futures_util::stream::iter(chunks.map(move |chunk| {
+        streamed.fetch_add(chunk.len(), Ordering::SeqCst);
+        Ok::<_, std::convert::Infallible>(chunk)
+    }));
+    (
+        StatusCode::OK,
+        [("content-type", "application/activity+json")],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
 
 impl FakeActor {

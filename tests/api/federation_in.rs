@@ -109,7 +109,14 @@ async fn personal_inboxes_accept_too_but_only_for_members_who_exist() {
     );
 }
 
-async fn assert_refused(app: &TestApp, response: reqwest::Response, expected: u16) {
+/// The inbox answered `expected` and queued nothing. With `unfetched`, the refusal also came
+/// before anything was fetched: that remote has received no request at all so far.
+async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    expected: u16,
+    unfetched: Option<&FakeRemote>,
+) {
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
     assert_eq!(status, expected, "{body}");
@@ -117,6 +124,13 @@ async fn assert_refused(app: &TestApp, response: reqwest::Response, expected: u1
         count(app, "select count(*) from jobs where kind = 'process_activity'").await,
         0
     );
+    if let Some(remote) = unfetched {
+        let received: Vec<String> = remote.received().iter().map(|r| r.path.clone()).collect();
+        assert!(
+            received.is_empty(),
+            "refused only after fetching {received:?}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -137,7 +151,7 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
         .send()
         .await
         .unwrap();
-    assert_refused(&app, unsigned, 401).await;
+    assert_refused(&app, unsigned, 401, Some(&remote)).await;
 
     // The body changed after signing.
     let mut changed = body.clone();
@@ -161,7 +175,7 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
         .send()
         .await
         .unwrap();
-    assert_refused(&app, tampered, 401).await;
+    assert_refused(&app, tampered, 401, Some(&remote)).await;
 
     // Signed a day ago.
     let stale = app
@@ -175,7 +189,7 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
         .send()
         .await
         .unwrap();
-    assert_refused(&app, stale, 401).await;
+    assert_refused(&app, stale, 401, Some(&remote)).await;
 
     // No Date header at all.
     let response = bob
@@ -183,11 +197,11 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
             h.remove("date");
         })
         .await;
-    assert_refused(&app, response, 401).await;
+    assert_refused(&app, response, 401, Some(&remote)).await;
 
-    // Signed by carol, on behalf of bob.
+    // Signed by carol, on behalf of bob (carol's key is unknown, so it is fetched to check).
     let response = carol.post(&app, "/inbox", &activity).await;
-    assert_refused(&app, response, 401).await;
+    assert_refused(&app, response, 401, None).await;
 
     // A keyId whose owner is somebody else: carol's key id, bob's actor.
     let mut forged = activity.clone();
@@ -195,7 +209,7 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
     let response = bob
         .post_bytes(&app, "/inbox", serde_json::to_vec(&forged).unwrap(), |_| {})
         .await;
-    assert_refused(&app, response, 401).await;
+    assert_refused(&app, response, 401, None).await;
 }
 
 #[tokio::test]
@@ -205,7 +219,7 @@ async fn oversized_deep_and_invalid_bodies_are_refused() {
     let app = app_with(&[&remote]).await;
     let huge = create_note(&bob, "4", json!({ "content": "x".repeat(1_100_000) }));
     let response = bob.post(&app, "/inbox", &huge).await;
-    assert_refused(&app, response, 413).await;
+    assert_refused(&app, response, 413, Some(&remote)).await;
 
     let deep = format!(
         "{{\"type\":\"Create\",\"actor\":\"{}\",\"object\":{}{}}}",
@@ -214,12 +228,12 @@ async fn oversized_deep_and_invalid_bodies_are_refused() {
         "]".repeat(200)
     );
     let response = bob.post_bytes(&app, "/inbox", deep.into_bytes(), |_| {}).await;
-    assert_refused(&app, response, 400).await;
+    assert_refused(&app, response, 400, Some(&remote)).await;
 
     let response = bob
         .post_bytes(&app, "/inbox", b"{not json".to_vec(), |_| {})
         .await;
-    assert_refused(&app, response, 400).await;
+    assert_refused(&app, response, 400, Some(&remote)).await;
 }
 
 #[tokio::test]
@@ -608,6 +622,65 @@ async fn an_accept_turns_our_members_request_into_a_follow_and_a_reject_ends_it(
     )
     .await;
     assert_eq!(relationships[0]["following"], false);
+}
+
+#[tokio::test]
+async fn an_accept_naming_our_follow_only_by_its_id_turns_the_request_into_a_follow() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let carol = remote.add_actor_with("carol", 1, |_| {});
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write follow").await;
+    let (_, account) = json_of(
+        app.get_with("/api/v1/accounts/lookup?acct=bob@remote.test", &alice.token)
+            .await,
+    )
+    .await;
+    let bob_id = account["id"].as_str().unwrap().to_owned();
+    app.post_form(
+        &format!("/api/v1/accounts/{bob_id}/follow"),
+        Some(&alice.token),
+        &[],
+    )
+    .await;
+    ferrodon::federation::delivery::deliver_pending(&app.state)
+        .await
+        .unwrap();
+    let follow_id = remote
+        .received()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .find(|activity| activity["type"] == "Follow")
+        .and_then(|follow| follow["id"].as_str().map(str::to_owned))
+        .unwrap();
+    let relationship = || async {
+        json_of(
+            app.get_with(
+                &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+                &alice.token,
+            )
+            .await,
+        )
+        .await
+        .1[0]
+            .clone()
+    };
+
+    // Only the followed actor may accept: carol naming the same Follow changes nothing.
+    let accept = |actor: &str, n: u32| json!({"id": format!("{actor}#accepts/{n}"), "type": "Accept", "actor": actor, "object": follow_id});
+    assert_eq!(
+        carol.post(&app, "/inbox", &accept(&carol.uri, 1)).await.status(),
+        202
+    );
+    app.run_jobs().await;
+    assert_eq!(relationship().await["requested"], true);
+
+    assert_eq!(bob.post(&app, "/inbox", &accept(&bob.uri, 2)).await.status(), 202);
+    app.run_jobs().await;
+    let relationship = relationship().await;
+    assert_eq!(relationship["following"], true, "{relationship}");
+    assert_eq!(relationship["requested"], false, "{relationship}");
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod errors;
 mod fake_remote;
 mod featured;
 mod federation_activities;
+mod federation_fetch;
 mod federation_in;
 mod federation_out;
 mod filters;
