@@ -153,6 +153,11 @@ async fn accept(
             format!("keyId {} is not on the actor's host", pending.key_id()),
         ));
     }
+    // Creating, changing or deleting what belongs to another host or actor is refused before
+    // the key is looked up: nothing is fetched for it.
+    if let Some(reason) = super::ingest::foreign_object(&activity) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "foreign_object", reason));
+    }
     let signer = signers::verified_signer(state, &pending)
         .await
         .map_err(|error| match error {

@@ -294,13 +294,14 @@ async fn a_create_naming_its_object_by_id_fetches_it_from_the_actors_host() {
     let mut by_id = created.clone();
     by_id["object"] = created["object"]["id"].clone();
     assert_eq!(bob.post(&app, "/inbox", &by_id).await.status(), 202);
-    // bob naming a note of another host: not bob's to create, so not fetched either.
+    // bob naming a note of another host: not bob's to create, refused in the request and not
+    // fetched.
     let elsewhere = create_note(&carol, "not-bobs", json!({}));
     other.serve_object(&elsewhere["object"]);
     let mut foreign = by_id.clone();
     foreign["id"] = json!(format!("{}/notes/foreign/activity", remote.base()));
     foreign["object"] = elsewhere["object"]["id"].clone();
-    assert_eq!(bob.post(&app, "/inbox", &foreign).await.status(), 202);
+    assert_eq!(bob.post(&app, "/inbox", &foreign).await.status(), 403);
     app.run_jobs().await;
 
     assert_eq!(remote.hits("/notes/by-id"), 1);

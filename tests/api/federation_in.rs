@@ -206,6 +206,7 @@ async fn unsigned_tampered_stale_and_misattributed_requests_are_refused_and_stor
     // A keyId whose owner is somebody else: carol's key id, bob's actor.
     let mut forged = activity.clone();
     forged["actor"] = json!(carol.uri);
+    forged["object"]["attributedTo"] = json!(carol.uri);
     let response = bob
         .post_bytes(&app, "/inbox", serde_json::to_vec(&forged).unwrap(), |_| {})
         .await;
@@ -237,38 +238,79 @@ async fn oversized_deep_and_invalid_bodies_are_refused() {
 }
 
 #[tokio::test]
-async fn objects_made_on_behalf_of_another_host_are_dropped() {
+async fn objects_made_on_behalf_of_another_host_are_refused_and_dropped() {
     let remote = FakeRemote::start("remote.test").await;
     let evil = FakeRemote::start("evil.test").await;
     let mallory = evil.add_actor("mallory");
     let bob = remote.add_actor("bob");
     let app = app_with(&[&remote, &evil]).await;
+    // Both are known (and bob has a note) before mallory tries anything.
+    let original = create_note(&bob, "3", json!({}));
+    assert_eq!(bob.post(&app, "/inbox", &original).await.status(), 202);
+    assert_eq!(
+        mallory
+            .post(&app, "/inbox", &create_note(&mallory, "0", json!({})))
+            .await
+            .status(),
+        202
+    );
+    app.run_jobs().await;
+    let fetched = (remote.received().len(), evil.received().len());
 
     // A note claiming to live on remote.test, created by an actor of evil.test.
-    let mut activity = create_note(&mallory, "1", json!({}));
-    activity["object"]["id"] = json!(format!("{}/notes/forged", remote.base()));
-    assert_eq!(mallory.post(&app, "/inbox", &activity).await.status(), 202);
+    let mut forged = create_note(&mallory, "1", json!({}));
+    forged["object"]["id"] = json!(format!("{}/notes/forged", remote.base()));
     // A note attributed to bob, created by mallory.
     let mut impersonation = create_note(&mallory, "2", json!({}));
     impersonation["object"]["attributedTo"] = json!(bob.uri);
-    assert_eq!(mallory.post(&app, "/inbox", &impersonation).await.status(), 202);
-    // An edit and a delete of bob's note by mallory.
-    let original = create_note(&bob, "3", json!({}));
-    assert_eq!(bob.post(&app, "/inbox", &original).await.status(), 202);
-    app.run_jobs().await;
+    // An edit and a delete of bob's note by mallory, and an edit of bob's profile.
     let mut changed = original["object"].clone();
     changed["content"] = json!("<p>defaced</p>");
     let update = json!({"id": format!("{}/u/1", evil.base()), "type": "Update", "actor": mallory.uri, "object": changed});
     let delete = json!({"id": format!("{}/d/1", evil.base()), "type": "Delete", "actor": mallory.uri, "object": original["object"]["id"]});
-    assert_eq!(mallory.post(&app, "/inbox", &update).await.status(), 202);
-    assert_eq!(mallory.post(&app, "/inbox", &delete).await.status(), 202);
-    app.run_jobs().await;
+    let mut profile = bob.document.clone();
+    profile["name"] = json!("mallory was here");
+    let update_profile = json!({"id": format!("{}/u/2", evil.base()), "type": "Update", "actor": mallory.uri, "object": profile});
+    let attempts = [forged, impersonation, update, delete, update_profile];
 
-    assert_eq!(count(&app, "select count(*) from statuses").await, 1);
+    // Refused in the request: 403, nothing queued, nothing fetched.
+    for attempt in &attempts {
+        let response = mallory.post(&app, "/inbox", attempt).await;
+        assert_eq!(response.status(), 403, "{attempt}");
+    }
+    assert_eq!(
+        count(&app, "select count(*) from jobs where kind = 'process_activity'").await,
+        0
+    );
+    assert_eq!((remote.received().len(), evil.received().len()), fetched);
+
+    // Processing holds the same line for activities that reach it (queued by an older version).
+    let (mallory_id,): (i64,) = sqlx::query_as("select id from accounts where uri = $1")
+        .bind(&mallory.uri)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for attempt in attempts {
+        let job = ferrodon::jobs::Job::ProcessActivity {
+            activity: attempt,
+            signer_id: mallory_id,
+        };
+        ferrodon::jobs::enqueue(&app.pool, &job, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    app.run_jobs().await;
+    assert_eq!(count(&app, "select count(*) from statuses").await, 2);
     let (_, content, _) = remote_status(&app, original["object"]["id"].as_str().unwrap())
         .await
         .unwrap();
     assert!(content.contains("Hello"), "{content}");
+    let (name,): (String,) = sqlx::query_as("select display_name from accounts where uri = $1")
+        .bind(&bob.uri)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "bob of remote.test");
 }
 
 #[tokio::test]

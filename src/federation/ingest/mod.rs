@@ -103,6 +103,39 @@ async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> 
     }
 }
 
+/// Why a Create, Update or Delete speaks for someone else, if it does: its object lives on
+/// another host than its actor, or (embedded, and naming a single author) is attributed to
+/// another actor, or an Update changes another actor. The inbox refuses these in the request
+/// (403); processing checks the same rules again, and more, for objects that arrive otherwise.
+pub fn foreign_object(activity: &Activity<'_>) -> Option<String> {
+    if !matches!(activity.kind, "Create" | "Update" | "Delete") {
+        return None;
+    }
+    let object_id = activity.object_id()?;
+    if !vocab::same_host(object_id, activity.actor) {
+        return Some(format!(
+            "{} may not {} {object_id}",
+            activity.actor,
+            activity.kind.to_lowercase()
+        ));
+    }
+    let object = activity.embedded_object()?;
+    let is_actor = vocab::types_of(object)
+        .iter()
+        .any(|t| vocab::ACTOR_TYPES.contains(t));
+    if is_actor && activity.kind == "Update" && object_id != activity.actor {
+        return Some("an actor may only update itself".into());
+    }
+    let single_author = object
+        .get("attributedTo")
+        .filter(|a| !a.is_array())
+        .and_then(vocab::id_of);
+    if activity.kind != "Delete" && single_author.is_some_and(|author| author != activity.actor) {
+        return Some("the object is attributed to someone else".into());
+    }
+    None
+}
+
 /// The first host the activity involves that policy suspends: its actor's (the rule may have
 /// changed since the inbox accepted it), its object's, or what the object replies to, quotes or
 /// is attributed to. Content about a suspended domain arriving through a third server (a boost,
