@@ -28,36 +28,48 @@ pub fn may_serve(status: &db::statuses::Status) -> bool {
     matches!(status.visibility.as_str(), "public" | "unlisted")
 }
 
-/// Whether a status may be served in answer to this AS2 request: to anyone if public or
-/// unlisted, else only to a request signed by a remote actor who may see it as a member would
-/// (a follower for private, a mentioned account for direct, and no block between them). The
-/// signature is checked only when it matters.
-async fn may_serve_to_request(
+/// Who an AS2 answer about a status is for, and so how it may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Public or unlisted: anyone, and any cache.
+    Anyone,
+    /// Private or direct, asked for by a signed request of someone who may see it.
+    Requester,
+}
+
+impl Audience {
+    /// Marks an answer only its requester may have, so that no shared cache keeps it for others.
+    fn answer(self, mut response: Response) -> Response {
+        if self == Audience::Requester {
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
+        response
+    }
+}
+
+/// Who may be answered about a status: anyone if public or unlisted, else only a request signed
+/// by a remote actor who may see it as a member would (a follower for private, a mentioned
+/// account for direct, no block between them); 404 for everyone else. The signature is checked
+/// only when it matters.
+async fn audience(
     state: &AppState,
     status: &db::statuses::Status,
     uri: &Uri,
     headers: &HeaderMap,
-) -> AppResult<bool> {
+) -> AppResult<Audience> {
     if may_serve(status) {
-        return Ok(true);
+        return Ok(Audience::Anyone);
     }
     let Some(signer) = signers::signed_fetcher(state, uri, headers).await else {
-        return Ok(false);
+        return Err(AppError::NotFound);
     };
-    Ok(
-        db::statuses::find_visible(&state.db, status.id, Some(signer.account_id))
-            .await?
-            .is_some(),
-    )
-}
-
-/// Answers a document only some may see so that no shared cache keeps it for others.
-fn private_to_requester(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
+    db::statuses::find_visible(&state.db, status.id, Some(signer.account_id))
+        .await?
+        .map(|_| Audience::Requester)
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the request asks for ActivityStreams JSON.
@@ -121,8 +133,8 @@ async fn local_account_named(
         .ok_or(AppError::NotFound)
 }
 
-/// A status of `account` that may be served to an unsigned request (an original, not a boost).
-pub async fn servable_status(
+/// A status `account` wrote (an original, not a boost), whoever may see it.
+async fn original_status(
     state: &AppState,
     account: &db::accounts::Account,
     id: &str,
@@ -131,6 +143,16 @@ pub async fn servable_status(
     db::statuses::find(&state.db, id)
         .await?
         .filter(|s| s.local && s.account_id == account.id && s.reblog_of_id.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// A status of `account` that may be served to an unsigned request (an original, not a boost).
+pub async fn servable_status(
+    state: &AppState,
+    account: &db::accounts::Account,
+    id: &str,
+) -> AppResult<db::statuses::Status> {
+    Some(original_status(state, account, id).await?)
         .filter(may_serve)
         .ok_or(AppError::NotFound)
 }
@@ -171,15 +193,8 @@ async fn note_document(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> AppResult<Response> {
-    let id = crate::ids::parse(id).ok_or(AppError::NotFound)?;
-    let status = db::statuses::find(&state.db, id)
-        .await?
-        .filter(|s| s.local && s.account_id == account.id && s.reblog_of_id.is_none())
-        .ok_or(AppError::NotFound)?;
-    let public = may_serve(&status);
-    if !may_serve_to_request(state, &status, uri, headers).await? {
-        return Err(AppError::NotFound);
-    }
+    let status = original_status(state, account, id).await?;
+    let audience = audience(state, &status, uri, headers).await?;
     let local = loading::local_statuses(
         &mut *state.db.acquire().await?,
         host(state),
@@ -190,12 +205,8 @@ async fn note_document(
     .into_iter()
     .next()
     .ok_or(AppError::NotFound)?;
-    let document = activity_json(render::document(render::note(host(state), &local, Utc::now())));
-    Ok(if public {
-        document
-    } else {
-        private_to_requester(document)
-    })
+    let note = render::note(host(state), &local, Utc::now());
+    Ok(audience.answer(activity_json(render::document(note))))
 }
 
 /// GET /users/{name}
@@ -296,10 +307,7 @@ pub async fn get_status_activity(
         .await?
         .filter(|s| s.local && s.account_id == account.id)
         .ok_or(AppError::NotFound)?;
-    let public = may_serve(&status);
-    if !may_serve_to_request(&state, &status, &uri, &headers).await? {
-        return Err(AppError::NotFound);
-    }
+    let audience = audience(&state, &status, &uri, &headers).await?;
     let host = host(&state);
     let activity = match status.reblog_of_id {
         None => {
@@ -324,12 +332,7 @@ pub async fn get_status_activity(
             render::announce(host, &account.username, &status, &original).ok_or(AppError::NotFound)?
         }
     };
-    let document = activity_json(render::document(activity));
-    Ok(if public {
-        document
-    } else {
-        private_to_requester(document)
-    })
+    Ok(audience.answer(activity_json(render::document(activity))))
 }
 
 /// GET /actor
