@@ -69,8 +69,8 @@ pub struct Claimed {
     /// The signing account; `None`: the instance actor signs.
     pub sender_id: Option<i64>,
     pub sender_username: Option<String>,
-    /// The activity as stored, serialized once by the database.
-    pub body: String,
+    /// The activity sent; its body comes from [`activity_bodies`], once per activity.
+    pub activity_id: i64,
     /// When the delivery was queued (for the enqueue-to-acknowledgement latency).
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -100,13 +100,27 @@ pub async fn claim_due(
                limit $1
                for update skip locked)
            returning d.id, d.inbox_url, d.host, d.attempts, o.account_id as "sender_id?",
-                     a.username as "sender_username?", o.body::text as "body!", d.created_at"#,
+                     a.username as "sender_username?", d.activity_id, d.created_at"#,
         limit,
         lease_seconds,
         busy,
     )
     .fetch_all(db)
     .await
+}
+
+/// The stored bodies of `ids`, serialized by the database. Activities are never changed once
+/// stored, so a body read once serves every delivery of its activity.
+pub async fn activity_bodies(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<(i64, String)>> {
+    Ok(sqlx::query!(
+        r#"select id, body::text as "body!" from outgoing_activities where id = any($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| (row.id, row.body))
+    .collect())
 }
 
 /// Removes deliveries that arrived and records their hosts' success, in one round trip for a

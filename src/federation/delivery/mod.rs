@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -38,6 +39,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Parsed keys kept; past this the cache starts over (parsing one again costs ~0.1 ms).
 const MAX_CACHED_KEYS: usize = 10_000;
+/// Activity bodies kept in memory, in bytes; past this the cache starts over. A fan-out sends one
+/// body to every host, so a few recent activities cover nearly every claim.
+const MAX_CACHED_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Deliveries that arrived are removed from the queue in batches of up to this many, or after
 /// [`FLUSH_EVERY`]: one statement per delivery was most of the database's share of the work.
 const FLUSH_AT: usize = 64;
@@ -52,6 +56,7 @@ pub struct DeliveryPool {
     in_flight: Semaphore,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     keys: Mutex<HashMap<i64, SigningKey>>,
+    bodies: Mutex<BodyCache>,
     /// Deliveries that arrived and are not yet removed from the queue: (id, host). Until they
     /// are, their lease keeps them from being claimed again; a crash before then sends them
     /// again after the lease (at least once, never lost).
@@ -64,6 +69,7 @@ impl Default for DeliveryPool {
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
             hosts: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
+            bodies: Mutex::new(BodyCache::default()),
             delivered: Mutex::new(Vec::new()),
         }
     }
@@ -131,6 +137,61 @@ impl DeliveryPool {
     /// Forgets the parsed key of an account (after its key changed or it was deleted).
     pub fn forget_key(&self, account_id: i64) {
         locked(&self.keys).remove(&account_id);
+    }
+}
+
+/// Bodies of recent activities by id, read from the database once rather than with every
+/// delivery: serializing the same JSON for each of a thousand hosts was a share of the
+/// database's work and of ours.
+#[derive(Debug, Default)]
+struct BodyCache {
+    bodies: HashMap<i64, Bytes>,
+    bytes: usize,
+}
+
+impl BodyCache {
+    fn insert(&mut self, id: i64, body: Bytes) {
+        if self.bytes + body.len() > MAX_CACHED_BODY_BYTES {
+            self.bodies.clear();
+            self.bytes = 0;
+        }
+        self.bytes += body.len();
+        if let Some(old) = self.bodies.insert(id, body) {
+            self.bytes -= old.len();
+        }
+    }
+}
+
+impl DeliveryPool {
+    /// The bodies of the activities of `claimed` (absent: the activity is no longer stored),
+    /// reading the ones not in memory in one query.
+    async fn bodies_for(&self, state: &AppState, claimed: &[Claimed]) -> sqlx::Result<HashMap<i64, Bytes>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let cache = locked(&self.bodies);
+            for row in claimed {
+                match cache.bodies.get(&row.activity_id) {
+                    Some(body) => {
+                        found.insert(row.activity_id, body.clone());
+                    }
+                    None => missing.push(row.activity_id),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        let read = db::deliveries::activity_bodies(&state.db, &missing).await?;
+        let mut cache = locked(&self.bodies);
+        for (id, body) in read {
+            let body = Bytes::from(body);
+            cache.insert(id, body.clone());
+            found.insert(id, body);
+        }
+        Ok(found)
     }
 }
 
@@ -203,6 +264,16 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
                     break;
                 }
             };
+            let bodies = match pool.bodies_for(state, &claimed).await {
+                Ok(bodies) => bodies,
+                Err(error) => {
+                    // Hand the claim back: unsent, these rows are due again at once.
+                    let ids: Vec<i64> = claimed.iter().map(|row| row.id).collect();
+                    let _ = db::deliveries::release(&state.db, &ids).await;
+                    claim_error = Some(error);
+                    break;
+                }
+            };
             if claimed.is_empty() && running.is_empty() {
                 pool.flush_delivered(state).await?;
                 return Ok(attempted);
@@ -213,10 +284,11 @@ async fn drain(state: &AppState, mut stop: Option<&mut watch::Receiver<bool>>) -
                 let gate = pool.host_gate(&row.host);
                 let state = state.clone();
                 let in_hand = in_hand.clone();
+                let body = bodies.get(&row.activity_id).cloned();
                 running.spawn(async move {
                     let id = row.id;
                     let host = row.host.clone();
-                    let recorded = deliver_one(&state, &gate, row).await;
+                    let recorded = deliver_one(&state, &gate, row, body).await;
                     state.federation.delivery.return_gate(&host, gate);
                     locked(&in_hand).remove(&id);
                     recorded
@@ -300,7 +372,7 @@ fn count_joined(joined: Option<Result<bool, tokio::task::JoinError>>) -> usize {
 
 /// Sends one claimed delivery within the limits and records what happened; false when the
 /// outcome could not be recorded (the row is then sent again after its lease).
-async fn deliver_one(state: &AppState, gate: &Semaphore, row: Claimed) -> bool {
+async fn deliver_one(state: &AppState, gate: &Semaphore, row: Claimed, body: Option<Bytes>) -> bool {
     let pool = &state.federation.delivery;
     let outcome = {
         // Host first: waiting for a busy host must not hold one of the pool's slots.
@@ -310,7 +382,15 @@ async fn deliver_one(state: &AppState, gate: &Semaphore, row: Claimed) -> bool {
         let Ok(_slot) = pool.in_flight.acquire().await else {
             return false;
         };
-        send(state, &row).await
+        match body {
+            Some(body) => send(state, &row, body).await,
+            // Removed since the claim; its deliveries went with it.
+            None => Outcome::GiveUp {
+                error: "the activity is no longer stored".into(),
+                gone: false,
+                answered: false,
+            },
+        }
     };
     match record(state, &row, outcome).await {
         Ok(()) => true,
@@ -347,7 +427,7 @@ async fn signing_key(state: &AppState, sender_id: i64, username: &str) -> sqlx::
 }
 
 /// Signs and POSTs one delivery; classifies the answer.
-async fn send(state: &AppState, row: &Claimed) -> Outcome {
+async fn send(state: &AppState, row: &Claimed, body: Bytes) -> Outcome {
     let give_up = |error: String| Outcome::GiveUp {
         error,
         gone: false,
@@ -379,7 +459,6 @@ async fn send(state: &AppState, row: &Claimed) -> Outcome {
     if let Err(error) = fetcher.check_url(&url) {
         return give_up(error.to_string());
     }
-    let body = row.body.clone().into_bytes();
     let mut request = fetcher
         .client()
         .post(url.clone())
