@@ -153,7 +153,7 @@ pub async fn reject_request(pool: &PgPool, base_url: &str, viewer: i64, requeste
 }
 
 /// Blocks `target`: follows and requests both ways end, and each is hidden from the other; a
-/// remote target is sent a Block.
+/// remote target is sent Undo(Follow) and Reject(Follow) for the follows that ended, and Block.
 pub async fn block(pool: &PgPool, base_url: &str, viewer: i64, target: i64) -> AppResult<()> {
     record_block(pool, Some(base_url), viewer, target, None).await
 }
@@ -177,6 +177,17 @@ async fn record_block(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = pool.begin().await?;
+    if let Some(base_url) = base_url {
+        // A member's block of a remote account ends the follows both ways there too, as Mastodon
+        // does: Undo of the member's own follow (or request), Reject of the other's, then Block.
+        events::unfollowed(&mut tx, base_url, viewer, target).await?;
+        if db::follows::find_follow_ref(&mut *tx, target, viewer)
+            .await?
+            .is_some()
+        {
+            events::follow_rejected(&mut tx, base_url, viewer, target).await?;
+        }
+    }
     db::follows::sever(&mut *tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, target, viewer).await?;

@@ -447,6 +447,76 @@ async fn follows_and_blocks_of_remote_accounts_and_their_undos_name_the_same_ids
 }
 
 #[tokio::test]
+async fn blocking_a_remote_account_ends_follows_both_ways_there() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write follow").await;
+    let alice_uri = local_actor(&app, "alice");
+    let bob_follow = remote_follows(&app, &bob, "alice", 1).await;
+    let bob_id = account_id(&app, &alice, "bob@remote.test").await;
+    ok(app
+        .post_form(
+            &format!("/api/v1/accounts/{bob_id}/follow"),
+            Some(&alice.token),
+            &[],
+        )
+        .await)
+    .await;
+    let queued = take_queued(&app).await;
+    let alice_follow = queued
+        .iter()
+        .find(|q| q.body["type"] == "Follow")
+        .map(|q| q.body["id"].clone())
+        .unwrap();
+
+    ok(app
+        .post_form(
+            &format!("/api/v1/accounts/{bob_id}/block"),
+            Some(&alice.token),
+            &[],
+        )
+        .await)
+    .await;
+    let queued = take_queued(&app).await;
+    let kinds: Vec<&str> = queued.iter().map(|q| q.body["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["Undo", "Reject", "Block"], "{queued:#?}");
+    let (undo, reject) = (&queued[0].body, &queued[1].body);
+    assert_eq!(undo["object"]["id"], alice_follow);
+    assert_eq!(undo["object"]["type"], "Follow");
+    assert_eq!(reject["actor"], alice_uri);
+    assert_eq!(reject["object"]["id"], bob_follow);
+    assert_eq!(reject["object"]["actor"], bob.uri);
+    for q in &queued {
+        assert!(!q.inboxes.is_empty());
+        assert_eq!(q.inboxes, queued[2].inboxes);
+        round_trips(&q.body);
+    }
+    assert_eq!(count(&app, "select count(*) from follows").await, 0);
+    assert_eq!(count(&app, "select count(*) from follow_requests").await, 0);
+
+    // Blocked again with no follows left between them: only the Block goes.
+    ok(app
+        .post_form(
+            &format!("/api/v1/accounts/{bob_id}/unblock"),
+            Some(&alice.token),
+            &[],
+        )
+        .await)
+    .await;
+    take_queued(&app).await;
+    ok(app
+        .post_form(
+            &format!("/api/v1/accounts/{bob_id}/block"),
+            Some(&alice.token),
+            &[],
+        )
+        .await)
+    .await;
+    assert_eq!(take_one(&app).await.body["type"], "Block");
+}
+
+#[tokio::test]
 async fn a_locked_member_answers_remote_requests_with_accept_or_reject() {
     let remote = FakeRemote::start("remote.test").await;
     let bob = remote.add_actor("bob");
