@@ -13,8 +13,8 @@ fn invalid(message: &str) -> AppError {
 /// Votes in a poll of a status the voter may see: once, before it ends, with valid choices.
 /// A vote in a remote poll is sent to its author.
 pub async fn vote(pool: &PgPool, base_url: &str, voter: i64, poll_id: i64, choices: &[i32]) -> AppResult<()> {
-    let (poll, _) = open_poll(pool, voter, poll_id).await?;
-    cast(pool, Some(base_url), &poll, voter, choices).await
+    let (poll, status) = open_poll(pool, voter, poll_id).await?;
+    cast(pool, Some(base_url), &poll, status.local, voter, choices).await
 }
 
 /// Records a voter's choices in an open poll, once; with a `base_url` (a member's vote) it is
@@ -23,6 +23,7 @@ async fn cast(
     pool: &PgPool,
     base_url: Option<&str>,
     poll: &db::polls::Poll,
+    local_poll: bool,
     voter: i64,
     choices: &[i32],
 ) -> AppResult<()> {
@@ -45,6 +46,37 @@ async fn cast(
     if let Some(base_url) = base_url {
         crate::federation::events::voted(&mut tx, base_url, voter, poll).await?;
     }
+    if local_poll {
+        counts_changed(&mut *tx, poll).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How long after a vote in a member's poll its counts go out: the votes of that while travel
+/// in one Update (Mastodon waits three minutes).
+pub const POLL_COUNTS_DELAY_SECONDS: i64 = 60;
+
+/// Queues the sending of a member's poll counts, unless a sending already waits. Counts hidden
+/// until the end are sent only then.
+async fn counts_changed(db: impl sqlx::PgExecutor<'_>, poll: &db::polls::Poll) -> AppResult<()> {
+    if poll.hide_totals {
+        return Ok(());
+    }
+    let job = crate::jobs::Job::SendPollCounts { poll_id: poll.id };
+    let at = Utc::now() + chrono::Duration::seconds(POLL_COUNTS_DELAY_SECONDS);
+    crate::jobs::enqueue_once(db, &job, at).await?;
+    Ok(())
+}
+
+/// Sends a member's poll, with its counts now, to the servers that hold a copy of its status
+/// and to the remote voters' servers: Update(Question).
+pub async fn send_counts(pool: &PgPool, base_url: &str, poll_id: i64) -> AppResult<()> {
+    let Some(poll) = db::polls::find(pool, poll_id).await? else {
+        return Ok(());
+    };
+    let mut tx = pool.begin().await?;
+    crate::federation::events::poll_counts(&mut tx, base_url, &poll).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -59,10 +91,13 @@ pub async fn remote_vote(pool: &PgPool, voter: i64, poll_id: i64, choice: i32) -
         return Err(invalid("Votes are counted by the poll's own server"));
     }
     if !poll.multiple {
-        return cast(pool, None, &poll, voter, &[choice]).await;
+        return cast(pool, None, &poll, true, voter, &[choice]).await;
     }
     check_choices(&poll, &[choice])?;
-    db::polls::insert_choice(pool, poll.id, voter, choice).await?;
+    let mut tx = pool.begin().await?;
+    db::polls::insert_choice(&mut *tx, poll.id, voter, choice).await?;
+    counts_changed(&mut *tx, &poll).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -92,8 +127,9 @@ fn check_choices(poll: &db::polls::Poll, choices: &[i32]) -> AppResult<()> {
     Ok(())
 }
 
-/// Tells the author and the local voters that a poll has ended (the job run when it does).
-pub async fn notify_ended(pool: &PgPool, poll_id: i64) -> AppResult<()> {
+/// Tells the author and the local voters that a poll has ended, and the servers that hold a
+/// copy of a member's poll its final counts (the job run when it ends).
+pub async fn notify_ended(pool: &PgPool, base_url: &str, poll_id: i64) -> AppResult<()> {
     let Some(poll) = db::polls::find(pool, poll_id).await? else {
         return Ok(());
     };
@@ -116,6 +152,8 @@ pub async fn notify_ended(pool: &PgPool, poll_id: i64) -> AppResult<()> {
         )
         .await?;
     }
+    // The final counts, closed, to the servers holding a copy (a remote poll: nothing to send).
+    crate::federation::events::poll_counts(&mut tx, base_url, &poll).await?;
     tx.commit().await?;
     Ok(())
 }

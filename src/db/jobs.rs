@@ -30,6 +30,27 @@ pub async fn insert(
     Ok(())
 }
 
+/// Queues a job to run at `run_at` unless the same job already waits to run: many triggers
+/// within the wait make one run.
+pub async fn insert_unless_waiting(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into jobs (kind, payload, run_at)
+         select $1, $2, $3
+         where not exists (select 1 from jobs where kind = $1 and payload = $2 and claimed_until is null)",
+        kind,
+        payload,
+        run_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due jobs for `lease_seconds`; a job whose lease ran out is claimed again.
 pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64, lease_seconds: f64) -> sqlx::Result<Vec<Job>> {
     sqlx::query_as!(

@@ -145,6 +145,17 @@ pub async fn list_local_voters(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::R
     .await
 }
 
+/// The remote accounts that voted in a poll.
+pub async fn list_remote_voters(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select distinct v.account_id as "account_id!" from poll_votes v join accounts a on a.id = v.account_id
+           where v.poll_id = $1 and a.domain is not null"#,
+        poll_id
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Locks a poll's row until the transaction ends, so that one member's votes are recorded once.
 pub async fn lock(db: impl PgExecutor<'_>, poll_id: i64) -> sqlx::Result<()> {
     sqlx::query!("select id from polls where id = $1 for update", poll_id)

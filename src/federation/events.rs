@@ -121,6 +121,45 @@ pub async fn status_updated(tx: &mut PgConnection, base_url: &str, status_id: i6
     Ok(())
 }
 
+/// Votes changed a member's poll (or it ended): Update(Question) with the counts, to those who
+/// heard of its status and to the remote voters. Nothing for a remote poll.
+pub async fn poll_counts(tx: &mut PgConnection, base_url: &str, poll: &db::polls::Poll) -> AppResult<()> {
+    let Some(status) = db::statuses::find(&mut *tx, poll.status_id)
+        .await?
+        .filter(|s| s.local && s.reblog_of_id.is_none())
+    else {
+        return Ok(());
+    };
+    let Some(author) = local_account(tx, status.account_id).await? else {
+        return Ok(());
+    };
+    let mut recipients = status_recipients(tx, &status, true).await?;
+    recipients
+        .accounts
+        .extend(db::polls::list_remote_voters(&mut *tx, poll.id).await?);
+    recipients.accounts.sort_unstable();
+    recipients.accounts.dedup();
+    if !anyone_remote(tx, author.id, &recipients).await? {
+        return Ok(());
+    }
+    let Some(local) = loading::local_statuses(tx, host(base_url), &author, vec![status])
+        .await?
+        .pop()
+    else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let mut activity = activities::update_note(host(base_url), &local, now);
+    // Its own id: an edit's Update is named by the edit's time, which a count update keeps.
+    activity["id"] = Value::String(urls::poll_counts_update(
+        base_url,
+        &author.username,
+        local.status.id,
+        now.timestamp_millis(),
+    ));
+    send(tx, author.id, activity, &recipients).await
+}
+
 /// A member is deleting a status or a boost (called before the row goes): Delete(Tombstone),
 /// or Undo(Announce) for a boost.
 pub async fn status_deleted(

@@ -70,6 +70,11 @@ pub fn status_update(base: &str, username: &str, id: i64, at: i64) -> String {
     format!("{base}/users/{username}/statuses/{id}#updates/{at}")
 }
 
+/// An Update sending a poll's counts (`at`: milliseconds), apart from the status's edits.
+pub fn poll_counts_update(base: &str, username: &str, id: i64, at: i64) -> String {
+    format!("{base}/users/{username}/statuses/{id}#counts/{at}")
+}
+
 /// A member's Follow of a remote actor (`id`: the follow request's).
 pub fn follow(base: &str, username: &str, id: i64) -> String {
     format!("{base}/users/{username}#follows/{id}")

@@ -36,6 +36,8 @@ const POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub enum Job {
     /// Tell voters and the author that a poll ended.
     EndPoll { poll_id: i64 },
+    /// Send the current counts of a member's poll to the servers that hold a copy of it.
+    SendPollCounts { poll_id: i64 },
     /// Publish a scheduled status.
     PublishScheduledStatus { scheduled_status_id: i64 },
     /// Process an activity the inbox accepted from `signer_id`.
@@ -55,6 +57,7 @@ impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::EndPoll { .. } => "end_poll",
+            Job::SendPollCounts { .. } => "send_poll_counts",
             Job::PublishScheduledStatus { .. } => "publish_scheduled_status",
             Job::ProcessActivity { .. } => "process_activity",
             Job::BackfillOutbox { .. } => "backfill_outbox",
@@ -70,6 +73,13 @@ pub async fn enqueue(db: impl PgExecutor<'_>, job: &Job, run_at: DateTime<Utc>) 
     db::jobs::insert(db, job.kind(), &payload, run_at).await
 }
 
+/// Queues a job to run at `run_at` unless the same job already waits (inside the caller's
+/// transaction).
+pub async fn enqueue_once(db: impl PgExecutor<'_>, job: &Job, run_at: DateTime<Utc>) -> sqlx::Result<()> {
+    let payload = serde_json::to_value(job).unwrap_or_default();
+    db::jobs::insert_unless_waiting(db, job.kind(), &payload, run_at).await
+}
+
 /// Takes back a queued job that has not started (inside the caller's transaction).
 pub async fn cancel(db: impl PgExecutor<'_>, job: &Job) -> sqlx::Result<()> {
     let payload = serde_json::to_value(job).unwrap_or_default();
@@ -78,7 +88,10 @@ pub async fn cancel(db: impl PgExecutor<'_>, job: &Job) -> sqlx::Result<()> {
 
 async fn perform(state: &AppState, job: Job) -> AppResult<()> {
     match job {
-        Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, poll_id).await,
+        Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, &state.base_url, poll_id).await,
+        Job::SendPollCounts { poll_id } => {
+            actions::polls::send_counts(&state.db, &state.base_url, poll_id).await
+        }
         Job::PublishScheduledStatus { scheduled_status_id } => {
             actions::scheduled::publish(&state.db, &state.config, scheduled_status_id)
                 .await

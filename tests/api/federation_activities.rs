@@ -607,6 +607,100 @@ async fn remote_votes_count_in_our_polls_once_per_choice_and_never_after_the_end
     );
 }
 
+/// The Updates queued so far with the inboxes they go to; the queue is emptied.
+async fn take_updates(app: &TestApp) -> Vec<(Value, Vec<String>)> {
+    let rows = sqlx::query_as::<_, (Value, Vec<String>)>(
+        "select a.body, array_agg(d.inbox_url order by d.inbox_url)
+         from outgoing_activities a join deliveries d on d.activity_id = a.id
+         where a.body->>'type' = 'Update' group by a.id order by a.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("delete from outgoing_activities")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    rows
+}
+
+async fn run_waiting(app: &TestApp, kind: &str) {
+    sqlx::query("update jobs set run_at = now() where kind = $1")
+        .bind(kind)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+}
+
+#[tokio::test]
+async fn votes_in_a_members_poll_send_its_counts_to_the_voters_servers() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let carol = remote.add_actor_with("carol", 1, |_| {});
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write").await;
+    let (poll_status, poll_id) = post_poll(&app, &alice, "false").await;
+    take_updates(&app).await;
+
+    // Two votes within the wait make one sending, to the voters (neither follows alice).
+    deliver(&app, &bob, &vote(&app, &bob, 1, &poll_status, "coffee")).await;
+    deliver(&app, &carol, &vote(&app, &carol, 1, &poll_status, "tea")).await;
+    let waiting = "select count(*) from jobs where kind = 'send_poll_counts'";
+    assert_eq!(count(&app, waiting).await, 1);
+    assert!(take_updates(&app).await.is_empty(), "counts wait");
+    run_waiting(&app, "send_poll_counts").await;
+    let updates = take_updates(&app).await;
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    let (update, inboxes) = &updates[0];
+    assert!(update["id"].as_str().unwrap().contains("#counts/"), "{update}");
+    let question = &update["object"];
+    assert_eq!(question["id"], poll_status.as_str());
+    assert_eq!(question["type"], "Question");
+    assert_eq!(question["oneOf"][0]["replies"]["totalItems"], 1, "{question}");
+    assert_eq!(question["oneOf"][1]["replies"]["totalItems"], 1);
+    assert_eq!(question["votersCount"], 2);
+    assert!(question.get("closed").is_none());
+    assert!(question.get("updated").is_none(), "counts are not an edit");
+    assert!(!inboxes.is_empty());
+    assert!(
+        inboxes.iter().all(|inbox| inbox.starts_with(&remote.base())),
+        "{inboxes:?}"
+    );
+
+    // The end sends the final counts, closed, at once.
+    sqlx::query("update polls set expires_at = now() - interval '1 second' where id = $1")
+        .bind(poll_id.parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    run_waiting(&app, "end_poll").await;
+    let updates = take_updates(&app).await;
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert!(
+        updates[0].0["object"].get("closed").is_some(),
+        "{:?}",
+        updates[0].0
+    );
+
+    // Counts hidden until the end are not sent on a vote.
+    let hidden = post(
+        &app,
+        &alice,
+        &[
+            ("status", "secret ballot"),
+            ("poll[options][]", "yes"),
+            ("poll[options][]", "no"),
+            ("poll[expires_in]", "3600"),
+            ("poll[hide_totals]", "true"),
+        ],
+    )
+    .await;
+    let hidden_uri = status_uri(&app, "alice", hidden["id"].as_str().unwrap());
+    deliver(&app, &bob, &vote(&app, &bob, 2, &hidden_uri, "yes")).await;
+    assert_eq!(count(&app, waiting).await, 0);
+}
+
 #[tokio::test]
 async fn an_update_of_a_remote_question_changes_its_counts() {
     let remote = FakeRemote::start("remote.test").await;
