@@ -74,8 +74,9 @@ async fn polls_take_votes_once_and_tell_everyone_when_they_end() {
         .execute(&app.pool)
         .await
         .unwrap();
+    // The end, and the sending of the counts that bob's vote queued.
     let ran = ferrodon::jobs::run_pending_jobs(&state_of(&app)).await.unwrap();
-    assert_eq!(ran, 1);
+    assert_eq!(ran, 2);
     for member in [&alice, &bob] {
         let (_, notes) = json_of(
             app.get_with("/api/v1/notifications?types[]=poll", &member.token)
