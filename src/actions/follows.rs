@@ -181,12 +181,7 @@ async fn record_block(
         // A member's block of a remote account ends the follows both ways there too, as Mastodon
         // does: Undo of the member's own follow (or request), Reject of the other's, then Block.
         events::unfollowed(&mut tx, base_url, viewer, target).await?;
-        if db::follows::find_follow_ref(&mut *tx, target, viewer)
-            .await?
-            .is_some()
-        {
-            events::follow_rejected(&mut tx, base_url, viewer, target).await?;
-        }
+        events::follow_rejected(&mut tx, base_url, viewer, target).await?;
     }
     db::follows::sever(&mut *tx, viewer, target).await?;
     crate::actions::lists::remove_unfollowed(&mut tx, viewer, target).await?;

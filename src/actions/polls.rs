@@ -152,7 +152,9 @@ pub async fn notify_ended(pool: &PgPool, base_url: &str, poll_id: i64) -> AppRes
         )
         .await?;
     }
-    // The final counts, closed, to the servers holding a copy (a remote poll: nothing to send).
+    // The final counts, closed, to the servers holding a copy (a remote poll: nothing to send);
+    // a sending still waiting for the last votes is made redundant by this one.
+    crate::jobs::cancel(&mut *tx, &crate::jobs::Job::SendPollCounts { poll_id: poll.id }).await?;
     crate::federation::events::poll_counts(&mut tx, base_url, &poll).await?;
     tx.commit().await?;
     Ok(())

@@ -30,8 +30,9 @@ pub async fn insert(
     Ok(())
 }
 
-/// Queues a job to run at `run_at` unless the same job already waits to run: many triggers
-/// within the wait make one run.
+/// Queues a job to run at `run_at` unless the same job already waits to run by then: many
+/// triggers within the wait make one run. A job parked far off after failing (or one in a long
+/// backoff) does not count, so it cannot hold up a new one.
 pub async fn insert_unless_waiting(
     db: impl PgExecutor<'_>,
     kind: &str,
@@ -41,7 +42,8 @@ pub async fn insert_unless_waiting(
     sqlx::query!(
         "insert into jobs (kind, payload, run_at)
          select $1, $2, $3
-         where not exists (select 1 from jobs where kind = $1 and payload = $2 and claimed_until is null)",
+         where not exists (select 1 from jobs where kind = $1 and payload = $2 and claimed_until is null
+                                                and run_at <= $3)",
         kind,
         payload,
         run_at

@@ -77,12 +77,14 @@ async fn status_recipients(
     })
 }
 
-/// A local original status as the Note renders it, when anyone remote is to hear of it.
+/// A local original status as the Note renders it, when anyone remote is to hear of it: its
+/// audience (with the boosters when `boosters`) and the accounts in `also`.
 async fn concerned_status(
     tx: &mut PgConnection,
     base_url: &str,
     status_id: i64,
     boosters: bool,
+    also: &[i64],
 ) -> AppResult<Option<(render::LocalStatus, Recipients)>> {
     let Some(status) = db::statuses::find(&mut *tx, status_id)
         .await?
@@ -93,7 +95,12 @@ async fn concerned_status(
     let Some(author) = local_account(tx, status.account_id).await? else {
         return Ok(None);
     };
-    let recipients = status_recipients(tx, &status, boosters).await?;
+    let mut recipients = status_recipients(tx, &status, boosters).await?;
+    if !also.is_empty() {
+        recipients.accounts.extend_from_slice(also);
+        recipients.accounts.sort_unstable();
+        recipients.accounts.dedup();
+    }
     if !anyone_remote(tx, author.id, &recipients).await? {
         return Ok(None);
     }
@@ -105,7 +112,7 @@ async fn concerned_status(
 
 /// A member posted a status: Create(Note).
 pub async fn status_created(tx: &mut PgConnection, base_url: &str, status_id: i64) -> AppResult<()> {
-    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, false).await? {
+    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, false, &[]).await? {
         let activity = render::create(host(base_url), &local, Utc::now());
         send(tx, local.status.account_id, activity, &recipients).await?;
     }
@@ -114,7 +121,7 @@ pub async fn status_created(tx: &mut PgConnection, base_url: &str, status_id: i6
 
 /// A member edited a status: Update(Note).
 pub async fn status_updated(tx: &mut PgConnection, base_url: &str, status_id: i64) -> AppResult<()> {
-    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, true).await? {
+    if let Some((local, recipients)) = concerned_status(tx, base_url, status_id, true, &[]).await? {
         let activity = activities::update_note(host(base_url), &local, Utc::now());
         send(tx, local.status.account_id, activity, &recipients).await?;
     }
@@ -124,27 +131,8 @@ pub async fn status_updated(tx: &mut PgConnection, base_url: &str, status_id: i6
 /// Votes changed a member's poll (or it ended): Update(Question) with the counts, to those who
 /// heard of its status and to the remote voters. Nothing for a remote poll.
 pub async fn poll_counts(tx: &mut PgConnection, base_url: &str, poll: &db::polls::Poll) -> AppResult<()> {
-    let Some(status) = db::statuses::find(&mut *tx, poll.status_id)
-        .await?
-        .filter(|s| s.local && s.reblog_of_id.is_none())
-    else {
-        return Ok(());
-    };
-    let Some(author) = local_account(tx, status.account_id).await? else {
-        return Ok(());
-    };
-    let mut recipients = status_recipients(tx, &status, true).await?;
-    recipients
-        .accounts
-        .extend(db::polls::list_remote_voters(&mut *tx, poll.id).await?);
-    recipients.accounts.sort_unstable();
-    recipients.accounts.dedup();
-    if !anyone_remote(tx, author.id, &recipients).await? {
-        return Ok(());
-    }
-    let Some(local) = loading::local_statuses(tx, host(base_url), &author, vec![status])
-        .await?
-        .pop()
+    let voters = db::polls::list_remote_voters(&mut *tx, poll.id).await?;
+    let Some((local, recipients)) = concerned_status(tx, base_url, poll.status_id, true, &voters).await?
     else {
         return Ok(());
     };
@@ -153,11 +141,11 @@ pub async fn poll_counts(tx: &mut PgConnection, base_url: &str, poll: &db::polls
     // Its own id: an edit's Update is named by the edit's time, which a count update keeps.
     activity["id"] = Value::String(urls::poll_counts_update(
         base_url,
-        &author.username,
+        &local.author,
         local.status.id,
         now.timestamp_millis(),
     ));
-    send(tx, author.id, activity, &recipients).await
+    send(tx, local.status.account_id, activity, &recipients).await
 }
 
 /// A member is deleting a status or a boost (called before the row goes): Delete(Tombstone),
@@ -380,9 +368,10 @@ async fn answer_follow(
     let Some((_, follower_uri)) = remote_account(tx, follower).await? else {
         return Ok(());
     };
-    let follow_id = db::follows::find_follow_ref(&mut *tx, follower, target)
-        .await?
-        .and_then(|(_, uri)| uri);
+    // No follow or request on record: nothing to answer (a block of someone who never followed).
+    let Some((_, follow_id)) = db::follows::find_follow_ref(&mut *tx, follower, target).await? else {
+        return Ok(());
+    };
     let follow = activities::remote_follow(base_url, &member.username, follow_id.as_deref(), &follower_uri);
     let activity = activities::answer_follow(
         base_url,
@@ -410,8 +399,8 @@ pub async fn follow_accepted(
     answer_follow(tx, base_url, target, follower, true).await
 }
 
-/// A member is turning a remote account's follow request down (called before the request
-/// goes): Reject(Follow).
+/// A member is turning a remote account's follow or follow request down (called before the
+/// row goes): Reject(Follow). Nothing when there is neither.
 pub async fn follow_rejected(
     tx: &mut PgConnection,
     base_url: &str,

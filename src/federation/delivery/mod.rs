@@ -134,35 +134,6 @@ impl DeliveryPool {
         removed
     }
 
-    /// Forgets the parsed key of an account (after its key changed or it was deleted).
-    pub fn forget_key(&self, account_id: i64) {
-        locked(&self.keys).remove(&account_id);
-    }
-}
-
-/// Bodies of recent activities by id, read from the database once rather than with every
-/// delivery: serializing the same JSON for each of a thousand hosts was a share of the
-/// database's work and of ours.
-#[derive(Debug, Default)]
-struct BodyCache {
-    bodies: HashMap<i64, Bytes>,
-    bytes: usize,
-}
-
-impl BodyCache {
-    fn insert(&mut self, id: i64, body: Bytes) {
-        if self.bytes + body.len() > MAX_CACHED_BODY_BYTES {
-            self.bodies.clear();
-            self.bytes = 0;
-        }
-        self.bytes += body.len();
-        if let Some(old) = self.bodies.insert(id, body) {
-            self.bytes -= old.len();
-        }
-    }
-}
-
-impl DeliveryPool {
     /// The bodies of the activities of `claimed` (absent: the activity is no longer stored),
     /// reading the ones not in memory in one query.
     async fn bodies_for(&self, state: &AppState, claimed: &[Claimed]) -> sqlx::Result<HashMap<i64, Bytes>> {
@@ -192,6 +163,33 @@ impl DeliveryPool {
             found.insert(id, body);
         }
         Ok(found)
+    }
+
+    /// Forgets the parsed key of an account (after its key changed or it was deleted).
+    pub fn forget_key(&self, account_id: i64) {
+        locked(&self.keys).remove(&account_id);
+    }
+}
+
+/// Bodies of recent activities by id, read from the database once rather than with every
+/// delivery: serializing the same JSON for each of a thousand hosts was a share of the
+/// database's work and of ours.
+#[derive(Debug, Default)]
+struct BodyCache {
+    bodies: HashMap<i64, Bytes>,
+    bytes: usize,
+}
+
+impl BodyCache {
+    fn insert(&mut self, id: i64, body: Bytes) {
+        if self.bytes + body.len() > MAX_CACHED_BODY_BYTES {
+            self.bodies.clear();
+            self.bytes = 0;
+        }
+        self.bytes += body.len();
+        if let Some(old) = self.bodies.insert(id, body) {
+            self.bytes -= old.len();
+        }
     }
 }
 
@@ -374,23 +372,23 @@ fn count_joined(joined: Option<Result<bool, tokio::task::JoinError>>) -> usize {
 /// outcome could not be recorded (the row is then sent again after its lease).
 async fn deliver_one(state: &AppState, gate: &Semaphore, row: Claimed, body: Option<Bytes>) -> bool {
     let pool = &state.federation.delivery;
-    let outcome = {
-        // Host first: waiting for a busy host must not hold one of the pool's slots.
-        let Ok(_host) = gate.acquire().await else {
-            return false;
-        };
-        let Ok(_slot) = pool.in_flight.acquire().await else {
-            return false;
-        };
-        match body {
-            Some(body) => send(state, &row, body).await,
-            // Removed since the claim; its deliveries went with it.
-            None => Outcome::GiveUp {
-                error: "the activity is no longer stored".into(),
-                gone: false,
-                answered: false,
-            },
+    let outcome = match body {
+        Some(body) => {
+            // Host first: waiting for a busy host must not hold one of the pool's slots.
+            let Ok(_host) = gate.acquire().await else {
+                return false;
+            };
+            let Ok(_slot) = pool.in_flight.acquire().await else {
+                return false;
+            };
+            send(state, &row, body).await
         }
+        // Removed since the claim; its deliveries went with it.
+        None => Outcome::GiveUp {
+            error: "the activity is no longer stored".into(),
+            gone: false,
+            answered: false,
+        },
     };
     match record(state, &row, outcome).await {
         Ok(()) => true,
