@@ -51,8 +51,14 @@ fn main() {
 type Log = Arc<Mutex<Vec<(u64, u64)>>>;
 
 /// The sink: 202 for every POST, logging its batch (from the path `/b{batch}/inbox`) and time.
+/// One thread: the sink stands for servers on other machines, so the less of this machine it
+/// takes from the server measured, the better (two threads cost more in wake-ups than they gave).
 fn sink() {
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
         let log: Log = Arc::default();
         let count = Arc::new(AtomicU64::new(0));
         let router = axum::Router::new()
@@ -219,6 +225,10 @@ async fn drive() {
 
     let mut sink = Command::new(std::env::current_exe().unwrap())
         .arg("--sink")
+        .env(
+            "TOKIO_WORKER_THREADS",
+            std::env::var("BENCH_SINK_THREADS").unwrap_or("2".into()),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -250,6 +260,10 @@ async fn drive() {
         .env("FERRODON_SERVER__BIND", format!("127.0.0.1:{server_port}"))
         .env("FERRODON_SERVER__DOMAIN", "bench.test")
         .env("FERRODON_LOG", "error")
+        .env(
+            "TOKIO_WORKER_THREADS",
+            std::env::var("BENCH_SERVER_THREADS").unwrap_or("2".into()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

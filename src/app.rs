@@ -170,7 +170,7 @@ async fn run_with_database(
             tracing::warn!(%error, "could not bring accounts in line with the domain rules");
         }
         workers.spawn(crate::jobs::run_worker(state.clone(), workers_stopping.clone()));
-        workers.spawn(crate::federation::delivery::run_delivery_worker(
+        workers.spawn(crate::federation::delivery::run_delivery_threads(
             state.clone(),
             workers_stopping,
         ));

@@ -239,6 +239,9 @@ pub struct FederationConfig {
     /// The longest one delivery may take, connecting included.
     #[serde(default = "default_delivery_timeout_seconds")]
     pub delivery_timeout_seconds: u32,
+    /// Threads that send deliveries, each with its own event loop; 0: one per CPU core.
+    #[serde(default)]
+    pub delivery_threads: u32,
     /// The longest one fetch (a GET, its redirects and its body) may take.
     #[serde(default = "default_fetch_timeout_seconds")]
     pub fetch_timeout_seconds: u32,
@@ -389,6 +392,7 @@ impl Default for FederationConfig {
             delivery_retry_hours: default_delivery_retry_hours(),
             unavailable_after_days: default_unavailable_after_days(),
             delivery_timeout_seconds: default_delivery_timeout_seconds(),
+            delivery_threads: 0,
             fetch_timeout_seconds: default_fetch_timeout_seconds(),
             mode: FederationMode::default(),
             bridges: BridgePolicy::default(),
@@ -638,6 +642,12 @@ impl Config {
             return Err(ConfigError::key(
                 "federation.delivery_timeout_seconds",
                 "must be between 1 and 300",
+            ));
+        }
+        if self.federation.delivery_threads > 64 {
+            return Err(ConfigError::key(
+                "federation.delivery_threads",
+                "must be between 0 (one per CPU core) and 64",
             ));
         }
         if !(1..=300).contains(&self.federation.fetch_timeout_seconds) {

@@ -123,6 +123,15 @@ fn pool_options(config: &Config) -> PgPoolOptions {
         .acquire_timeout(Duration::from_secs(5))
 }
 
+/// A pool of its own to the same database, opened on first use: an event loop on another thread
+/// talks to the database over connections driven by that loop, not by the server's.
+pub fn sibling_pool(pool: &PgPool, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
 /// One round trip to the database (the health check).
 pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
     sqlx::query_scalar!("select 1 as \"one!\"")

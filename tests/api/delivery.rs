@@ -546,7 +546,7 @@ async fn a_stopping_worker_hands_unfinished_deliveries_back() {
     enqueue(&app, &member, &activity_of(&app, &member, 1), followers()).await;
 
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(ferrodon::federation::delivery::run_delivery_worker(
+    let worker = tokio::spawn(ferrodon::federation::delivery::run_delivery_threads(
         app.state.clone(),
         stopping,
     ));
@@ -647,4 +647,42 @@ async fn a_worker_killed_mid_run_loses_no_delivery_after_restart() {
     // Every one of the 10,000 inboxes got the activity at least once.
     assert_eq!(delivered_paths(&a).len(), 5_000);
     assert_eq!(delivered_paths(&b).len(), 5_000);
+}
+
+#[tokio::test]
+async fn delivery_threads_claim_disjoint_shares_of_the_hosts_that_cover_them_all() {
+    let app = TestApp::spawn().await;
+    let member = app.member("writer", "read write").await;
+    sqlx::query(
+        "with a as (insert into outgoing_activities (account_id, body) values ($1, '{}') returning id)
+         insert into deliveries (activity_id, inbox_url, host)
+         select a.id, 'https://h' || i || '.test/inbox', 'h' || i || '.test'
+         from a, generate_series(1, 40) i",
+    )
+    .bind(member.account_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let hosts_of = |claimed: Vec<ferrodon::db::deliveries::Claimed>| {
+        claimed
+            .into_iter()
+            .map(|row| row.host)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for index in 0..3 {
+        let share = ferrodon::db::deliveries::claim_due(&app.pool, 100, 600.0, &[], (index, 3))
+            .await
+            .unwrap();
+        let share = hosts_of(share);
+        assert!(!share.is_empty(), "share {index} of 3 claimed nothing of 40 hosts");
+        assert!(share.is_disjoint(&seen), "share {index} overlaps another");
+        seen.extend(share);
+    }
+    assert_eq!(seen.len(), 40);
+    // Claimed rows are leased: nothing is left for anyone, the whole-queue share included.
+    let rest = ferrodon::db::deliveries::claim_due(&app.pool, 100, 600.0, &[], (0, 1))
+        .await
+        .unwrap();
+    assert!(rest.is_empty());
 }
