@@ -675,7 +675,10 @@ async fn delivery_threads_claim_disjoint_shares_of_the_hosts_that_cover_them_all
             .await
             .unwrap();
         let share = hosts_of(share);
-        assert!(!share.is_empty(), "share {index} of 3 claimed nothing of 40 hosts");
+        assert!(
+            !share.is_empty(),
+            "share {index} of 3 claimed nothing of 40 hosts"
+        );
         assert!(share.is_disjoint(&seen), "share {index} overlaps another");
         seen.extend(share);
     }
