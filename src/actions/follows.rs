@@ -24,7 +24,16 @@ pub async fn follow(
     target: i64,
     options: &FollowOptions,
 ) -> AppResult<FollowOutcome> {
-    record_follow(pool, base_url, viewer, target, options, None).await
+    record_follow(pool, base_url, viewer, target, options, Asked::ByMember).await
+}
+
+/// Who asked for a follow.
+#[derive(Debug, Clone, Copy)]
+enum Asked<'a> {
+    /// A member, through the API: a remote target is sent a Follow.
+    ByMember,
+    /// A remote account's Follow, with its id when it had one: answered with an Accept.
+    ByRemote(Option<&'a str>),
 }
 
 /// A remote account's Follow of a member, keeping the Follow's id (`uri`): when it takes
@@ -37,7 +46,7 @@ pub async fn remote_follow(
     options: &FollowOptions,
     uri: Option<&str>,
 ) -> AppResult<FollowOutcome> {
-    record_follow(pool, base_url, follower, target, options, uri).await
+    record_follow(pool, base_url, follower, target, options, Asked::ByRemote(uri)).await
 }
 
 async fn record_follow(
@@ -46,7 +55,7 @@ async fn record_follow(
     viewer: i64,
     target: i64,
     options: &FollowOptions,
-    uri: Option<&str>,
+    asked: Asked<'_>,
 ) -> AppResult<FollowOutcome> {
     if viewer == target {
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
@@ -78,15 +87,23 @@ async fn record_follow(
         db::notifications::insert(&mut *tx, target, viewer, "follow_request", None).await?;
         FollowOutcome::Requested
     };
-    if let Some(uri) = uri {
-        db::follows::set_follow_uri(&mut *tx, viewer, target, uri).await?;
-        // A remote follower hears back at once when the follow took effect (again, too: its
-        // server may have lost our first answer).
-        if outcome == FollowOutcome::Following {
-            events::follow_accepted(&mut tx, base_url, target, viewer).await?;
+    match asked {
+        Asked::ByRemote(uri) => {
+            if let Some(uri) = uri {
+                db::follows::set_follow_uri(&mut *tx, viewer, target, uri).await?;
+            }
+            // A remote follower hears back at once when the follow took effect (again, too: its
+            // server may have lost our first answer). A Follow that came without an id is
+            // embedded as it came, without one.
+            if outcome == FollowOutcome::Following {
+                events::follow_accepted(&mut tx, base_url, target, viewer).await?;
+            }
         }
-    } else if outcome == FollowOutcome::Requested {
-        events::followed(&mut tx, base_url, viewer, target).await?;
+        Asked::ByMember => {
+            if outcome == FollowOutcome::Requested {
+                events::followed(&mut tx, base_url, viewer, target).await?;
+            }
+        }
     }
     tx.commit().await?;
     Ok(outcome)

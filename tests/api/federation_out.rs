@@ -820,3 +820,47 @@ async fn suspending_a_member_tells_the_servers_that_know_them_and_lifting_it_doe
     assert_eq!(status, 200);
     assert!(actor.get("suspended").is_none());
 }
+
+#[tokio::test]
+async fn a_remote_follow_without_an_id_is_accepted_with_the_follow_embedded_as_sent() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write").await;
+    let alice_uri = local_actor(&app, "alice");
+
+    let follow = json!({"type": "Follow", "actor": bob.uri, "object": alice_uri});
+    deliver(&app, &bob, &follow).await;
+    let accepts = take_queued(&app).await;
+    assert_eq!(accepts.len(), 1, "{accepts:#?}");
+    let accept = &accepts[0].body;
+    assert_eq!(accept["type"], "Accept");
+    assert!(accept["id"].as_str().is_some_and(|id| id.starts_with(&alice_uri)));
+    assert_eq!(
+        accept["object"],
+        json!({"type": "Follow", "actor": bob.uri, "object": alice_uri})
+    );
+    round_trips(accept);
+    let bob_id = account_id(&app, &alice, "bob@remote.test").await;
+    let followers = ok(app
+        .get_with(
+            &format!("/api/v1/accounts/{}/followers", alice.account_id),
+            &alice.token,
+        )
+        .await)
+    .await;
+    assert_eq!(followers[0]["id"], bob_id.as_str());
+
+    // Its Undo, which can only embed it, ends the follow.
+    let undo =
+        json!({"id": format!("{}#undo/1", bob.uri), "type": "Undo", "actor": bob.uri, "object": follow});
+    deliver(&app, &bob, &undo).await;
+    let followers = ok(app
+        .get_with(
+            &format!("/api/v1/accounts/{}/followers", alice.account_id),
+            &alice.token,
+        )
+        .await)
+    .await;
+    assert_eq!(followers, json!([]));
+}
