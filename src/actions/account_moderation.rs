@@ -235,9 +235,8 @@ pub async fn delete_data(
         return super::accounts::delete_local(pool, base_url, data_dir, id).await;
     }
     let mut tx = pool.begin().await?;
-    db::remote_accounts::purge_content(&mut tx, id).await?;
     // A remote account's attachments are links to its server: no files here.
-    db::media::delete_of_account(&mut *tx, id).await?;
+    db::remote_accounts::purge_content(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }

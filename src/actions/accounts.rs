@@ -367,8 +367,7 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, accoun
         .ok_or(AppError::NotFound)?;
     let mut tx = pool.begin().await?;
     crate::federation::events::account_deleted(&mut tx, base_url, account.id).await?;
-    db::remote_accounts::purge_content(&mut tx, account.id).await?;
-    let files = db::media::delete_of_account(&mut *tx, account.id).await?;
+    let files = db::remote_accounts::purge_content(&mut tx, account.id).await?;
     db::account_moderation::delete_user(&mut *tx, account.id).await?;
     db::account_moderation::set_suspended(&mut *tx, account.id, true).await?;
     tx.commit().await?;

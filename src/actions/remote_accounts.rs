@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 pub async fn delete_actor(pool: &PgPool, account_id: i64) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     db::remote_accounts::mark_gone(&mut *tx, account_id).await?;
+    // A remote account's attachments are links to its server: no files to remove.
     db::remote_accounts::purge_content(&mut tx, account_id).await?;
     tx.commit().await?;
     Ok(())

@@ -191,9 +191,12 @@ pub async fn featured_url(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Opti
     )
 }
 
-/// Removes what a remote account published and every relationship it had (its row stays).
-/// Counters on other statuses are corrected for its boosts, favourites and replies.
-pub async fn purge_content(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result<()> {
+/// Removes what an account published (its statuses and media attachments) and every
+/// relationship it had (its row stays). Counters on other statuses are corrected for its
+/// boosts, favourites and replies. Returns the stored files of removed uploads, `(id, key,
+/// content type)`, for the caller to delete once committed (a remote account has none: its
+/// attachments are links to its server).
+pub async fn purge_content(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
     sqlx::query!(
         "update statuses s set reblogs_count = greatest(s.reblogs_count - 1, 0)
          from statuses b where b.account_id = $1 and b.reblog_of_id = s.id",
@@ -240,7 +243,9 @@ pub async fn purge_content(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result
     sqlx::query!("delete from poll_votes where account_id = $1", id)
         .execute(&mut *db)
         .await?;
-    Ok(())
+    // Attachments outlive their status (`on delete set null`, for drafts): without this, a
+    // purged account's descriptions and links stayed behind.
+    super::media::delete_of_account(&mut *db, id).await
 }
 
 /// A remote account's actor URI and outbox.

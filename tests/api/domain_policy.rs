@@ -238,7 +238,14 @@ async fn a_suspension_purges_the_domain_and_tells_members_what_they_lost() {
     let alice = app.member("alice", "read write follow").await;
     let bob_id = follow_remote(&app, &alice, &bob, "bob@evil.test").await;
     remote_follows(&app, &bob, "alice").await;
-    deliver(&app, &bob, &create_note(&bob, "1", json!({}))).await;
+    let picture = json!([{"type": "Document", "mediaType": "image/png", "name": "a cat",
+                          "url": "https://evil.test/media/cat.png"}]);
+    deliver(
+        &app,
+        &bob,
+        &create_note(&bob, "1", json!({"attachment": picture})),
+    )
+    .await;
     let alice_status = post(&app, &alice, &[("status", "hello")]).await;
     let like = json!({"id": format!("{}#likes/1", bob.uri), "type": "Like", "actor": bob.uri,
                       "object": format!("{}/users/alice/statuses/{}", app.state.base_url, alice_status["id"].as_str().unwrap())});
@@ -248,6 +255,7 @@ async fn a_suspension_purges_the_domain_and_tells_members_what_they_lost() {
         1
     );
     assert_eq!(count(&app, "select count(*) from favourites").await, 1);
+    assert_eq!(count(&app, "select count(*) from media_attachments").await, 1);
 
     let rule_id = suspend(&app, "evil.test").await;
 
@@ -257,6 +265,11 @@ async fn a_suspension_purges_the_domain_and_tells_members_what_they_lost() {
     );
     assert_eq!(count(&app, "select count(*) from follows").await, 0);
     assert_eq!(count(&app, "select count(*) from favourites").await, 0);
+    assert_eq!(
+        count(&app, "select count(*) from media_attachments").await,
+        0,
+        "attachments and their descriptions go with the statuses"
+    );
     let (_, status) = get_json(
         &app,
         &format!("/api/v1/statuses/{}", alice_status["id"].as_str().unwrap()),
