@@ -21,6 +21,9 @@ pub enum AppError {
     /// 403: valid credentials, not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// 410: it existed here and was deleted for good (a member's account).
+    #[error("Gone")]
+    Gone,
     /// 405: the path exists, the method does not.
     #[error("Method not allowed")]
     MethodNotAllowed,
@@ -62,6 +65,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Gone => StatusCode::GONE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -94,6 +94,20 @@ pub async fn find_local_public_by_username(
     .await
 }
 
+/// Whether this name is a deleted member's: the row stays (suspended, reserving the name and
+/// the key that signed the Delete) without a user.
+pub async fn is_deleted_local(db: impl PgExecutor<'_>, username: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists (
+             select 1 from accounts a
+             where a.domain is null and lower(a.username) = lower($1) and a.suspended_at is not null
+               and not exists (select 1 from users u where u.account_id = a.id)) as "deleted!""#,
+        username
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// The account with this id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Account>> {
     sqlx::query_as!(

@@ -128,9 +128,13 @@ async fn local_account_named(
     if !plausible_username(name) {
         return Err(AppError::NotFound);
     }
-    db::accounts::find_local_public_by_username(&state.db, name, suspended_too)
-        .await?
-        .ok_or(AppError::NotFound)
+    match db::accounts::find_local_public_by_username(&state.db, name, suspended_too).await? {
+        Some(account) => Ok(account),
+        // As Mastodon: a deleted member's actor, profile and WebFinger answer 410, which tells
+        // other servers the account is gone for good, not merely unknown.
+        None if db::accounts::is_deleted_local(&state.db, name).await? => Err(AppError::Gone),
+        None => Err(AppError::NotFound),
+    }
 }
 
 /// A status `account` wrote (an original, not a boost), whoever may see it.

@@ -585,6 +585,19 @@ async fn a_deleted_account_is_deleted_on_the_other_instance_too() {
         gone,
         "b keeps the row, marked gone, so the name is never taken by someone else"
     );
+
+    // Her actor and WebFinger tell anyone who asks later that she is gone for good; a name that
+    // never existed is merely unknown.
+    let fetch = |path: &str| {
+        a.client
+            .get(format!("{}{path}", a.base_url))
+            .header("accept", "application/activity+json")
+            .send()
+    };
+    assert_eq!(fetch("/users/alice").await.unwrap().status(), 410);
+    assert_eq!(fetch("/users/nobody").await.unwrap().status(), 404);
+    let finger = "/.well-known/webfinger?resource=acct:alice@a.test";
+    assert_eq!(fetch(finger).await.unwrap().status(), 410);
 }
 
 #[tokio::test]
