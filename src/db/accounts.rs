@@ -97,7 +97,7 @@ pub async fn find_local_public_by_username(
 /// Whether this name is a deleted member's: the row stays (suspended, reserving the name and
 /// the key that signed the Delete) without a user.
 pub async fn is_deleted_local(db: impl PgExecutor<'_>, username: &str) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"select exists (
              select 1 from accounts a
              where a.domain is null and lower(a.username) = lower($1) and a.suspended_at is not null
@@ -105,7 +105,7 @@ pub async fn is_deleted_local(db: impl PgExecutor<'_>, username: &str) -> sqlx::
         username
     )
     .fetch_one(db)
-    .await?)
+    .await
 }
 
 /// The account with this id.
