@@ -539,6 +539,7 @@ async fn a_stopping_worker_hands_unfinished_deliveries_back() {
         // Longer than the shutdown grace (and the client's 10 s read timeout is too), so the
         // request is still open when the grace ends.
         config.federation.delivery_timeout_seconds = 60;
+        config.federation.delivery_threads = 2;
     })
     .await;
     let member = member_followed_on(&app, &[&a]).await;

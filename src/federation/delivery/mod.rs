@@ -18,11 +18,14 @@ use crate::db;
 use crate::db::deliveries::Claimed;
 use crate::error::{AppError, AppResult};
 
-/// Requests in flight at once on one delivery thread: enough to hide network latency, few enough
+/// Requests in flight at once on one delivery thread (or one `deliver_pending` call): enough to hide network latency, few enough
 /// that signing (the CPU cost) and the database keep up.
 pub const MAX_IN_FLIGHT: usize = 64;
 /// Database connections of one delivery thread: a claim, a flush and recorded failures at once.
 const LANE_CONNECTIONS: u32 = 4;
+/// Delivery threads when the configuration leaves the count to the machine: past this many cores,
+/// the database connections (4 a thread) matter more than the signing.
+const MAX_AUTO_THREADS: usize = 8;
 /// Requests in flight to one host at once, so a big fan-out does not hammer a small server.
 pub const PER_HOST: usize = 4;
 /// A host with this many deliveries in hand here is left out of further claims until they
@@ -250,23 +253,37 @@ pub async fn deliver_pending(state: &AppState) -> AppResult<usize> {
 /// connection from each thread, and idle connections are most of the memory.
 pub async fn run_delivery_threads(state: AppState, shutdown: watch::Receiver<bool>) {
     let count = match state.config.federation.delivery_threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_AUTO_THREADS)),
         n => n as usize,
     };
     let mut running = JoinSet::new();
     for index in 0..count {
         let share = (index as i32, count as i32);
-        let (started, started_here) = tokio::sync::oneshot::channel::<bool>();
+        let (ended, ended_here) = tokio::sync::oneshot::channel::<Ended>();
         let (thread_state, thread_shutdown) = (state.clone(), shutdown.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("delivery-{index}"))
-            .spawn(move || run_lane(thread_state, thread_shutdown, share, started));
+            .spawn(move || run_lane(thread_state, thread_shutdown, share, ended));
         let (state, shutdown) = (state.clone(), shutdown.clone());
         running.spawn(async move {
-            // A thread that could not start leaves its hosts to the server's own event loop:
-            // slower, but nothing waits forever. An error is a thread that panicked.
-            let started = spawned.is_ok() && started_here.await.unwrap_or(true);
-            if !started {
+            let ended = match spawned {
+                // A dropped sender is a thread that panicked.
+                Ok(_) => ended_here.await.unwrap_or(Ended::Panicked),
+                Err(_) => Ended::NotStarted,
+            };
+            // A thread that could not start or died leaves its hosts to the server's own event
+            // loop: slower, but no host waits forever. (What a dead thread held is claimed
+            // again when its lease runs out.)
+            let orphaned = match ended {
+                Ended::Stopped => false,
+                Ended::NotStarted => true,
+                Ended::Panicked => !*shutdown.borrow(),
+            };
+            if orphaned {
+                tracing::error!(
+                    thread = index,
+                    "a delivery thread is not running: its hosts are served from the server's runtime"
+                );
                 let lane = Lane::new(state.federation.fetcher.client().clone(), share);
                 run_delivery_worker(state, lane, shutdown).await;
             }
@@ -275,19 +292,29 @@ pub async fn run_delivery_threads(state: AppState, shutdown: watch::Receiver<boo
     while running.join_next().await.is_some() {}
 }
 
-/// One delivery thread: its own runtime, database pool and HTTP client. Sends whether it could
-/// start on `started`, and returns when it has stopped.
+/// How a delivery thread ended.
+#[derive(Debug, Clone, Copy)]
+enum Ended {
+    /// Asked to stop, and stopped (in-flight work finished or handed back).
+    Stopped,
+    /// Its runtime or HTTP client could not be built.
+    NotStarted,
+    Panicked,
+}
+
+/// One delivery thread: its own runtime, database pool and HTTP client. Says how it ended on
+/// `ended`, once it has.
 fn run_lane(
     mut state: AppState,
     shutdown: watch::Receiver<bool>,
     share: (i32, i32),
-    started: tokio::sync::oneshot::Sender<bool>,
+    ended: tokio::sync::oneshot::Sender<Ended>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "a delivery thread could not start its event loop");
-            let _ = started.send(false);
+            let _ = ended.send(Ended::NotStarted);
             return;
         }
     };
@@ -296,7 +323,7 @@ fn run_lane(
             Ok(fetcher) => fetcher.client().clone(),
             Err(error) => {
                 tracing::error!(%error, "a delivery thread could not build its HTTP client");
-                let _ = started.send(false);
+                let _ = ended.send(Ended::NotStarted);
                 return;
             }
         };
@@ -304,8 +331,7 @@ fn run_lane(
         state.db = own.clone();
         run_delivery_worker(state, Lane::new(client, share), shutdown).await;
         own.close().await;
-        // Only now: the server waits on this for the thread's stop, not merely its start.
-        let _ = started.send(true);
+        let _ = ended.send(Ended::Stopped);
     });
 }
 
@@ -477,7 +503,7 @@ async fn deliver_one(
 ) -> bool {
     let outcome = match body {
         Some(body) => {
-            // Host first: waiting for a busy host must not hold one of the pool's slots.
+            // Host first: waiting for a busy host must not hold one of the thread's slots.
             let Ok(_host) = gate.acquire().await else {
                 return false;
             };
