@@ -165,7 +165,8 @@ async fn a_disabled_login_refuses_its_tokens_until_enabled() {
     // A deleted member stays suspended: the name is reserved, there is nothing to bring back.
     let (code, _) = call(&app, &admin.token, member.account_id, "unsuspend").await;
     assert_eq!(code, 403);
-    assert_eq!(app.get("/@frozen").await.status(), 404);
+    // Its profile says so: gone for good, not merely unknown.
+    assert_eq!(app.get("/@frozen").await.status(), 410);
 }
 
 #[tokio::test]

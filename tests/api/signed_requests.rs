@@ -78,6 +78,26 @@ async fn private_statuses_are_served_only_to_signed_fetches_by_those_who_may_see
     .await;
     assert_eq!(code, 200);
     assert_eq!(activity["type"], "Create");
+    // So does her boost of it, to her followers only.
+    let (code, boost) = json_of(
+        app.post_form(
+            &format!("/api/v1/statuses/{private}/reblog"),
+            Some(&alice.token),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200, "{boost}");
+    let boost_activity = format!("/users/alice/statuses/{}/activity", boost["id"].as_str().unwrap());
+    let (code, announce) = json_of(bob.signed_get(&app, &boost_activity).await).await;
+    assert_eq!(code, 200, "{announce}");
+    assert_eq!(announce["type"], "Announce");
+    assert_eq!(
+        announce["object"],
+        format!("{}{}", app.state.base_url, note(&private))
+    );
+    assert_eq!(status(carol.signed_get(&app, &boost_activity).await), 404);
     // The HTML page stays public only.
     let page = app
         .client
