@@ -371,12 +371,7 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, accoun
     db::account_moderation::delete_user(&mut *tx, account.id).await?;
     db::account_moderation::set_suspended(&mut *tx, account.id, true).await?;
     tx.commit().await?;
-    let root = crate::media::storage::root(data_dir);
-    for (id, key, content_type) in &files {
-        if let Some(extension) = crate::media::storage::extension(content_type) {
-            crate::media::storage::remove(&root, (*id, key, extension)).await;
-        }
-    }
+    crate::media::storage::remove_all(data_dir, &files).await;
     Ok(())
 }
 

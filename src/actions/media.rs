@@ -91,3 +91,15 @@ pub async fn update(
     db::media::update_details(pool, id, description, focus).await?;
     db::media::find(pool, id).await?.ok_or(AppError::NotFound)
 }
+
+/// Uploads unattached for this long are removed, as Mastodon does after a day: long enough to
+/// write the post they were for (or to redraft a deleted one at once).
+pub const UNATTACHED_KEPT_HOURS: i32 = 24;
+
+/// Removes uploads left unattached for [`UNATTACHED_KEPT_HOURS`], rows and files; returns how
+/// many went.
+pub async fn prune_unattached(pool: &PgPool, data_dir: &Path) -> AppResult<usize> {
+    let files = db::media::delete_unattached(pool, UNATTACHED_KEPT_HOURS).await?;
+    storage::remove_all(data_dir, &files).await;
+    Ok(files.len())
+}

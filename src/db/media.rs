@@ -219,3 +219,28 @@ pub async fn delete_of_account(
         .map(|r| (r.id, r.file_key, r.content_type))
         .collect())
 }
+
+/// Removes uploads left unattached for longer than `hours` (never used since their upload, or
+/// since their status dropped them), except those a scheduled status will use; returns their files,
+/// `(id, key, content type)`, for removal once committed.
+pub async fn delete_unattached(
+    db: impl PgExecutor<'_>,
+    hours: i32,
+) -> sqlx::Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query!(
+        "delete from media_attachments m
+         where m.status_id is null and m.remote_url is null
+           and coalesce(m.unattached_since, m.created_at) < now() - make_interval(hours => $1)
+           and not exists (
+             select 1 from scheduled_statuses s, jsonb_array_elements_text(s.params->'media_ids') e
+             where s.account_id = m.account_id and e = m.id::text)
+         returning m.id, m.file_key, m.content_type",
+        hours
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.file_key, r.content_type))
+        .collect())
+}

@@ -17,7 +17,8 @@ use crate::error::AppResult;
 const LEASE_SECONDS: f64 = 300.0;
 /// Longest a job may run (a third of the lease).
 const JOB_TIME_LIMIT: Duration = Duration::from_secs(100);
-/// How often processed activity ids older than [`PROCESSED_KEPT_DAYS`] are forgotten.
+/// How often processed activity ids older than [`PROCESSED_KEPT_DAYS`] are forgotten and uploads
+/// left unattached are removed.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// Days an activity id is remembered: redeliveries come within hours, retries within days.
 const PROCESSED_KEPT_DAYS: i32 = 7;
@@ -175,6 +176,11 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 Ok(pruned) if pruned > 0 => tracing::info!(pruned, "forgot old processed activity ids"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "processed activity ids could not be pruned"),
+            }
+            match actions::media::prune_unattached(&state.db, &state.config.server.data_dir).await {
+                Ok(pruned) if pruned > 0 => tracing::info!(pruned, "removed uploads left unattached"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "unattached uploads could not be pruned"),
             }
         }
         if last_blocklist_check.is_none_or(|at| at.elapsed() >= BLOCKLIST_CHECK_INTERVAL) {

@@ -96,6 +96,17 @@ pub async fn remove(root: &Path, (id, key, extension): (i64, &str, &str)) {
     }
 }
 
+/// Removes the files of these uploads, `(id, key, content type)` as their rows held them, under
+/// `data_dir`.
+pub async fn remove_all(data_dir: &Path, files: &[(i64, String, String)]) {
+    let root = root(data_dir);
+    for (id, key, content_type) in files {
+        if let Some(extension) = extension(content_type) {
+            remove(&root, (*id, key, extension)).await;
+        }
+    }
+}
+
 /// Reads one stored file.
 pub async fn read(
     root: &Path,

@@ -720,3 +720,61 @@ async fn deleting_an_account_removes_its_media_rows_and_files() {
         .unwrap();
     assert_eq!(rows, 0);
 }
+
+#[tokio::test]
+async fn uploads_left_unattached_for_a_day_are_removed_with_their_files() {
+    let (app, dir) = spawn().await;
+    let alice = app.member("alice", "read write").await;
+    let unused = upload(&app, &alice, png(8, 8)).await;
+    let fresh = upload(&app, &alice, png(8, 8)).await;
+    let waiting = upload(&app, &alice, png(8, 8)).await;
+    let posted = upload(&app, &alice, png(8, 8)).await;
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let mut posted_status = String::new();
+    for fields in [
+        vec![("media_ids[]", id_of(&waiting)), ("scheduled_at", &later)],
+        vec![("status", "with a picture"), ("media_ids[]", id_of(&posted))],
+    ] {
+        let (code, body) = json_of(
+            app.post_form("/api/v1/statuses", Some(&alice.token), &fields)
+                .await,
+        )
+        .await;
+        assert_eq!(code, 200, "{body}");
+        posted_status = body["id"].as_str().unwrap().to_owned();
+    }
+    sqlx::query("update media_attachments set created_at = now() - interval '2 days' where id <> $1")
+        .bind(id_of(&fresh).parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let file = unused["url"].as_str().unwrap().to_owned();
+    assert_eq!(fetch(&app, &file).await.0, 200);
+
+    // A status deleted now frees its old upload for a redraft: kept for a day from now.
+    let (code, _) = json_of(
+        app.send_form(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{}", posted_status),
+            Some(&alice.token),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200);
+
+    let removed = ferrodon::actions::media::prune_unattached(&app.pool, dir.path())
+        .await
+        .unwrap();
+    assert_eq!(removed, 1, "only the upload nothing uses, and only once old");
+    let shown = |media: &Value| format!("/api/v1/media/{}", id_of(media));
+    let (code, _) = json_of(app.get_with(&shown(&unused), &alice.token).await).await;
+    assert_eq!(code, 404);
+    assert_eq!(fetch(&app, &file).await.0, 404, "its file is gone too");
+    for kept in [&fresh, &waiting, &posted] {
+        let (code, _) = json_of(app.get_with(&shown(kept), &alice.token).await).await;
+        assert_eq!(code, 200, "{kept}");
+        assert_eq!(fetch(&app, kept["url"].as_str().unwrap()).await.0, 200);
+    }
+}
