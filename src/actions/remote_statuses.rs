@@ -159,7 +159,8 @@ async fn insert(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
 /// Applies a remote edit: the earlier version goes into the history, and those who boosted,
 /// favourited or voted are told. An edit never changes visibility (as on Mastodon). A poll
 /// whose options or kind changed is an edit too, and its votes go (as on Mastodon); new counts
-/// or a new end alone are not an edit.
+/// or a new end alone are not an edit. An object that no longer has options (a Note now) takes
+/// the poll away, votes and all: an edit too.
 pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     let Some(current) = db::statuses::find(&mut *tx, status_id).await? else {
@@ -173,8 +174,8 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
         (Some(existing), Some(poll)) => {
             existing.options != poll.options || existing.multiple != poll.multiple
         }
-        (None, Some(_)) => true,
-        (_, None) => false,
+        (None, Some(_)) | (Some(_), None) => true,
+        (None, None) => false,
     };
     let edited = changed_poll
         || current.content != status.content
@@ -229,7 +230,8 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
     match (&existing_poll, &status.poll) {
         (Some(existing), Some(poll)) => update_poll(&mut tx, status, existing, poll, changed_poll).await?,
         (None, Some(poll)) => store_poll(&mut tx, status, status_id, poll).await?,
-        (_, None) => {}
+        (Some(existing), None) => db::polls::delete(&mut *tx, existing.id).await?,
+        (None, None) => {}
     }
     tx.commit().await?;
     Ok(())

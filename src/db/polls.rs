@@ -239,3 +239,11 @@ pub async fn list_vote_refs(
     .map(|r| (r.id, r.choice))
     .collect())
 }
+
+/// Removes a poll with its votes (its status was edited into one without a poll).
+pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from polls where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

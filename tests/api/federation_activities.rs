@@ -863,6 +863,27 @@ async fn an_update_that_changes_a_remote_polls_options_is_an_edit_and_drops_its_
     )
     .await;
     assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+
+    // Made a plain Note: the poll goes, votes and all, and that is an edit.
+    let mut plain = counted.clone();
+    let object = plain.as_object_mut().unwrap();
+    for key in ["anyOf", "endTime", "votersCount"] {
+        object.remove(key);
+    }
+    plain["type"] = json!("Note");
+    let update = json!({"id": format!("{}#updates/3", plain["id"].as_str().unwrap()), "type": "Update",
+                        "actor": bob.uri, "object": plain});
+    deliver(&app, &bob, &update).await;
+    let after = status_of(&app, &alice, &status_id).await;
+    assert_eq!(after["poll"], Value::Null, "{after}");
+    assert_eq!(count(&app, "select count(*) from polls").await, 0);
+    let history = get_ok(
+        &app,
+        &format!("/api/v1/statuses/{status_id}/history"),
+        &alice.token,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 3, "{history}");
 }
 
 fn fixture(path: &str) -> Value {
