@@ -361,7 +361,7 @@ pub async fn set_follow_uri(
     db: impl PgExecutor<'_>,
     account_id: i64,
     target: i64,
-    uri: &str,
+    uri: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "with f as (update follows set uri = $3 where account_id = $1 and target_account_id = $2)

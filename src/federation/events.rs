@@ -320,7 +320,7 @@ async fn follow_of(
         Some(uri) => uri,
         None => {
             let uri = urls::follow(base_url, &account.username, row_id);
-            db::follows::set_follow_uri(&mut *tx, follower, target, &uri).await?;
+            db::follows::set_follow_uri(&mut *tx, follower, target, Some(&uri)).await?;
             uri
         }
     };

@@ -863,4 +863,11 @@ async fn a_remote_follow_without_an_id_is_accepted_with_the_follow_embedded_as_s
         .await)
     .await;
     assert_eq!(followers, json!([]));
+
+    // Following again with an id, then once more without one: the last answer names no id.
+    remote_follows(&app, &bob, "alice", 9).await;
+    deliver(&app, &bob, &follow).await;
+    let accepts = take_queued(&app).await;
+    assert_eq!(accepts.len(), 2, "{accepts:#?}");
+    assert_eq!(accepts[1].body["object"], follow);
 }
