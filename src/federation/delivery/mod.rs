@@ -128,12 +128,15 @@ impl DeliveryPool {
             return Ok(());
         }
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-        let mut hosts: Vec<String> = batch.into_iter().map(|(_, host)| host).collect();
+        let mut hosts: Vec<String> = batch.iter().map(|(_, host)| host.clone()).collect();
         hosts.sort_unstable();
         hosts.dedup();
         let removed = db::deliveries::delete_delivered(&state.db, &ids, &hosts).await;
         if let Err(error) = &removed {
-            tracing::warn!(count = ids.len(), %error, "could not remove delivered rows; they are sent again after their lease");
+            // Back in the list (shared by every delivery thread) for the next flush; their
+            // leases keep them from being sent again meanwhile, and a crash only repeats them.
+            tracing::warn!(count = ids.len(), %error, "could not remove delivered rows yet; trying again with the next flush");
+            locked(&self.delivered).extend(batch);
         }
         removed
     }
