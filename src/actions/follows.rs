@@ -93,8 +93,7 @@ async fn record_follow(
             // the Follow as it came this time.
             db::follows::set_follow_uri(&mut *tx, viewer, target, uri).await?;
             // A remote follower hears back at once when the follow took effect (again, too: its
-            // server may have lost our first answer). A Follow that came without an id is
-            // embedded as it came, without one.
+            // server may have lost our first answer).
             if outcome == FollowOutcome::Following {
                 events::follow_accepted(&mut tx, base_url, target, viewer).await?;
             }
@@ -148,9 +147,7 @@ pub async fn authorize_request(pool: &PgPool, base_url: &str, viewer: i64, reque
         .ok_or(AppError::NotFound)?;
     db::follows::upsert_follow(&mut *tx, requester, viewer, &options).await?;
     // The follow keeps its Follow's id: an Undo or a later answer names it.
-    if let Some(uri) = follow_uri {
-        db::follows::set_follow_uri(&mut *tx, requester, viewer, Some(&uri)).await?;
-    }
+    db::follows::set_follow_uri(&mut *tx, requester, viewer, follow_uri.as_deref()).await?;
     events::follow_accepted(&mut tx, base_url, viewer, requester).await?;
     db::notifications::delete_follow_request(&mut *tx, viewer, requester).await?;
     tx.commit().await?;

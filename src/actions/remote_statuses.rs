@@ -166,10 +166,7 @@ pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> App
     let Some(current) = db::statuses::find(&mut *tx, status_id).await? else {
         return Ok(());
     };
-    let existing_poll = db::polls::list_by_status_ids(&mut *tx, &[status_id])
-        .await?
-        .into_iter()
-        .next();
+    let existing_poll = db::polls::find_by_status(&mut *tx, status_id).await?;
     let changed_poll = match (&existing_poll, &status.poll) {
         (Some(existing), Some(poll)) => {
             existing.options != poll.options || existing.multiple != poll.multiple

@@ -396,10 +396,8 @@ pub async fn edit(
         .filter(|s| s.account_id == author && s.reblog_of_id.is_none())
         .ok_or(AppError::NotFound)?;
     // A poll cannot be changed by an edit: every version carries the options it has.
-    let poll_options = db::polls::list_by_status_ids(&mut *tx, &[status_id])
+    let poll_options = db::polls::find_by_status(&mut *tx, status_id)
         .await?
-        .into_iter()
-        .next()
         .map(|poll| poll.options);
     let has_poll = poll_options.is_some();
     let media_ids = check_media(&mut tx, author, Some(status_id), &change.media_ids, has_poll).await?;

@@ -62,6 +62,11 @@ pub async fn list_by_status_ids(db: impl PgExecutor<'_>, status_ids: &[i64]) -> 
     .await
 }
 
+/// The poll of one status, if it has one.
+pub async fn find_by_status(db: impl PgExecutor<'_>, status_id: i64) -> sqlx::Result<Option<Poll>> {
+    Ok(list_by_status_ids(db, &[status_id]).await?.into_iter().next())
+}
+
 /// The poll with this id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Poll>> {
     sqlx::query_as!(

@@ -235,43 +235,36 @@ impl Fetcher {
         accept: &str,
         signer: Option<&SigningKey>,
     ) -> Result<(Url, String, Vec<u8>), FetchError> {
-        self.within_time_bound(self.get_unbounded(url, accept, signer))
-            .await
-    }
-
-    async fn get_unbounded(
-        &self,
-        url: &Url,
-        accept: &str,
-        signer: Option<&SigningKey>,
-    ) -> Result<(Url, String, Vec<u8>), FetchError> {
-        let accept = HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("*/*"));
-        let (came_from, response) = self
-            .follow_redirects(url, |current| {
-                let mut request = self
-                    .client
-                    .get(current.clone())
-                    .header(header::ACCEPT, accept.clone());
-                if let Some(key) = signer {
-                    for (name, value) in sign_get(key, current, SystemTime::now()) {
-                        request = request.header(name, value);
+        self.within_time_bound(async {
+            let accept = HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("*/*"));
+            let (came_from, response) = self
+                .follow_redirects(url, |current| {
+                    let mut request = self
+                        .client
+                        .get(current.clone())
+                        .header(header::ACCEPT, accept.clone());
+                    if let Some(key) = signer {
+                        for (name, value) in sign_get(key, current, SystemTime::now()) {
+                            request = request.header(name, value);
+                        }
                     }
-                }
-                request
-            })
-            .await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status(status));
-        }
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let body = read_bounded(response).await?;
-        Ok((came_from, content_type, body))
+                    request
+                })
+                .await?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(FetchError::Status(status));
+            }
+            let content_type = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = read_bounded(response).await?;
+            Ok((came_from, content_type, body))
+        })
+        .await
     }
 
     /// A conditional GET of `url` (not signed; redirects checked like [`Fetcher::get`]):
@@ -285,54 +278,45 @@ impl Fetcher {
         last_modified: Option<&str>,
         max_bytes: usize,
     ) -> Result<Conditional, FetchError> {
-        self.within_time_bound(self.get_if_changed_unbounded(url, accept, etag, last_modified, max_bytes))
-            .await
-    }
-
-    async fn get_if_changed_unbounded(
-        &self,
-        url: &Url,
-        accept: &str,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-        max_bytes: usize,
-    ) -> Result<Conditional, FetchError> {
-        let (_, response) = self
-            .follow_redirects(url, |current| {
-                let mut request = self.client.get(current.clone()).header(header::ACCEPT, accept);
-                if let Some(etag) = etag {
-                    request = request.header(header::IF_NONE_MATCH, etag);
-                }
-                if let Some(last_modified) = last_modified {
-                    request = request.header(header::IF_MODIFIED_SINCE, last_modified);
-                }
-                request
+        self.within_time_bound(async {
+            let (_, response) = self
+                .follow_redirects(url, |current| {
+                    let mut request = self.client.get(current.clone()).header(header::ACCEPT, accept);
+                    if let Some(etag) = etag {
+                        request = request.header(header::IF_NONE_MATCH, etag);
+                    }
+                    if let Some(last_modified) = last_modified {
+                        request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+                    }
+                    request
+                })
+                .await?;
+            let status = response.status();
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Conditional::NotModified);
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status(status));
+            }
+            let text_header = |name: header::HeaderName| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let etag = text_header(header::ETAG);
+            let last_modified = text_header(header::LAST_MODIFIED);
+            let content_type = text_header(header::CONTENT_TYPE).unwrap_or_default();
+            let body = read_at_most(response, max_bytes).await?;
+            Ok(Conditional::Fetched {
+                content_type,
+                body,
+                etag,
+                last_modified,
             })
-            .await?;
-        let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Conditional::NotModified);
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status(status));
-        }
-        let text_header = |name: header::HeaderName| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let etag = text_header(header::ETAG);
-        let last_modified = text_header(header::LAST_MODIFIED);
-        let content_type = text_header(header::CONTENT_TYPE).unwrap_or_default();
-        let body = read_at_most(response, max_bytes).await?;
-        Ok(Conditional::Fetched {
-            content_type,
-            body,
-            etag,
-            last_modified,
         })
+        .await
     }
 
     /// Fetches an ActivityStreams document. Its `id` must be the URL it finally came from (after

@@ -6,15 +6,12 @@
 //! processes the activity (`federation::ingest`), so a burst of deliveries costs a signature
 //! check and one insert each.
 
-use std::time::SystemTime;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::signatures;
-use super::signers::{self, SignerError, addressed_to_us};
+use super::signers::{self, NotForUs, SignerError};
 use super::vocab::{self, Activity};
 use crate::app::AppState;
 use crate::db;
@@ -94,31 +91,26 @@ async fn accept(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<StatusCode, Refusal> {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let pending = signatures::parse_request_over(
-        state.config.server.https,
-        method,
-        path_and_query,
-        headers,
-        body,
-        SystemTime::now(),
-    )
-    .map_err(|e| Refusal::new(StatusCode::UNAUTHORIZED, e.reason(), e.to_string()))?;
-    // The policy gate comes before anything that could reach the signer's server.
-    if vocab::host_of(pending.key_id()).is_some_and(|host| state.federation.policy.is_suspended(&host)) {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "domain_suspended",
-            "this server does not federate with the signer's domain",
-        ));
-    }
-    if !addressed_to_us(state, headers) {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "wrong_host",
-            "the request was signed for another host",
-        ));
-    }
+    let pending =
+        signers::signature_for_us(state, method, uri, headers, body).map_err(|refused| match refused {
+            NotForUs::Unreadable(e) => Refusal::new(StatusCode::UNAUTHORIZED, e.reason(), e.to_string()),
+            NotForUs::SuspendedHost => Refusal::new(
+                StatusCode::FORBIDDEN,
+                "domain_suspended",
+                "this server does not federate with the signer's domain",
+            ),
+            NotForUs::WrongHost => Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_host",
+                "the request was signed for another host",
+            ),
+            NotForUs::MalformedKeyId => {
+                Refusal::new(StatusCode::UNAUTHORIZED, "malformed_key_id", "keyId is not a URL")
+            }
+            NotForUs::LocalKey => {
+                Refusal::new(StatusCode::UNAUTHORIZED, "local_key", "keyId names a local key")
+            }
+        })?;
     let document = vocab::parse_json(body)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let activity = Activity::read(&document)
@@ -128,20 +120,6 @@ async fn accept(
             StatusCode::FORBIDDEN,
             "domain_suspended",
             "this server does not federate with the actor's domain",
-        ));
-    }
-    if vocab::host_of(pending.key_id()).is_none() {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "malformed_key_id",
-            "keyId is not a URL",
-        ));
-    }
-    if pending.key_id().starts_with(&*state.base_url) {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "local_key",
-            "keyId names a local key",
         ));
     }
     // The key must live where the actor does: a keyId elsewhere could only be another server's

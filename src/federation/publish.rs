@@ -33,14 +33,14 @@ pub fn may_serve(status: &db::statuses::Status) -> bool {
 enum Audience {
     /// Public or unlisted: anyone, and any cache.
     Anyone,
-    /// Private or direct, asked for by a signed request of someone (this account) who may see it.
-    Requester(i64),
+    /// Private or direct, asked for by a signed request of someone who may see it.
+    Requester,
 }
 
 impl Audience {
     /// Marks an answer only its requester may have, so that no shared cache keeps it for others.
     fn answer(self, mut response: Response) -> Response {
-        if matches!(self, Audience::Requester(_)) {
+        if self == Audience::Requester {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-store"),
@@ -68,7 +68,7 @@ async fn audience(
     };
     db::statuses::find_visible(&state.db, status.id, Some(signer.account_id))
         .await?
-        .map(|_| Audience::Requester(signer.account_id))
+        .map(|_| Audience::Requester)
         .ok_or(AppError::NotFound)
 }
 
@@ -324,19 +324,13 @@ pub async fn get_status_activity(
             render::create(host, &local, Utc::now())
         }
         Some(original_id) => {
-            // The boosted status decides for itself: public, or (a member's boost of their own
-            // private status) seen by the requester the boost was already shown to.
-            let original_visible = match db::statuses::find(&state.db, original_id).await? {
-                Some(original) if may_serve(&original) => true,
-                Some(original) => match audience {
-                    Audience::Requester(viewer) => {
-                        db::statuses::find_visible(&state.db, original.id, Some(viewer))
-                            .await?
-                            .is_some()
-                    }
-                    Audience::Anyone => false,
-                },
-                None => false,
+            // Served to a requester, the boost was found visible with its original (a member's
+            // boost of their own private status); served to anyone, the original must be public.
+            let original_visible = match audience {
+                Audience::Requester => true,
+                Audience::Anyone => db::statuses::find(&state.db, original_id)
+                    .await?
+                    .is_some_and(|original| may_serve(&original)),
             };
             let original = db::statuses::list_refs(&state.db, &[original_id])
                 .await?

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use axum::http::{HeaderMap, Method, Uri};
 
 use super::resolve;
-use super::signatures::{self, PendingSignature};
+use super::signatures::{self, PendingSignature, SignatureError};
 use super::vocab;
 use crate::app::AppState;
 use crate::db;
@@ -33,7 +33,7 @@ pub enum SignerError {
 /// Whether the (signed) Host names this instance, so a request signed for another server cannot
 /// be replayed here. A bare address (a request to the IP, as from a local proxy or a test) is
 /// let through: no other server's signature names our address.
-pub fn addressed_to_us(state: &AppState, headers: &HeaderMap) -> bool {
+fn addressed_to_us(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(host) = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -57,27 +57,62 @@ pub fn addressed_to_us(state: &AppState, headers: &HeaderMap) -> bool {
     }
 }
 
+/// Why a request's signature is not looked into: each is known before any key is looked up,
+/// so none of them makes us fetch anything.
+#[derive(Debug)]
+pub enum NotForUs {
+    /// No signature, or one that cannot be read.
+    Unreadable(SignatureError),
+    /// The keyId is on a domain we do not federate with.
+    SuspendedHost,
+    /// The signed Host is another server's.
+    WrongHost,
+    /// The keyId is not a URL.
+    MalformedKeyId,
+    /// The keyId names one of our own keys.
+    LocalKey,
+}
+
+/// The signature of a request made to us, read and checked for everything that needs no key:
+/// the inbox and signed fetches share these rules.
+pub fn signature_for_us(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<PendingSignature, NotForUs> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let pending = signatures::parse_request_over(
+        state.config.server.https,
+        method,
+        path_and_query,
+        headers,
+        body,
+        SystemTime::now(),
+    )
+    .map_err(NotForUs::Unreadable)?;
+    let Some(host) = vocab::host_of(pending.key_id()) else {
+        return Err(NotForUs::MalformedKeyId);
+    };
+    // The policy gate comes before anything that could reach the signer's server.
+    if state.federation.policy.is_suspended(&host) {
+        return Err(NotForUs::SuspendedHost);
+    }
+    if !addressed_to_us(state, headers) {
+        return Err(NotForUs::WrongHost);
+    }
+    if pending.key_id().starts_with(&*state.base_url) {
+        return Err(NotForUs::LocalKey);
+    }
+    Ok(pending)
+}
+
 /// The remote actor who signed a fetch (a GET) of one of our documents, when the request is
 /// validly signed for this server by a known or fetchable actor of a domain we federate with.
 /// Anything else is treated as unsigned: the caller serves only what anyone may see.
 pub async fn signed_fetcher(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Option<Arc<Signer>> {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let pending = signatures::parse_request_over(
-        state.config.server.https,
-        &Method::GET,
-        path_and_query,
-        headers,
-        b"",
-        SystemTime::now(),
-    )
-    .ok()?;
-    let host = vocab::host_of(pending.key_id())?;
-    if state.federation.policy.is_suspended(&host)
-        || !addressed_to_us(state, headers)
-        || pending.key_id().starts_with(&*state.base_url)
-    {
-        return None;
-    }
+    let pending = signature_for_us(state, &Method::GET, uri, headers, b"").ok()?;
     match verified_signer(state, &pending).await {
         Ok(signer) => Some(signer),
         Err(error) => {

@@ -330,10 +330,7 @@ pub async fn get_history(
         .ok_or(AppError::NotFound)?;
     let edits = db::statuses::list_edits(&state.db, status.id).await?;
     let versions = if edits.is_empty() {
-        let poll = db::polls::list_by_status_ids(&state.db, &[status.id])
-            .await?
-            .into_iter()
-            .next();
+        let poll = db::polls::find_by_status(&state.db, status.id).await?;
         vec![db::statuses::Edit {
             content: status.content,
             spoiler_text: status.spoiler_text,

@@ -28,11 +28,7 @@ pub(super) async fn vote(state: &AppState, object: &Value, voter: i64) -> AppRes
     let Some(LocalObject::Status { id: status_id, .. }) = urls::local_object(&state.base_url, parent) else {
         return Ok(false);
     };
-    let Some(poll) = db::polls::list_by_status_ids(&state.db, &[status_id])
-        .await?
-        .into_iter()
-        .next()
-    else {
+    let Some(poll) = db::polls::find_by_status(&state.db, status_id).await? else {
         return Ok(false);
     };
     let choice = poll
