@@ -35,6 +35,8 @@ pub struct AppState {
     /// `config.base_url()`, computed once.
     pub base_url: Arc<str>,
     pub federation: Arc<federation::Federation>,
+    /// Home timeline heads and rendered statuses, kept true by the change log.
+    pub caches: crate::caches::Caches,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             base_url: Arc::from(config.base_url()),
             federation: Arc::new(federation::Federation::new(&config)?),
             config: Arc::new(config),
+            caches: crate::caches::Caches::new(db.clone()),
             db,
             limiter: Arc::new(RateLimiter::default()),
         })

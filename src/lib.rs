@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod caches;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -5,6 +5,7 @@ pub mod account_moderation;
 pub mod accounts;
 pub mod announcements;
 pub mod blocklists;
+pub mod cache_events;
 pub mod conversations;
 pub mod custom_emojis;
 pub mod deliveries;

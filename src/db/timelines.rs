@@ -37,6 +37,37 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
     Ok(ordered(ids, page))
 }
 
+/// What the home timeline cache keeps of a member: the newest `length` ids of their home
+/// (newest first), whose statuses can enter it (themselves and whom they follow), and when the
+/// first of their timed mutes ends (the cached timeline holds only until then).
+#[derive(Debug, Clone)]
+pub struct HomeHead {
+    pub ids: Vec<i64>,
+    pub authors: Vec<i64>,
+    pub mutes_change_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The head of `viewer`'s home timeline, for the cache (see [`HomeHead`]).
+pub async fn home_head(db: impl PgExecutor<'_>, viewer: i64, length: i64) -> sqlx::Result<HomeHead> {
+    let row = sqlx::query!(
+        r#"select array(select id from home_timeline($1, null, null, $2, false) as id) as "ids!",
+                  array(select f.target_account_id from follows f where f.account_id = $1) as "authors!",
+                  (select min(u.expires_at) from mutes u where u.account_id = $1 and u.expires_at > now())
+                      as mutes_change_at"#,
+        viewer,
+        length,
+    )
+    .fetch_one(db)
+    .await?;
+    let mut authors = row.authors;
+    authors.push(viewer);
+    Ok(HomeHead {
+        ids: row.ids,
+        authors,
+        mutes_change_at: row.mutes_change_at,
+    })
+}
+
 /// Which public statuses: all, this server's, or other servers'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

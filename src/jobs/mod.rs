@@ -28,6 +28,11 @@ const BATCH: i64 = 32;
 const MAX_ATTEMPTS: i32 = 10;
 /// How often the worker looks for subscribed block lists due a refresh.
 const BLOCKLIST_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often the cache change log is pruned: each time, of the rows of transactions that had
+/// ended at the previous pruning, so every reader (they read at least every two minutes, or
+/// start afresh) has seen a row before it goes.
+const CACHE_EVENTS_PRUNE_INTERVAL: Duration = Duration::from_secs(300);
 /// How often the worker looks for due jobs.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -162,10 +167,24 @@ async fn run_one(state: &AppState, row: db::jobs::Job) -> AppResult<()> {
     Ok(())
 }
 
+/// Deletes the change log rows of transactions that had ended by `ended_before` (the horizon at
+/// the previous pruning), and returns the horizon now, for the next.
+async fn prune_cache_events(state: &AppState, ended_before: Option<i64>) -> Option<i64> {
+    if let Some(horizon) = ended_before {
+        match db::cache_events::prune(&state.db, horizon).await {
+            Ok(pruned) if pruned > 0 => tracing::debug!(pruned, "pruned the cache change log"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the cache change log could not be pruned"),
+        }
+    }
+    db::cache_events::horizon(&state.db).await.ok()
+}
+
 /// Runs due jobs until `shutdown` resolves; a job in progress finishes first.
 pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune: Option<std::time::Instant> = None;
     let mut last_blocklist_check: Option<std::time::Instant> = None;
+    let mut cache_events_pruned: Option<(std::time::Instant, Option<i64>)> = None;
     loop {
         if let Err(error) = run_pending_jobs(&state).await {
             tracing::warn!(%error, "job worker: the queue could not be read");
@@ -182,6 +201,13 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "unattached uploads could not be pruned"),
             }
+        }
+        if cache_events_pruned.is_none_or(|(at, _)| at.elapsed() >= CACHE_EVENTS_PRUNE_INTERVAL) {
+            let ended_before = cache_events_pruned.and_then(|(_, horizon)| horizon);
+            cache_events_pruned = Some((
+                std::time::Instant::now(),
+                prune_cache_events(&state, ended_before).await,
+            ));
         }
         if last_blocklist_check.is_none_or(|at| at.elapsed() >= BLOCKLIST_CHECK_INTERVAL) {
             last_blocklist_check = Some(std::time::Instant::now());

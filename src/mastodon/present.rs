@@ -2,9 +2,13 @@
 //! queries (accounts, counts, mentions, tags, media, the viewer's marks, boosted originals).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::app::AppState;
+use crate::caches::Ticket;
+use crate::caches::rendered::{RenderedAccount, RenderedStatus};
 use crate::db;
+use crate::db::cache_events::CacheEvent;
 use crate::error::AppResult;
 use crate::mastodon::entities::{
     Account, MediaAttachment, Poll, Status, StatusApplication, StatusMention, StatusTag, format_id,
@@ -60,6 +64,203 @@ pub async fn account(state: &AppState, id: i64) -> AppResult<Option<Account>> {
 
 /// Statuses by id in the order given, as `viewer` sees them (unknown ids left out).
 pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> AppResult<Vec<Status>> {
+    let ticket = state.caches.fresh().await;
+    statuses_under(state, ids, viewer, ticket).await
+}
+
+/// As [`statuses`], for a request that already holds a ticket for the caches (`None`: render all
+/// from the database). Statuses and accounts as everyone sees them come from the caches where
+/// kept (and are kept once rendered); statuses with a poll, which differ by viewer and by the
+/// minute, are always rendered afresh; the viewer's marks are always read.
+pub async fn statuses_under(
+    state: &AppState,
+    ids: &[i64],
+    viewer: Option<i64>,
+    ticket: Option<Ticket>,
+) -> AppResult<Vec<Status>> {
+    let mut parts: HashMap<i64, Arc<RenderedStatus>> = HashMap::new();
+    if ticket.is_some() {
+        state.caches.with(|caches| {
+            for id in ids {
+                if let Some(kept) = caches.rendered.status(*id) {
+                    if let Some(original_id) = kept.reblog_of
+                        && let Some(original) = caches.rendered.status(original_id)
+                    {
+                        parts.insert(original_id, original);
+                    }
+                    parts.insert(*id, kept);
+                }
+            }
+        });
+    }
+    let mut missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .chain(parts.values().filter_map(|p| p.reblog_of))
+        .filter(|id| !parts.contains_key(id))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let mut accounts: HashMap<i64, Account> = HashMap::new();
+    if !missing.is_empty() {
+        let rendered = render_rows(state, &missing, None).await?;
+        let with_polls: Vec<i64> = rendered
+            .iter()
+            .filter(|(_, has_poll)| *has_poll)
+            .map(|(part, _)| part.id)
+            .collect();
+        for (part, has_poll) in rendered {
+            let id = part.id;
+            accounts.insert(part.account_id, part.status.account.clone());
+            let part = Arc::new(part);
+            if let (Some(ticket), false) = (ticket, has_poll) {
+                keep_status(state, ticket, &part);
+            }
+            parts.insert(id, part);
+        }
+        if !with_polls.is_empty() {
+            for (part, _) in render_rows(state, &with_polls, viewer).await? {
+                parts.insert(part.id, Arc::new(part));
+            }
+        }
+    }
+    let wanted_accounts: Vec<i64> = parts
+        .values()
+        .map(|p| p.account_id)
+        .filter(|id| !accounts.contains_key(id))
+        .collect();
+    accounts.extend(kept_accounts(state, &wanted_accounts, ticket).await?);
+    let all_ids: Vec<i64> = parts.keys().copied().collect();
+    let marks: HashMap<i64, db::statuses::ViewerMarks> = match viewer {
+        Some(viewer) => db::statuses::list_viewer_marks(&state.db, viewer, &all_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.status_id, m))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let shown = Shown {
+        parts: &parts,
+        accounts: &accounts,
+        marks: &marks,
+        viewer,
+        suspended: &|domain: &str| state.federation.policy.is_suspended(domain),
+    };
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let mut status = shown.one(*id)?;
+            if let Some(original) = parts.get(id).and_then(|p| p.reblog_of) {
+                status.reblog = Some(Box::new(shown.one(original)?));
+            }
+            Some(status)
+        })
+        .collect())
+}
+
+/// What a page of statuses is put together from.
+struct Shown<'a> {
+    parts: &'a HashMap<i64, Arc<RenderedStatus>>,
+    accounts: &'a HashMap<i64, Account>,
+    marks: &'a HashMap<i64, db::statuses::ViewerMarks>,
+    viewer: Option<i64>,
+    suspended: &'a dyn Fn(&str) -> bool,
+}
+
+impl Shown<'_> {
+    /// One status with its account and the viewer's marks (`reblog` left to the caller).
+    fn one(&self, id: i64) -> Option<Status> {
+        let part = self.parts.get(&id)?;
+        let account = self.accounts.get(&part.account_id)?;
+        if account_domain(account).is_some_and(|domain| (self.suspended)(domain)) {
+            return None;
+        }
+        let mut status = part.status.clone();
+        status.account = account.clone();
+        if self.viewer.is_some() {
+            let mark = self.marks.get(&id).cloned().unwrap_or_default();
+            status.favourited = Some(mark.favourited);
+            status.reblogged = Some(mark.reblogged);
+            status.muted = Some(mark.muted);
+            status.bookmarked = Some(mark.bookmarked);
+            status.pinned = Some(mark.pinned);
+        }
+        Some(status)
+    }
+}
+
+/// A remote account's domain, from its `acct`.
+fn account_domain(account: &Account) -> Option<&str> {
+    account.acct.split_once('@').map(|(_, domain)| domain)
+}
+
+/// Keeps a status rendered for everyone, unless a change read since the request began concerns it.
+fn keep_status(state: &AppState, ticket: Ticket, part: &Arc<RenderedStatus>) {
+    state.caches.with(|caches| {
+        let concerns = |event: &CacheEvent| match event.kind {
+            b's' => event.target == part.id,
+            b'c' => event.target == part.account_id,
+            _ => false,
+        };
+        if caches.may_keep(ticket, concerns) {
+            caches.rendered.insert_status(part.id, part.clone());
+            caches.rendered.insert_account(
+                part.account_id,
+                RenderedAccount {
+                    account: part.status.account.clone(),
+                },
+            );
+        }
+    });
+}
+
+/// Accounts for a page: those kept, the rest rendered from the database (and kept).
+async fn kept_accounts(
+    state: &AppState,
+    ids: &[i64],
+    ticket: Option<Ticket>,
+) -> AppResult<HashMap<i64, Account>> {
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match ticket.and_then(|_| state.caches.with(|caches| caches.rendered.account(*id))) {
+            Some(kept) => {
+                found.insert(*id, kept.account.clone());
+            }
+            None => missing.push(*id),
+        }
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let rendered = accounts(state, &missing).await?;
+    if let Some(ticket) = ticket {
+        state.caches.with(|caches| {
+            for (id, account) in &rendered {
+                if caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id) {
+                    caches.rendered.insert_account(
+                        *id,
+                        RenderedAccount {
+                            account: account.clone(),
+                        },
+                    );
+                }
+            }
+        });
+    }
+    found.extend(rendered);
+    Ok(found)
+}
+
+/// The statuses `ids` and the originals they boost, each rendered alone (`reblog` left empty), as
+/// `viewer` sees them (marks left out: [`statuses_under`] adds them); with whether each has a poll.
+async fn render_rows(
+    state: &AppState,
+    ids: &[i64],
+    viewer: Option<i64>,
+) -> AppResult<Vec<(RenderedStatus, bool)>> {
     // One query for the statuses and what they show; polls, votes and media only when some
     // status on the page has them.
     let rows = db::status_display::list(&state.db, ids, viewer).await?;
@@ -93,8 +294,6 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
         db::account_moderation::list_sensitized(&state.db, &account_ids).await?
     };
     let base = &state.base_url;
-    let by_id: HashMap<i64, &db::status_display::DisplayRow> =
-        rows.iter().map(|r| (r.status.id, r)).collect();
 
     let render_one = |shown: &db::status_display::DisplayRow| -> Option<Status> {
         let row = &shown.status;
@@ -108,7 +307,6 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
             let uri = row.uri.clone().unwrap_or_default();
             (uri.clone(), row.url.clone().or(Some(uri)))
         };
-        let mark = &shown.marks;
         Some(Status {
             id: format_id(row.id),
             uri,
@@ -177,24 +375,27 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
                 .map(|p| serde_json::to_value(Poll::from_row(p, viewer, &own_votes)).unwrap_or_default()),
             card: None,
             filtered: Vec::new(),
-            favourited: viewer.map(|_| mark.favourited),
-            reblogged: viewer.map(|_| mark.reblogged),
-            muted: viewer.map(|_| mark.muted),
-            bookmarked: viewer.map(|_| mark.bookmarked),
-            pinned: viewer.map(|_| mark.pinned),
+            favourited: None,
+            reblogged: None,
+            muted: None,
+            bookmarked: None,
+            pinned: None,
         })
     };
 
-    Ok(ids
+    Ok(rows
         .iter()
-        .filter_map(|id| by_id.get(id))
         .filter_map(|row| {
-            let mut status = render_one(row)?;
-            if let Some(original) = row.status.reblog_of_id {
-                let original = render_one(by_id.get(&original)?)?;
-                status.reblog = Some(Box::new(original));
-            }
-            Some(status)
+            let status = render_one(row)?;
+            Some((
+                RenderedStatus {
+                    id: row.status.id,
+                    status,
+                    account_id: row.status.account_id,
+                    reblog_of: row.status.reblog_of_id,
+                },
+                row.has_poll,
+            ))
         })
         .collect())
 }

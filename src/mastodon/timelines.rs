@@ -46,7 +46,28 @@ async fn page_of(
     viewer: Option<i64>,
     limit: i64,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
-    let statuses = present::statuses(state, status_ids, viewer).await?;
+    let ticket = state.caches.fresh().await;
+    page_under(
+        state,
+        (path, context),
+        (status_ids, paging),
+        viewer,
+        limit,
+        ticket,
+    )
+    .await
+}
+
+/// As [`page_of`], under the ticket the request already holds.
+async fn page_under(
+    state: &AppState,
+    (path, context): (&str, &str),
+    (status_ids, paging): (&[i64], &[i64]),
+    viewer: Option<i64>,
+    limit: i64,
+    ticket: Option<crate::caches::Ticket>,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    let statuses = present::statuses_under(state, status_ids, viewer, ticket).await?;
     let statuses = filtering::apply(state, viewer, context, statuses).await?;
     let headers = link_headers(&state.base_url, path, paging, limit);
     Ok((headers, Json(statuses)))
@@ -59,14 +80,15 @@ pub async fn get_home(
     Params(page): Params<PageParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = auth.require_user(&["read:statuses"])?.account_id;
-    let ids = db::timelines::home(&state.db, viewer, &bounds(&page)).await?;
-    page_of(
+    let (ids, ticket) =
+        crate::caches::home_feeds::home_page(&state.caches, &state.db, viewer, &bounds(&page)).await?;
+    page_under(
         &state,
         ("/api/v1/timelines/home", "home"),
-        &ids,
-        &ids,
+        (&ids, &ids),
         Some(viewer),
         page.limit(),
+        ticket,
     )
     .await
 }

@@ -1,0 +1,308 @@
+//! In-process caches kept true by the database's change log (`cache_events`, migration 0031).
+//!
+//! Triggers write a row for every change a cache depends on. Before a request uses a cache it
+//! waits for a read of that log that began after the request arrived ([`Caches::fresh`]), so a
+//! change committed before the request, by any process, is always seen: one read serves every
+//! request waiting at the time. A filled entry is kept only if no change read since the fill
+//! began concerns it; if the log cannot be read, requests go to the database.
+
+pub mod home_feeds;
+pub mod rendered;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tokio::sync::{Notify, watch};
+
+use crate::db;
+use crate::db::cache_events::{CacheEvent, Changes};
+use home_feeds::HomeFeeds;
+use rendered::Rendered;
+
+/// How long a request waits for a read of the change log before going to the database.
+const FRESH_WAIT: Duration = Duration::from_secs(2);
+
+/// A log left unread this long may have lost rows to pruning (the job worker deletes rows five
+/// to ten minutes after their transaction ended): everything cached is forgotten.
+const IDLE_LIMIT: Duration = Duration::from_secs(120);
+
+/// Changes remembered for checking fills that began before they were read.
+const RECENT_CHANGES: usize = 16_384;
+
+/// The caches of one process, and the reader of the change log behind them.
+#[derive(Clone)]
+pub struct Caches {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches").finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    db: PgPool,
+    reader_started: AtomicBool,
+    wake: Notify,
+    read: watch::Sender<Read>,
+    state: Mutex<State>,
+}
+
+/// The last finished read of the change log.
+#[derive(Debug, Clone, Copy, Default)]
+struct Read {
+    generation: u64,
+    ok: bool,
+}
+
+/// Proof that the caches were current when a request began: fills made under it may be kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    /// Reads of the log finished before the fill began; later ones are checked at install.
+    read_before: u64,
+    epoch: u64,
+}
+
+/// Everything behind the lock: the reader's bookkeeping and the caches themselves.
+pub(crate) struct State {
+    started: u64,
+    /// Bumped whenever everything is forgotten: fills begun before cannot be kept.
+    epoch: u64,
+    horizon: Option<i64>,
+    /// Rows read whose transaction is at or above the horizon: they will be read again.
+    seen: HashMap<i64, i64>,
+    /// Changes read recently, with the read that found them.
+    recent: VecDeque<(u64, CacheEvent)>,
+    /// Every change found by reads after this one is still in `recent`.
+    recent_complete_after: u64,
+    last_read_at: Option<Instant>,
+    pub(crate) home: HomeFeeds,
+    pub(crate) rendered: Rendered,
+}
+
+impl Caches {
+    /// Caches over `db`; the log reader starts with the first request that asks.
+    pub fn new(db: PgPool) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                db,
+                reader_started: AtomicBool::new(false),
+                wake: Notify::new(),
+                read: watch::Sender::new(Read::default()),
+                state: Mutex::new(State {
+                    started: 0,
+                    epoch: 0,
+                    horizon: None,
+                    seen: HashMap::new(),
+                    recent: VecDeque::new(),
+                    recent_complete_after: 0,
+                    last_read_at: None,
+                    home: HomeFeeds::default(),
+                    rendered: Rendered::default(),
+                }),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.shared.state)
+    }
+
+    /// Waits until the change log has been read from after this call began; `None` when it
+    /// cannot be read (the caller then asks the database).
+    pub async fn fresh(&self) -> Option<Ticket> {
+        if !self.shared.reader_started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(read_changes(self.shared.clone()));
+        }
+        let mut reads = self.shared.read.subscribe();
+        let wanted = self.lock().started + 1;
+        self.shared.wake.notify_one();
+        let read = *tokio::time::timeout(FRESH_WAIT, reads.wait_for(|r| r.generation >= wanted))
+            .await
+            .ok()?
+            .ok()?;
+        if !read.ok {
+            return None;
+        }
+        let epoch = self.lock().epoch;
+        Some(Ticket {
+            read_before: read.generation,
+            epoch,
+        })
+    }
+
+    /// Runs `f` on the caches under their lock (keep it short).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.lock())
+    }
+}
+
+impl State {
+    /// Whether a fill begun under `ticket` may be kept: nothing read since concerns it, as
+    /// `concerns` decides for each change.
+    pub(crate) fn may_keep(&self, ticket: Ticket, concerns: impl Fn(&CacheEvent) -> bool) -> bool {
+        self.epoch == ticket.epoch
+            && self.recent_complete_after <= ticket.read_before
+            && !self
+                .recent
+                .iter()
+                .rev()
+                .take_while(|(read, _)| *read > ticket.read_before)
+                .any(|(_, event)| event.kind == b'*' || concerns(event))
+    }
+
+    fn forget_everything(&mut self) {
+        self.epoch += 1;
+        self.home.clear();
+        self.rendered.clear();
+    }
+
+    fn apply(&mut self, generation: u64, changes: Changes) {
+        let idle = self.last_read_at.is_none_or(|at| at.elapsed() > IDLE_LIMIT);
+        if idle {
+            self.forget_everything();
+        }
+        self.last_read_at = Some(Instant::now());
+        for event in changes.events {
+            if self.seen.insert(event.seq, event.xid).is_some() {
+                continue;
+            }
+            if self.recent.len() == RECENT_CHANGES
+                && let Some((read, _)) = self.recent.pop_front()
+            {
+                self.recent_complete_after = read;
+            }
+            self.recent.push_back((generation, event));
+            match event.kind {
+                b'a' => self.home.forget_followers_of(event.target),
+                b'm' => self.home.forget(event.target),
+                b's' => self.rendered.forget_status(event.target),
+                b'c' => self.rendered.forget_account(event.target),
+                b'*' => self.forget_everything(),
+                _ => {}
+            }
+        }
+        let horizon = changes.horizon;
+        self.seen.retain(|_, xid| *xid >= horizon);
+        self.horizon = Some(horizon);
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves caches that may be half-updated: start afresh.
+    state.lock().unwrap_or_else(|poisoned| {
+        let mut state = poisoned.into_inner();
+        state.forget_everything();
+        state
+    })
+}
+
+/// The log reader: one read whenever requests are waiting, each serving all of them.
+async fn read_changes(shared: Arc<Shared>) {
+    loop {
+        shared.wake.notified().await;
+        let (generation, horizon) = {
+            let mut state = lock(&shared.state);
+            state.started += 1;
+            (state.started, state.horizon)
+        };
+        let result = db::cache_events::since(&shared.db, horizon).await;
+        let ok = {
+            let mut state = lock(&shared.state);
+            match result {
+                Ok(changes) => {
+                    state.apply(generation, changes);
+                    true
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the cache change log could not be read");
+                    state.forget_everything();
+                    state.horizon = None;
+                    false
+                }
+            }
+        };
+        shared.read.send_replace(Read { generation, ok });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            started: 0,
+            epoch: 0,
+            horizon: None,
+            seen: HashMap::new(),
+            recent: VecDeque::new(),
+            recent_complete_after: 0,
+            last_read_at: None,
+            home: HomeFeeds::default(),
+            rendered: Rendered::default(),
+        }
+    }
+
+    fn changes(horizon: i64, events: &[(i64, i64, u8, i64)]) -> Changes {
+        Changes {
+            horizon,
+            events: events
+                .iter()
+                .map(|&(seq, xid, kind, target)| CacheEvent {
+                    seq,
+                    xid,
+                    kind,
+                    target,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_fill_is_kept_only_if_no_change_read_since_it_began_concerns_it() {
+        let mut state = state();
+        state.apply(1, changes(100, &[]));
+        let ticket = Ticket {
+            read_before: 1,
+            epoch: state.epoch,
+        };
+        state.apply(2, changes(100, &[(1, 100, b'a', 7)]));
+        assert!(state.may_keep(ticket, |e| e.kind == b'a' && e.target == 8));
+        assert!(!state.may_keep(ticket, |e| e.kind == b'a' && e.target == 7));
+        let later = Ticket {
+            read_before: 2,
+            epoch: state.epoch,
+        };
+        assert!(
+            state.may_keep(later, |e| e.kind == b'a' && e.target == 7),
+            "read before the fill"
+        );
+
+        // A row read again (its transaction is still at the horizon) is not a new change.
+        state.apply(3, changes(100, &[(1, 100, b'a', 7)]));
+        assert!(state.may_keep(later, |e| e.kind == b'a' && e.target == 7));
+
+        state.apply(4, changes(101, &[(2, 100, b'*', 0)]));
+        assert!(!state.may_keep(later, |_| false), "everything was forgotten");
+        assert!(state.seen.is_empty(), "rows below the horizon are not read again");
+    }
+
+    #[test]
+    fn a_fill_older_than_the_changes_remembered_is_not_kept() {
+        let mut state = state();
+        state.apply(1, changes(1, &[]));
+        let ticket = Ticket {
+            read_before: 1,
+            epoch: state.epoch,
+        };
+        let many: Vec<(i64, i64, u8, i64)> = (0..=RECENT_CHANGES as i64).map(|n| (n, 1, b's', n)).collect();
+        state.apply(2, changes(1, &many));
+        state.apply(3, changes(1, &[(RECENT_CHANGES as i64 + 5, 1, b's', 1)]));
+        assert!(!state.may_keep(ticket, |_| false));
+    }
+}

@@ -1,0 +1,79 @@
+//! Statuses and accounts as every viewer sees them (no marks, no poll), so a page of statuses
+//! needs the database only for what is new or changed and for the viewer's own marks.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use crate::mastodon::entities::{Account, Status};
+
+/// Statuses kept; past this, an eighth are forgotten to make room.
+const MAX_STATUSES: usize = 20_000;
+/// Accounts kept; likewise.
+const MAX_ACCOUNTS: usize = 20_000;
+
+/// A status rendered without a viewer: its account is filled in when shown, from the accounts
+/// kept here, and the viewer's marks from the database.
+#[derive(Debug)]
+pub struct RenderedStatus {
+    pub id: i64,
+    pub status: Status,
+    pub account_id: i64,
+    pub reblog_of: Option<i64>,
+}
+
+/// An account rendered with its counts.
+#[derive(Debug)]
+pub struct RenderedAccount {
+    pub account: Account,
+}
+
+/// The statuses and accounts kept.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    statuses: HashMap<i64, Arc<RenderedStatus>>,
+    accounts: HashMap<i64, Arc<RenderedAccount>>,
+}
+
+fn make_room<K: Eq + Hash, V>(map: &mut HashMap<K, V>, max: usize) {
+    if map.len() >= max {
+        let mut n = 0usize;
+        map.retain(|_, _| {
+            n += 1;
+            n % 8 != 0
+        });
+    }
+}
+
+impl Rendered {
+    pub fn status(&self, id: i64) -> Option<Arc<RenderedStatus>> {
+        self.statuses.get(&id).cloned()
+    }
+
+    pub fn account(&self, id: i64) -> Option<Arc<RenderedAccount>> {
+        self.accounts.get(&id).cloned()
+    }
+
+    pub fn insert_status(&mut self, id: i64, status: Arc<RenderedStatus>) {
+        make_room(&mut self.statuses, MAX_STATUSES);
+        self.statuses.insert(id, status);
+    }
+
+    pub fn insert_account(&mut self, id: i64, account: RenderedAccount) {
+        make_room(&mut self.accounts, MAX_ACCOUNTS);
+        self.accounts.insert(id, Arc::new(account));
+    }
+
+    pub fn forget_status(&mut self, id: i64) {
+        self.statuses.remove(&id);
+    }
+
+    pub fn forget_account(&mut self, id: i64) {
+        self.accounts.remove(&id);
+    }
+
+    pub fn clear(&mut self) {
+        self.statuses.clear();
+        self.accounts.clear();
+    }
+}

@@ -1,0 +1,70 @@
+//! The change log behind the in-process caches (`cache_events`, migration 0031): reading what
+//! changed since a horizon, and forgetting what every reader has had time to see.
+
+use sqlx::PgExecutor;
+
+/// One change: what kind of thing (`a`, `m`, `s`, `c` or `*`, see the migration) and which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheEvent {
+    pub seq: i64,
+    /// The writing transaction's id.
+    pub xid: i64,
+    pub kind: u8,
+    pub target: i64,
+}
+
+/// What a read of the log found.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Every transaction below this id had ended when the log was read: the next read starts
+    /// here, and rows of transactions at or above it may still appear.
+    pub horizon: i64,
+    pub events: Vec<CacheEvent>,
+}
+
+/// The changes written by transactions at or above `horizon` that have committed (none when
+/// `horizon` is `None`: the first read only learns where to start).
+pub async fn since(db: impl PgExecutor<'_>, horizon: Option<i64>) -> sqlx::Result<Changes> {
+    let rows = sqlx::query!(
+        r#"select h.horizon as "horizon!", e.seq as "seq?", e.xid as "xid?", e.kind as "kind?", e.target as "target?"
+           from (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as horizon) h
+           left join lateral (
+               select c.seq, c.xid::text::bigint as xid, c.kind, c.target from cache_events c
+               where $1::bigint is not null and c.xid >= $1::bigint::text::xid8
+           ) e on true"#,
+        horizon,
+    )
+    .fetch_all(db)
+    .await?;
+    let horizon = rows.first().map_or(0, |r| r.horizon);
+    let events = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(CacheEvent {
+                seq: r.seq?,
+                xid: r.xid?,
+                kind: r.kind? as u8,
+                target: r.target?,
+            })
+        })
+        .collect();
+    Ok(Changes { horizon, events })
+}
+
+/// The horizon now: transactions below it have all ended.
+pub async fn horizon(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as "horizon!""#)
+        .fetch_one(db)
+        .await
+}
+
+/// Deletes the changes of transactions below `horizon`; returns how many.
+pub async fn prune(db: impl PgExecutor<'_>, horizon: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from cache_events where xid < $1::bigint::text::xid8",
+        horizon
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
