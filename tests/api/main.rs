@@ -8,6 +8,7 @@ mod admin_domains;
 mod admin_pages;
 mod admin_reports;
 mod blocklists;
+mod caches;
 mod cli;
 mod conversations;
 mod delivery;
