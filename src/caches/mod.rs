@@ -7,9 +7,10 @@
 //! began concerns it; if the log cannot be read, requests go to the database.
 
 pub mod home_feeds;
+pub mod members;
 pub mod rendered;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::db;
 use crate::db::cache_events::{CacheEvent, Changes};
 use home_feeds::HomeFeeds;
+use members::Members;
 use rendered::Rendered;
 
 /// How long a request waits for a read of the change log before going to the database.
@@ -72,9 +74,8 @@ pub(crate) struct State {
     started: u64,
     /// Bumped whenever everything is forgotten: fills begun before cannot be kept.
     epoch: u64,
-    horizon: Option<i64>,
-    /// Rows read whose transaction is at or above the horizon: they will be read again.
-    seen: HashMap<i64, i64>,
+    /// The snapshot of the last read: the next returns what it did not see.
+    snapshot: Option<String>,
     /// Changes read recently, with the read that found them.
     recent: VecDeque<(u64, CacheEvent)>,
     /// Every change found by reads after this one is still in `recent`.
@@ -82,6 +83,7 @@ pub(crate) struct State {
     last_read_at: Option<Instant>,
     pub(crate) home: HomeFeeds,
     pub(crate) rendered: Rendered,
+    pub(crate) members: Members,
 }
 
 impl Caches {
@@ -96,13 +98,13 @@ impl Caches {
                 state: Mutex::new(State {
                     started: 0,
                     epoch: 0,
-                    horizon: None,
-                    seen: HashMap::new(),
+                    snapshot: None,
                     recent: VecDeque::new(),
                     recent_complete_after: 0,
                     last_read_at: None,
                     home: HomeFeeds::default(),
                     rendered: Rendered::default(),
+                    members: Members::default(),
                 }),
             }),
         }
@@ -159,6 +161,7 @@ impl State {
         self.epoch += 1;
         self.home.clear();
         self.rendered.clear();
+        self.members.clear();
     }
 
     fn apply(&mut self, generation: u64, changes: Changes) {
@@ -168,9 +171,6 @@ impl State {
         }
         self.last_read_at = Some(Instant::now());
         for event in changes.events {
-            if self.seen.insert(event.seq, event.xid).is_some() {
-                continue;
-            }
             if self.recent.len() == RECENT_CHANGES
                 && let Some((read, _)) = self.recent.pop_front()
             {
@@ -182,13 +182,13 @@ impl State {
                 b'm' => self.home.forget(event.target),
                 b's' => self.rendered.forget_status(event.target),
                 b'c' => self.rendered.forget_account(event.target),
+                b'v' => self.members.forget_marks(event.target),
+                b'f' => self.members.forget_filters(event.target),
                 b'*' => self.forget_everything(),
                 _ => {}
             }
         }
-        let horizon = changes.horizon;
-        self.seen.retain(|_, xid| *xid >= horizon);
-        self.horizon = Some(horizon);
+        self.snapshot = Some(changes.snapshot);
     }
 }
 
@@ -205,12 +205,12 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 async fn read_changes(shared: Arc<Shared>) {
     loop {
         shared.wake.notified().await;
-        let (generation, horizon) = {
+        let (generation, snapshot) = {
             let mut state = lock(&shared.state);
             state.started += 1;
-            (state.started, state.horizon)
+            (state.started, state.snapshot.clone())
         };
-        let result = db::cache_events::since(&shared.db, horizon).await;
+        let result = db::cache_events::since(&shared.db, snapshot.as_deref()).await;
         let ok = {
             let mut state = lock(&shared.state);
             match result {
@@ -221,7 +221,7 @@ async fn read_changes(shared: Arc<Shared>) {
                 Err(error) => {
                     tracing::warn!(%error, "the cache change log could not be read");
                     state.forget_everything();
-                    state.horizon = None;
+                    state.snapshot = None;
                     false
                 }
             }
@@ -238,19 +238,19 @@ mod tests {
         State {
             started: 0,
             epoch: 0,
-            horizon: None,
-            seen: HashMap::new(),
+            snapshot: None,
             recent: VecDeque::new(),
             recent_complete_after: 0,
             last_read_at: None,
             home: HomeFeeds::default(),
             rendered: Rendered::default(),
+            members: Members::default(),
         }
     }
 
-    fn changes(horizon: i64, events: &[(i64, i64, u8, i64)]) -> Changes {
+    fn changes(events: &[(i64, i64, u8, i64)]) -> Changes {
         Changes {
-            horizon,
+            snapshot: String::new(),
             events: events
                 .iter()
                 .map(|&(seq, xid, kind, target)| CacheEvent {
@@ -266,12 +266,12 @@ mod tests {
     #[test]
     fn a_fill_is_kept_only_if_no_change_read_since_it_began_concerns_it() {
         let mut state = state();
-        state.apply(1, changes(100, &[]));
+        state.apply(1, changes(&[]));
         let ticket = Ticket {
             read_before: 1,
             epoch: state.epoch,
         };
-        state.apply(2, changes(100, &[(1, 100, b'a', 7)]));
+        state.apply(2, changes(&[(1, 100, b'a', 7)]));
         assert!(state.may_keep(ticket, |e| e.kind == b'a' && e.target == 8));
         assert!(!state.may_keep(ticket, |e| e.kind == b'a' && e.target == 7));
         let later = Ticket {
@@ -283,26 +283,21 @@ mod tests {
             "read before the fill"
         );
 
-        // A row read again (its transaction is still at the horizon) is not a new change.
-        state.apply(3, changes(100, &[(1, 100, b'a', 7)]));
-        assert!(state.may_keep(later, |e| e.kind == b'a' && e.target == 7));
-
-        state.apply(4, changes(101, &[(2, 100, b'*', 0)]));
+        state.apply(4, changes(&[(2, 100, b'*', 0)]));
         assert!(!state.may_keep(later, |_| false), "everything was forgotten");
-        assert!(state.seen.is_empty(), "rows below the horizon are not read again");
     }
 
     #[test]
     fn a_fill_older_than_the_changes_remembered_is_not_kept() {
         let mut state = state();
-        state.apply(1, changes(1, &[]));
+        state.apply(1, changes(&[]));
         let ticket = Ticket {
             read_before: 1,
             epoch: state.epoch,
         };
         let many: Vec<(i64, i64, u8, i64)> = (0..=RECENT_CHANGES as i64).map(|n| (n, 1, b's', n)).collect();
-        state.apply(2, changes(1, &many));
-        state.apply(3, changes(1, &[(RECENT_CHANGES as i64 + 5, 1, b's', 1)]));
+        state.apply(2, changes(&many));
+        state.apply(3, changes(&[(RECENT_CHANGES as i64 + 5, 1, b's', 1)]));
         assert!(!state.may_keep(ticket, |_| false));
     }
 }

@@ -16,27 +16,29 @@ pub struct CacheEvent {
 /// What a read of the log found.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    /// Every transaction below this id had ended when the log was read: the next read starts
-    /// here, and rows of transactions at or above it may still appear.
-    pub horizon: i64,
+    /// The snapshot the log was read in (`pg_snapshot` as text): the next read returns only rows
+    /// of transactions it did not see.
+    pub snapshot: String,
     pub events: Vec<CacheEvent>,
 }
 
-/// The changes written by transactions at or above `horizon` that have committed (none when
-/// `horizon` is `None`: the first read only learns where to start).
-pub async fn since(db: impl PgExecutor<'_>, horizon: Option<i64>) -> sqlx::Result<Changes> {
+/// The rows of transactions that had not committed in snapshot `after` and have now (none when
+/// `after` is `None`: the first read only learns where to start).
+pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result<Changes> {
     let rows = sqlx::query!(
-        r#"select h.horizon as "horizon!", e.seq as "seq?", e.xid as "xid?", e.kind as "kind?", e.target as "target?"
-           from (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as horizon) h
+        r#"select h.snapshot as "snapshot!", e.seq as "seq?", e.xid as "xid?", e.kind as "kind?", e.target as "target?"
+           from (select pg_current_snapshot()::text as snapshot) h
            left join lateral (
                select c.seq, c.xid::text::bigint as xid, c.kind, c.target from cache_events c
-               where $1::bigint is not null and c.xid >= $1::bigint::text::xid8
+               where $1::text is not null
+                 and c.xid >= pg_snapshot_xmin($1::text::pg_snapshot)
+                 and not pg_visible_in_snapshot(c.xid, $1::text::pg_snapshot)
            ) e on true"#,
-        horizon,
+        after,
     )
     .fetch_all(db)
     .await?;
-    let horizon = rows.first().map_or(0, |r| r.horizon);
+    let snapshot = rows.first().map(|r| r.snapshot.clone()).unwrap_or_default();
     let events = rows
         .into_iter()
         .filter_map(|r| {
@@ -48,7 +50,7 @@ pub async fn since(db: impl PgExecutor<'_>, horizon: Option<i64>) -> sqlx::Resul
             })
         })
         .collect();
-    Ok(Changes { horizon, events })
+    Ok(Changes { snapshot, events })
 }
 
 /// The horizon now: transactions below it have all ended.

@@ -2,11 +2,14 @@
 //! and statuses matching a `hide` filter are left out, per context (home, notifications,
 //! public, thread, account).
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use regex::RegexBuilder;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::caches::Ticket;
 use crate::db;
 use crate::error::AppResult;
 use crate::mastodon::entities::{FilterV2, Status};
@@ -51,14 +54,47 @@ pub async fn apply(
     context: &str,
     statuses: Vec<Status>,
 ) -> AppResult<Vec<Status>> {
+    apply_under(state, viewer, context, statuses, None).await
+}
+
+/// `viewer`'s filters, kept in the caches under `ticket` (read each time without one).
+async fn filters_of(
+    state: &AppState,
+    viewer: i64,
+    ticket: Option<Ticket>,
+) -> AppResult<Arc<Vec<db::filters::Filter>>> {
+    let Some(ticket) = ticket else {
+        return Ok(Arc::new(db::filters::list_by_owner(&state.db, viewer).await?));
+    };
+    if let Some(kept) = state.caches.with(|caches| caches.members.filters(viewer)) {
+        return Ok(kept);
+    }
+    let filters = Arc::new(db::filters::list_by_owner(&state.db, viewer).await?);
+    state.caches.with(|caches| {
+        if caches.may_keep(ticket, |event| event.kind == b'f' && event.target == viewer) {
+            caches.members.insert_filters(viewer, filters.clone());
+        }
+    });
+    Ok(filters)
+}
+
+/// As [`apply`], for a request holding a ticket for the caches.
+pub async fn apply_under(
+    state: &AppState,
+    viewer: Option<i64>,
+    context: &str,
+    statuses: Vec<Status>,
+    ticket: Option<Ticket>,
+) -> AppResult<Vec<Status>> {
     let Some(viewer) = viewer else {
         return Ok(statuses);
     };
     let now = Utc::now();
-    let filters: Vec<db::filters::Filter> = db::filters::list_by_owner(&state.db, viewer)
+    let filters: Vec<db::filters::Filter> = filters_of(state, viewer, ticket)
         .await?
-        .into_iter()
+        .iter()
         .filter(|f| f.expires_at.is_none_or(|at| at > now) && f.context.iter().any(|c| c == context))
+        .cloned()
         .collect();
     if filters.is_empty() {
         return Ok(statuses);

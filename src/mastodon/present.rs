@@ -62,10 +62,11 @@ pub async fn account(state: &AppState, id: i64) -> AppResult<Option<Account>> {
     Ok(accounts(state, &[id]).await?.remove(&id))
 }
 
-/// Statuses by id in the order given, as `viewer` sees them (unknown ids left out).
+/// Statuses by id in the order given, as `viewer` sees them (unknown ids left out), from the
+/// database. Timelines use [`statuses_under`]: waiting for the change log is worth it for a page
+/// of forty, not for the one status a write answers with.
 pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> AppResult<Vec<Status>> {
-    let ticket = state.caches.fresh().await;
-    statuses_under(state, ids, viewer, ticket).await
+    statuses_under(state, ids, viewer, None).await
 }
 
 /// As [`statuses`], for a request that already holds a ticket for the caches (`None`: render all
@@ -131,12 +132,8 @@ pub async fn statuses_under(
         .collect();
     accounts.extend(kept_accounts(state, &wanted_accounts, ticket).await?);
     let all_ids: Vec<i64> = parts.keys().copied().collect();
-    let marks: HashMap<i64, db::statuses::ViewerMarks> = match viewer {
-        Some(viewer) => db::statuses::list_viewer_marks(&state.db, viewer, &all_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.status_id, m))
-            .collect(),
+    let marks = match viewer {
+        Some(viewer) => viewer_marks(state, viewer, &all_ids, ticket).await?,
         None => HashMap::new(),
     };
     let shown = Shown {
@@ -212,6 +209,37 @@ fn keep_status(state: &AppState, ticket: Ticket, part: &Arc<RenderedStatus>) {
             );
         }
     });
+}
+
+/// `viewer`'s marks on `ids`: those kept, the rest read (and kept).
+async fn viewer_marks(
+    state: &AppState,
+    viewer: i64,
+    ids: &[i64],
+    ticket: Option<Ticket>,
+) -> AppResult<HashMap<i64, db::statuses::ViewerMarks>> {
+    let (mut found, missing) = match ticket {
+        Some(_) => state.caches.with(|caches| caches.members.marks(viewer, ids)),
+        None => (HashMap::new(), ids.to_vec()),
+    };
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let read: HashMap<i64, db::statuses::ViewerMarks> =
+        db::statuses::list_viewer_marks(&state.db, viewer, &missing)
+            .await?
+            .into_iter()
+            .map(|m| (m.status_id, m))
+            .collect();
+    if let Some(ticket) = ticket {
+        state.caches.with(|caches| {
+            if caches.may_keep(ticket, |event| event.kind == b'v' && event.target == viewer) {
+                caches.members.insert_marks(viewer, &missing, &read);
+            }
+        });
+    }
+    found.extend(read);
+    Ok(found)
 }
 
 /// Accounts for a page: those kept, the rest rendered from the database (and kept).

@@ -68,7 +68,7 @@ async fn page_under(
     ticket: Option<crate::caches::Ticket>,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let statuses = present::statuses_under(state, status_ids, viewer, ticket).await?;
-    let statuses = filtering::apply(state, viewer, context, statuses).await?;
+    let statuses = filtering::apply_under(state, viewer, context, statuses, ticket).await?;
     let headers = link_headers(&state.base_url, path, paging, limit);
     Ok((headers, Json(statuses)))
 }

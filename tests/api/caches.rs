@@ -57,8 +57,18 @@ async fn changes_made_by_another_process_show_in_the_next_read() {
         first,
     )
     .await;
-    sql(&app, "update statuses set favourites_count = 7 where id = $1", second).await;
-    sql(&app, "update accounts set display_name = 'Renamed' where id = $1", writer.account_id).await;
+    sql(
+        &app,
+        "update statuses set favourites_count = 7 where id = $1",
+        second,
+    )
+    .await;
+    sql(
+        &app,
+        "update accounts set display_name = 'Renamed' where id = $1",
+        writer.account_id,
+    )
+    .await;
     let page = home(&app, &reader).await;
     assert_eq!(page[1]["content"], "<p>changed elsewhere</p>");
     assert_eq!(page[0]["favourites_count"], 7);
@@ -66,7 +76,11 @@ async fn changes_made_by_another_process_show_in_the_next_read() {
 
     sql(&app, "delete from statuses where id = $1", second).await;
     assert_eq!(ids(&home(&app, &reader).await), [first.to_string()]);
-    let (code, _) = json_of(app.get_with(&format!("/api/v1/statuses/{second}"), &reader.token).await).await;
+    let (code, _) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{second}"), &reader.token)
+            .await,
+    )
+    .await;
     assert_eq!(code, 404);
 
     let third: i64 = sqlx::query_scalar(
@@ -77,9 +91,17 @@ async fn changes_made_by_another_process_show_in_the_next_read() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(ids(&home(&app, &reader).await), [third.to_string(), first.to_string()]);
+    assert_eq!(
+        ids(&home(&app, &reader).await),
+        [third.to_string(), first.to_string()]
+    );
 
-    sql(&app, "delete from follows where account_id = $1", reader.account_id).await;
+    sql(
+        &app,
+        "delete from follows where account_id = $1",
+        reader.account_id,
+    )
+    .await;
     assert_eq!(home(&app, &reader).await, serde_json::json!([]));
 }
 
@@ -95,7 +117,9 @@ async fn a_timed_mute_ends_in_a_cached_home_timeline_too() {
         .unwrap()
         .to_owned();
     let path = format!("/api/v1/accounts/{}/mute", writer.account_id);
-    let response = app.post_form(&path, Some(&reader.token), &[("duration", "2")]).await;
+    let response = app
+        .post_form(&path, Some(&reader.token), &[("duration", "2")])
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(home(&app, &reader).await, serde_json::json!([]));
     assert_eq!(home(&app, &reader).await, serde_json::json!([]));
