@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::make_room;
+
 use crate::db::filters::Filter;
 use crate::db::statuses::ViewerMarks;
 
@@ -17,16 +19,6 @@ const MAX_MARKS: usize = 4_000;
 pub struct Members {
     marks: HashMap<i64, HashMap<i64, ViewerMarks>>,
     filters: HashMap<i64, Arc<Vec<Filter>>>,
-}
-
-fn make_room<V>(map: &mut HashMap<i64, V>) {
-    if map.len() >= MAX_MEMBERS {
-        let mut n = 0usize;
-        map.retain(|_, _| {
-            n += 1;
-            n % 8 != 0
-        });
-    }
 }
 
 impl Members {
@@ -49,7 +41,7 @@ impl Members {
     /// Keeps `viewer`'s marks on `ids` (a status missing from `marks` has none).
     pub fn insert_marks(&mut self, viewer: i64, ids: &[i64], marks: &HashMap<i64, ViewerMarks>) {
         if !self.marks.contains_key(&viewer) {
-            make_room(&mut self.marks);
+            make_room(&mut self.marks, MAX_MEMBERS);
         }
         let kept = self.marks.entry(viewer).or_default();
         if kept.len() + ids.len() > MAX_MARKS {
@@ -74,7 +66,7 @@ impl Members {
     }
 
     pub fn insert_filters(&mut self, member: i64, filters: Arc<Vec<Filter>>) {
-        make_room(&mut self.filters);
+        make_room(&mut self.filters, MAX_MEMBERS);
         self.filters.insert(member, filters);
     }
 

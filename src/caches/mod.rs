@@ -192,6 +192,17 @@ impl State {
     }
 }
 
+/// Forgets an eighth of `map` when it holds `max` entries.
+pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(map: &mut std::collections::HashMap<K, V>, max: usize) {
+    if map.len() >= max {
+        let mut n = 0usize;
+        map.retain(|_, _| {
+            n += 1;
+            !n.is_multiple_of(8)
+        });
+    }
+}
+
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // A panic while holding the lock leaves caches that may be half-updated: start afresh.
     state.lock().unwrap_or_else(|poisoned| {

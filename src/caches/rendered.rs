@@ -2,8 +2,9 @@
 //! needs the database only for what is new or changed and for the viewer's own marks.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::Arc;
+
+use super::make_room;
 
 use crate::mastodon::entities::{Account, Status};
 
@@ -33,16 +34,6 @@ pub struct RenderedAccount {
 pub struct Rendered {
     statuses: HashMap<i64, Arc<RenderedStatus>>,
     accounts: HashMap<i64, Arc<RenderedAccount>>,
-}
-
-fn make_room<K: Eq + Hash, V>(map: &mut HashMap<K, V>, max: usize) {
-    if map.len() >= max {
-        let mut n = 0usize;
-        map.retain(|_, _| {
-            n += 1;
-            n % 8 != 0
-        });
-    }
 }
 
 impl Rendered {

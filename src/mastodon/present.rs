@@ -103,15 +103,20 @@ pub async fn statuses_under(
     missing.sort_unstable();
     missing.dedup();
     let mut accounts: HashMap<i64, Account> = HashMap::new();
+    // Without the caches, one query renders for the viewer, marks included.
+    let mut read_marks: Option<HashMap<i64, db::statuses::ViewerMarks>> = None;
     if !missing.is_empty() {
-        let rendered = render_rows(state, &missing, None).await?;
+        let render_for = if ticket.is_some() { None } else { viewer };
+        let rendered = render_rows(state, &missing, render_for).await?;
         let with_polls: Vec<i64> = rendered
             .iter()
-            .filter(|(_, has_poll)| *has_poll)
-            .map(|(part, _)| part.id)
+            .filter(|(_, has_poll, _)| *has_poll)
+            .map(|(part, _, _)| part.id)
             .collect();
-        for (part, has_poll) in rendered {
+        let marks = read_marks.get_or_insert_default();
+        for (part, has_poll, mark) in rendered {
             let id = part.id;
+            marks.insert(id, mark);
             accounts.insert(part.account_id, part.status.account.clone());
             let part = Arc::new(part);
             if let (Some(ticket), false) = (ticket, has_poll) {
@@ -119,8 +124,8 @@ pub async fn statuses_under(
             }
             parts.insert(id, part);
         }
-        if !with_polls.is_empty() {
-            for (part, _) in render_rows(state, &with_polls, viewer).await? {
+        if ticket.is_some() && !with_polls.is_empty() {
+            for (part, _, _) in render_rows(state, &with_polls, viewer).await? {
                 parts.insert(part.id, Arc::new(part));
             }
         }
@@ -132,9 +137,10 @@ pub async fn statuses_under(
         .collect();
     accounts.extend(kept_accounts(state, &wanted_accounts, ticket).await?);
     let all_ids: Vec<i64> = parts.keys().copied().collect();
-    let marks = match viewer {
-        Some(viewer) => viewer_marks(state, viewer, &all_ids, ticket).await?,
-        None => HashMap::new(),
+    let marks = match (viewer, ticket, read_marks) {
+        (None, _, _) => HashMap::new(),
+        (Some(_), None, Some(read)) => read,
+        (Some(viewer), _, _) => viewer_marks(state, viewer, &all_ids, ticket).await?,
     };
     let shown = Shown {
         parts: &parts,
@@ -282,13 +288,14 @@ async fn kept_accounts(
     Ok(found)
 }
 
-/// The statuses `ids` and the originals they boost, each rendered alone (`reblog` left empty), as
-/// `viewer` sees them (marks left out: [`statuses_under`] adds them); with whether each has a poll.
+/// The statuses `ids` and the originals they boost, each rendered alone (`reblog` and marks left
+/// empty: [`statuses_under`] adds them), as `viewer` sees them; with whether each has a poll and
+/// the viewer's marks.
 async fn render_rows(
     state: &AppState,
     ids: &[i64],
     viewer: Option<i64>,
-) -> AppResult<Vec<(RenderedStatus, bool)>> {
+) -> AppResult<Vec<(RenderedStatus, bool, db::statuses::ViewerMarks)>> {
     // One query for the statuses and what they show; polls, votes and media only when some
     // status on the page has them.
     let rows = db::status_display::list(&state.db, ids, viewer).await?;
@@ -423,6 +430,7 @@ async fn render_rows(
                     reblog_of: row.status.reblog_of_id,
                 },
                 row.has_poll,
+                row.marks.clone(),
             ))
         })
         .collect())
