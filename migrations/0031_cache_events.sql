@@ -1,7 +1,7 @@
 -- The change log that keeps in-process caches true (src/caches/). Triggers on the tables the
--- home timeline and rendered statuses depend on write one row per change, in the changing
--- transaction; every server process reads the rows its last read may have missed (by
--- transaction id, so a transaction that commits late is still seen) and forgets what they name.
+-- cached timelines, statuses, accounts, marks and filters depend on write rows in the changing
+-- transaction; every server process reads the rows of transactions its last read's snapshot did
+-- not see (so one that commits late is still seen) and forgets what they name.
 -- Triggers rather than calls in the code: no write path, present or future, can forget one.
 --
 -- kinds: 'a' the statuses of author `target` changed (posted, boosted, deleted, re-addressed):
@@ -10,9 +10,11 @@
 --            home timeline;
 --        's' how status `target` shows changed (counts, edits, media, mentions, tags);
 --        'c' how account `target` shows changed (profile, counts);
+--        'v' member `target`'s marks changed (favourites, boosts, bookmarks, pins, muted
+--            conversations);
+--        'f' member `target`'s filters changed;
 --        '*' anything else a cache may hold (moderation): everything.
 create table cache_events (
-    seq bigint generated always as identity primary key,
     xid xid8 not null default pg_current_xact_id(),
     kind "char" not null,
     target bigint not null default 0
@@ -24,8 +26,9 @@ language sql as $$
     insert into cache_events (kind, target) values (kind, target)
 $$;
 
--- Statement triggers, so that a bulk change (a domain's purge) writes one row per author
--- rather than one per status, and a very large one a single '*'.
+-- Statement triggers throughout, so that a bulk change (a domain's purge) writes a row per
+-- author rather than per status, and a very large one a single '*'. A boost is also a mark of
+-- its author on the original.
 create function cache_events_of_changed_statuses() returns trigger
 language plpgsql as $$
 begin
@@ -34,16 +37,18 @@ begin
         return null;
     end if;
     insert into cache_events (kind, target) select distinct 'a', account_id from changed_rows;
+    insert into cache_events (kind, target)
+    select distinct 'v', account_id from changed_rows where reblog_of_id is not null;
     if tg_op = 'DELETE' then
         insert into cache_events (kind, target) select 's', id from changed_rows;
     end if;
     return null;
 end
 $$;
-create trigger statuses_inserted_cache_events after insert on statuses
+create trigger statuses_insert_cache_events after insert on statuses
     referencing new table as changed_rows for each statement
     execute function cache_events_of_changed_statuses();
-create trigger statuses_deleted_cache_events after delete on statuses
+create trigger statuses_delete_cache_events after delete on statuses
     referencing old table as changed_rows for each statement
     execute function cache_events_of_changed_statuses();
 
@@ -62,58 +67,53 @@ begin
     return null;
 end
 $$;
-create trigger statuses_updated_cache_events after update on statuses
+create trigger statuses_update_cache_events after update on statuses
     referencing old table as old_rows new table as new_rows for each statement
     execute function cache_events_of_updated_statuses();
 
--- Follows, mutes and member domain blocks change their owner's home; blocks both sides'.
-create function cache_events_of_member_rules() returns trigger
+-- Rows owned by a member (`account_id`) whose change is a change of kind `tg_argv[0]` for that
+-- member; a block changes what both sides see.
+create function cache_events_of_owners() returns trigger
 language plpgsql as $$
 begin
-    insert into cache_events (kind, target) select distinct 'm', account_id from changed_rows;
+    insert into cache_events (kind, target)
+    select distinct tg_argv[0]::"char", account_id from changed_rows;
     if tg_table_name = 'blocks' then
         insert into cache_events (kind, target)
-        select distinct 'm', target_account_id from changed_rows;
+        select distinct tg_argv[0]::"char", target_account_id from changed_rows;
     end if;
     return null;
 end
 $$;
-create trigger follows_inserted_cache_events after insert on follows
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger follows_updated_cache_events after update on follows
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger follows_deleted_cache_events after delete on follows
-    referencing old table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger mutes_inserted_cache_events after insert on mutes
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger mutes_updated_cache_events after update on mutes
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger mutes_deleted_cache_events after delete on mutes
-    referencing old table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger blocks_inserted_cache_events after insert on blocks
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger blocks_updated_cache_events after update on blocks
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger blocks_deleted_cache_events after delete on blocks
-    referencing old table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger account_domain_blocks_inserted_cache_events after insert on account_domain_blocks
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger account_domain_blocks_updated_cache_events after update on account_domain_blocks
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
-create trigger account_domain_blocks_deleted_cache_events after delete on account_domain_blocks
-    referencing old table as changed_rows for each statement
-    execute function cache_events_of_member_rules();
+
+-- Creates `table_name`'s statement triggers for `operations`, handing cache_events_of_owners
+-- the changed rows (new ones, or old ones for deletes) and `kind`. Used below, then dropped.
+create function add_owner_cache_events(table_name text, kind text, operations text[])
+returns void
+language plpgsql as $$
+declare
+    operation text;
+begin
+    foreach operation in array operations loop
+        execute format(
+            'create trigger %I after %s on %I referencing %s table as changed_rows '
+            'for each statement execute function cache_events_of_owners(%L)',
+            table_name || '_' || operation || '_cache_events', operation, table_name,
+            case operation when 'delete' then 'old' else 'new' end, kind);
+    end loop;
+end
+$$;
+select add_owner_cache_events('follows', 'm', '{insert,update,delete}');
+select add_owner_cache_events('mutes', 'm', '{insert,update,delete}');
+select add_owner_cache_events('blocks', 'm', '{insert,update,delete}');
+select add_owner_cache_events('account_domain_blocks', 'm', '{insert,update,delete}');
+select add_owner_cache_events('account_stats', 'c', '{insert,update}');
+select add_owner_cache_events('favourites', 'v', '{insert,delete}');
+select add_owner_cache_events('bookmarks', 'v', '{insert,delete}');
+select add_owner_cache_events('status_pins', 'v', '{insert,delete}');
+select add_owner_cache_events('conversation_mutes', 'v', '{insert,delete}');
+select add_owner_cache_events('filters', 'f', '{insert,update,delete}');
+drop function add_owner_cache_events;
 
 -- An account's profile and counts show in every status it wrote; its moderation state decides
 -- whose timelines show it and how its media show: everything.
@@ -133,7 +133,7 @@ begin
     return null;
 end
 $$;
-create trigger accounts_updated_cache_events after update on accounts
+create trigger accounts_update_cache_events after update on accounts
     referencing old table as old_rows new table as new_rows for each statement
     execute function cache_events_of_updated_accounts();
 
@@ -144,24 +144,11 @@ begin
     return null;
 end
 $$;
-create trigger accounts_deleted_cache_events after delete on accounts
+create trigger accounts_delete_cache_events after delete on accounts
     for each statement execute function cache_events_of_everything();
 
-create function cache_events_of_account_stats() returns trigger
-language plpgsql as $$
-begin
-    insert into cache_events (kind, target) select 'c', account_id from changed_rows;
-    return null;
-end
-$$;
-create trigger account_stats_inserted_cache_events after insert on account_stats
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_account_stats();
-create trigger account_stats_updated_cache_events after update on account_stats
-    referencing new table as changed_rows for each statement
-    execute function cache_events_of_account_stats();
-
--- Rows shown inside a status: its media, mentions and tags.
+-- Rows shown inside a status: its media, mentions and tags (a row moved from one status to
+-- another changes both).
 create function cache_events_of_status_parts() returns trigger
 language plpgsql as $$
 declare

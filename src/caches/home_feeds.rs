@@ -87,26 +87,26 @@ pub async fn home_page(
     let Some(ticket) = caches.fresh().await else {
         return Ok((db::timelines::home(db, viewer, page).await?, None));
     };
-    if let Some(feed) = caches.with(|state| state.home.get(viewer)) {
-        let ids = match feed.page(page) {
-            Some(ids) => ids,
-            None => db::timelines::home(db, viewer, page).await?,
-        };
-        return Ok((ids, Some(ticket)));
-    }
-    let feed = HomeFeed::new(db::timelines::home_head(db, viewer, HEAD_LENGTH).await?);
-    let ids = feed.page(page);
-    caches.with(|state| {
-        let concerns = |event: &db::cache_events::CacheEvent| match event.kind {
-            b'm' => event.target == viewer,
-            b'a' => feed.follows(event.target),
-            _ => false,
-        };
-        if state.may_keep(ticket, concerns) {
-            state.home.insert(viewer, feed);
+    let feed = match caches.with(|state| state.home.get(viewer)) {
+        Some(feed) => feed,
+        None => {
+            let feed = Arc::new(HomeFeed::new(
+                db::timelines::home_head(db, viewer, HEAD_LENGTH).await?,
+            ));
+            caches.with(|state| {
+                let concerns = |event: &db::cache_events::CacheEvent| match event.kind {
+                    b'm' => event.target == viewer,
+                    b'a' => feed.follows(event.target),
+                    _ => false,
+                };
+                if state.may_keep(ticket, concerns) {
+                    state.home.insert(viewer, feed.clone());
+                }
+            });
+            feed
         }
-    });
-    let ids = match ids {
+    };
+    let ids = match feed.page(page) {
         Some(ids) => ids,
         None => db::timelines::home(db, viewer, page).await?,
     };
@@ -131,7 +131,7 @@ impl HomeFeeds {
     }
 
     /// Keeps `feed` as `member`'s head.
-    pub fn insert(&mut self, member: i64, feed: HomeFeed) {
+    pub fn insert(&mut self, member: i64, feed: Arc<HomeFeed>) {
         self.forget(member);
         if self.feeds.len() >= MAX_MEMBERS
             && let Some(other) = self.feeds.keys().next().copied()
@@ -141,7 +141,7 @@ impl HomeFeeds {
         for author in &feed.authors {
             self.readers.entry(*author).or_default().push(member);
         }
-        self.feeds.insert(member, Arc::new(feed));
+        self.feeds.insert(member, feed);
     }
 
     /// Forgets `member`'s head.
@@ -224,10 +224,10 @@ mod tests {
     #[test]
     fn a_status_by_a_followed_author_forgets_only_their_readers() {
         let mut feeds = HomeFeeds::default();
-        feeds.insert(10, feed(&[1], true));
+        feeds.insert(10, Arc::new(feed(&[1], true)));
         let mut other = feed(&[2], true);
         other.authors = vec![3];
-        feeds.insert(11, other);
+        feeds.insert(11, Arc::new(other));
         feeds.forget_followers_of(2);
         assert!(feeds.get(10).is_none());
         assert!(feeds.get(11).is_some());

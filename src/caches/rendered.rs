@@ -23,17 +23,11 @@ pub struct RenderedStatus {
     pub reblog_of: Option<i64>,
 }
 
-/// An account rendered with its counts.
-#[derive(Debug)]
-pub struct RenderedAccount {
-    pub account: Account,
-}
-
 /// The statuses and accounts kept.
 #[derive(Debug, Default)]
 pub struct Rendered {
     statuses: HashMap<i64, Arc<RenderedStatus>>,
-    accounts: HashMap<i64, Arc<RenderedAccount>>,
+    accounts: HashMap<i64, Account>,
 }
 
 impl Rendered {
@@ -41,8 +35,19 @@ impl Rendered {
         self.statuses.get(&id).cloned()
     }
 
-    pub fn account(&self, id: i64) -> Option<Arc<RenderedAccount>> {
-        self.accounts.get(&id).cloned()
+    /// Those of the accounts `ids` kept, and the ids not kept.
+    pub fn accounts(&self, ids: &[i64]) -> (HashMap<i64, Account>, Vec<i64>) {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.accounts.get(id) {
+                Some(account) => {
+                    found.insert(*id, account.clone());
+                }
+                None => missing.push(*id),
+            }
+        }
+        (found, missing)
     }
 
     pub fn insert_status(&mut self, id: i64, status: Arc<RenderedStatus>) {
@@ -50,9 +55,9 @@ impl Rendered {
         self.statuses.insert(id, status);
     }
 
-    pub fn insert_account(&mut self, id: i64, account: RenderedAccount) {
+    pub fn insert_account(&mut self, id: i64, account: Account) {
         make_room(&mut self.accounts, MAX_ACCOUNTS);
-        self.accounts.insert(id, Arc::new(account));
+        self.accounts.insert(id, account);
     }
 
     pub fn forget_status(&mut self, id: i64) {

@@ -6,9 +6,6 @@ use sqlx::PgExecutor;
 /// One change: what kind of thing (`a`, `m`, `s`, `c` or `*`, see the migration) and which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheEvent {
-    pub seq: i64,
-    /// The writing transaction's id.
-    pub xid: i64,
     pub kind: u8,
     pub target: i64,
 }
@@ -26,10 +23,10 @@ pub struct Changes {
 /// `after` is `None`: the first read only learns where to start).
 pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result<Changes> {
     let rows = sqlx::query!(
-        r#"select h.snapshot as "snapshot!", e.seq as "seq?", e.xid as "xid?", e.kind as "kind?", e.target as "target?"
+        r#"select h.snapshot as "snapshot!", e.kind as "kind?", e.target as "target?"
            from (select pg_current_snapshot()::text as snapshot) h
            left join lateral (
-               select c.seq, c.xid::text::bigint as xid, c.kind, c.target from cache_events c
+               select c.kind, c.target from cache_events c
                where $1::text is not null
                  and c.xid >= pg_snapshot_xmin($1::text::pg_snapshot)
                  and not pg_visible_in_snapshot(c.xid, $1::text::pg_snapshot)
@@ -43,8 +40,6 @@ pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result
         .into_iter()
         .filter_map(|r| {
             Some(CacheEvent {
-                seq: r.seq?,
-                xid: r.xid?,
                 kind: r.kind? as u8,
                 target: r.target?,
             })

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::app::AppState;
 use crate::caches::Ticket;
-use crate::caches::rendered::{RenderedAccount, RenderedStatus};
+use crate::caches::rendered::RenderedStatus;
 use crate::db;
 use crate::db::cache_events::CacheEvent;
 use crate::error::AppResult;
@@ -72,7 +72,7 @@ pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> App
 /// As [`statuses`], for a request that already holds a ticket for the caches (`None`: render all
 /// from the database). Statuses and accounts as everyone sees them come from the caches where
 /// kept (and are kept once rendered); statuses with a poll, which differ by viewer and by the
-/// minute, are always rendered afresh; the viewer's marks are always read.
+/// minute, are always rendered afresh; the viewer's marks come from the caches too.
 pub async fn statuses_under(
     state: &AppState,
     ids: &[i64],
@@ -102,32 +102,18 @@ pub async fn statuses_under(
         .collect();
     missing.sort_unstable();
     missing.dedup();
+    // Rendering for the viewer differs only in polls (never kept) and brings the viewer's marks.
     let mut accounts: HashMap<i64, Account> = HashMap::new();
-    // Without the caches, one query renders for the viewer, marks included.
-    let mut read_marks: Option<HashMap<i64, db::statuses::ViewerMarks>> = None;
+    let mut marks: HashMap<i64, db::statuses::ViewerMarks> = HashMap::new();
     if !missing.is_empty() {
-        let render_for = if ticket.is_some() { None } else { viewer };
-        let rendered = render_rows(state, &missing, render_for).await?;
-        let with_polls: Vec<i64> = rendered
-            .iter()
-            .filter(|(_, has_poll, _)| *has_poll)
-            .map(|(part, _, _)| part.id)
-            .collect();
-        let marks = read_marks.get_or_insert_default();
-        for (part, has_poll, mark) in rendered {
-            let id = part.id;
-            marks.insert(id, mark);
+        for (part, has_poll, mark) in render_rows(state, &missing, viewer).await? {
+            marks.insert(part.id, mark);
             accounts.insert(part.account_id, part.status.account.clone());
             let part = Arc::new(part);
             if let (Some(ticket), false) = (ticket, has_poll) {
                 keep_status(state, ticket, &part);
             }
-            parts.insert(id, part);
-        }
-        if ticket.is_some() && !with_polls.is_empty() {
-            for (part, _, _) in render_rows(state, &with_polls, viewer).await? {
-                parts.insert(part.id, Arc::new(part));
-            }
+            parts.insert(part.id, part);
         }
     }
     let wanted_accounts: Vec<i64> = parts
@@ -136,18 +122,20 @@ pub async fn statuses_under(
         .filter(|id| !accounts.contains_key(id))
         .collect();
     accounts.extend(kept_accounts(state, &wanted_accounts, ticket).await?);
-    let all_ids: Vec<i64> = parts.keys().copied().collect();
-    let marks = match (viewer, ticket, read_marks) {
-        (None, _, _) => HashMap::new(),
-        (Some(_), None, Some(read)) => read,
-        (Some(viewer), _, _) => viewer_marks(state, viewer, &all_ids, ticket).await?,
-    };
+    if let Some(viewer) = viewer {
+        let unmarked: Vec<i64> = parts
+            .keys()
+            .copied()
+            .filter(|id| !marks.contains_key(id))
+            .collect();
+        marks.extend(viewer_marks(state, viewer, &unmarked, ticket).await?);
+    }
     let shown = Shown {
         parts: &parts,
         accounts: &accounts,
         marks: &marks,
         viewer,
-        suspended: &|domain: &str| state.federation.policy.is_suspended(domain),
+        policy: &state.federation.policy,
     };
     Ok(ids
         .iter()
@@ -167,7 +155,7 @@ struct Shown<'a> {
     accounts: &'a HashMap<i64, Account>,
     marks: &'a HashMap<i64, db::statuses::ViewerMarks>,
     viewer: Option<i64>,
-    suspended: &'a dyn Fn(&str) -> bool,
+    policy: &'a crate::moderation::DomainPolicy,
 }
 
 impl Shown<'_> {
@@ -175,7 +163,7 @@ impl Shown<'_> {
     fn one(&self, id: i64) -> Option<Status> {
         let part = self.parts.get(&id)?;
         let account = self.accounts.get(&part.account_id)?;
-        if account_domain(account).is_some_and(|domain| (self.suspended)(domain)) {
+        if account_domain(account).is_some_and(|domain| self.policy.is_suspended(domain)) {
             return None;
         }
         let mut status = part.status.clone();
@@ -207,12 +195,9 @@ fn keep_status(state: &AppState, ticket: Ticket, part: &Arc<RenderedStatus>) {
         };
         if caches.may_keep(ticket, concerns) {
             caches.rendered.insert_status(part.id, part.clone());
-            caches.rendered.insert_account(
-                part.account_id,
-                RenderedAccount {
-                    account: part.status.account.clone(),
-                },
-            );
+            caches
+                .rendered
+                .insert_account(part.account_id, part.status.account.clone());
         }
     });
 }
@@ -254,16 +239,10 @@ async fn kept_accounts(
     ids: &[i64],
     ticket: Option<Ticket>,
 ) -> AppResult<HashMap<i64, Account>> {
-    let mut found = HashMap::new();
-    let mut missing = Vec::new();
-    for id in ids {
-        match ticket.and_then(|_| state.caches.with(|caches| caches.rendered.account(*id))) {
-            Some(kept) => {
-                found.insert(*id, kept.account.clone());
-            }
-            None => missing.push(*id),
-        }
-    }
+    let (mut found, mut missing) = match ticket {
+        Some(_) => state.caches.with(|caches| caches.rendered.accounts(ids)),
+        None => (HashMap::new(), ids.to_vec()),
+    };
     missing.sort_unstable();
     missing.dedup();
     if missing.is_empty() {
@@ -274,12 +253,7 @@ async fn kept_accounts(
         state.caches.with(|caches| {
             for (id, account) in &rendered {
                 if caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id) {
-                    caches.rendered.insert_account(
-                        *id,
-                        RenderedAccount {
-                            account: account.clone(),
-                        },
-                    );
+                    caches.rendered.insert_account(*id, account.clone());
                 }
             }
         });
