@@ -105,7 +105,7 @@ pub async fn act(
             return Err(AppError::Invalid("The report is not about this account".into()));
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     match sanction {
         Sanction::None => {}
         Sanction::Sensitive => db::account_moderation::set_sensitized(&mut *tx, id, true).await?,
@@ -169,7 +169,7 @@ pub async fn lift(
             if standing.domain.is_none() && standing.user_id.is_none() {
                 return Err(not_allowed());
             }
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::db::begin(pool).await?;
             db::account_moderation::set_suspended(&mut *tx, id, false).await?;
             if standing.domain.is_none() {
                 crate::federation::events::profile_updated(&mut tx, base_url, id).await?;
@@ -234,7 +234,7 @@ pub async fn delete_data(
     if standing.domain.is_none() {
         return super::accounts::delete_local(pool, base_url, data_dir, id).await;
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     // A remote account's attachments are links to its server: no files here.
     db::remote_accounts::purge_content(&mut tx, id).await?;
     tx.commit().await?;

@@ -36,7 +36,7 @@ pub async fn add_alias(state: &AppState, account_id: i64, handle: &str) -> AppRe
     if !aliases.contains(&uri) {
         aliases.push(uri.clone());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::accounts::set_also_known_as(&mut *tx, account_id, &aliases).await?;
     events::profile_updated(&mut tx, &state.base_url, account_id).await?;
     tx.commit().await?;
@@ -68,7 +68,7 @@ pub async fn move_to(state: &AppState, account_id: i64, handle: &str) -> AppResu
             "{handle} does not name {own_uri} among its aliases: add the alias there first"
         )));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::remote_accounts::set_moved_to(&mut *tx, account_id, target).await?;
     events::moved(&mut tx, &state.base_url, account_id, &target_uri).await?;
     tx.commit().await?;

@@ -238,7 +238,7 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     let hash = hash.map_err(anyhow::Error::from)??;
     let key_pair = key_pair.map_err(anyhow::Error::from)??;
 
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let account_id = db::accounts::insert_local(
         &mut *tx,
         &db::accounts::NewLocalAccount {
@@ -331,7 +331,7 @@ pub async fn update_profile(
     profile: &db::accounts::ProfileUpdate,
     preferences: &db::users::PreferencesUpdate,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::accounts::update_profile(&mut *tx, account_id, profile).await?;
     db::users::update_preferences(&mut *tx, user_id, preferences).await?;
     crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
@@ -365,7 +365,7 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, accoun
         .await?
         .filter(|a| a.domain.is_none())
         .ok_or(AppError::NotFound)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     crate::federation::events::account_deleted(&mut tx, base_url, account.id).await?;
     let files = db::remote_accounts::purge_content(&mut tx, account.id).await?;
     db::account_moderation::delete_user(&mut *tx, account.id).await?;

@@ -253,7 +253,7 @@ pub async fn dry_run(state: &AppState, entries: &[Entry]) -> AppResult<Plan> {
 /// that in one transaction (set-based writes of [`CHUNK`] rows, one announcement, a job per
 /// thousand changed domains). `progress(done, total)` is called after each chunk written.
 pub async fn import(state: &AppState, entries: &[Entry], progress: impl Fn(usize, usize)) -> AppResult<Plan> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::blocklists::lock_rules(&mut tx).await?;
     let existing = db::domain_blocks::list(&mut *tx).await?;
     let plan = plan(

@@ -78,7 +78,7 @@ pub async fn subscribe(state: &AppState, url: &str, priority: i32) -> AppResult<
 pub async fn unsubscribe(state: &AppState, url: &str) -> AppResult<(Subscription, Recomputed)> {
     let normal = Url::parse(url.trim()).map_or_else(|_| url.trim().to_owned(), |u| u.to_string());
     // One transaction: the list and the rules only it backed go together, or neither does.
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::blocklists::lock_rules(&mut tx).await?;
     let removed = match db::blocklists::delete_subscription(&mut *tx, &normal).await? {
         Some(removed) => removed,
@@ -176,7 +176,7 @@ async fn refresh_one(state: &AppState, subscription: &Subscription) -> AppResult
             "the list came back empty; its last good copy stays in force".into(),
         ));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::blocklists::replace_entries(&mut tx, subscription.id, &parsed.entries).await?;
     db::blocklists::mark_refreshed(
         &mut *tx,
@@ -195,7 +195,7 @@ async fn refresh_one(state: &AppState, subscription: &Subscription) -> AppResult
 /// Derives the subscription rules from every list's entries and writes the difference in one
 /// transaction, with one announcement and jobs for the changed domains.
 pub async fn recompute(state: &AppState) -> AppResult<Recomputed> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let recomputed = recompute_in(state, &mut tx).await?;
     tx.commit().await?;
     if recomputed.touched() {

@@ -66,7 +66,7 @@ pub async fn create(state: &AppState, rule: NewDomainBlock) -> AppResult<Created
     {
         return Ok(Created::Exists(existing));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let added = match db::domain_blocks::insert(&mut *tx, &rule).await {
         Ok(added) => added,
         // Someone added the same domain a moment ago.
@@ -87,7 +87,7 @@ pub async fn create(state: &AppState, rule: NewDomainBlock) -> AppResult<Created
 
 /// Changes the rule with `id` (its domain stays); a Limit raised to Suspend purges.
 pub async fn update(state: &AppState, id: i64, rule: NewDomainBlock) -> AppResult<DomainBlock> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let updated = db::domain_blocks::update(&mut *tx, id, &rule)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -99,7 +99,7 @@ pub async fn update(state: &AppState, id: i64, rule: NewDomainBlock) -> AppResul
 
 /// Lifts the rule with `id`. Nothing a suspension purged comes back.
 pub async fn remove(state: &AppState, id: i64) -> AppResult<DomainBlock> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let removed = db::domain_blocks::delete(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -111,7 +111,7 @@ pub async fn remove(state: &AppState, id: i64) -> AppResult<DomainBlock> {
 
 /// Allows `domain` (allowlist mode); an already allowed domain is returned as it is.
 pub async fn allow(state: &AppState, domain: &str) -> AppResult<DomainAllow> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let allowed = db::domain_blocks::insert_allow(&mut *tx, domain).await?;
     carry_out_later(&mut tx, &allowed.domain).await?;
     tx.commit().await?;
@@ -121,7 +121,7 @@ pub async fn allow(state: &AppState, domain: &str) -> AppResult<DomainAllow> {
 
 /// Takes the domain with `id` off the allowlist.
 pub async fn disallow(state: &AppState, id: i64) -> AppResult<DomainAllow> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     let removed = db::domain_blocks::delete_allow(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -266,7 +266,7 @@ pub async fn purge_suspended(
     rule_domain: &str,
     domains: &[String],
 ) -> AppResult<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin(db).await?;
     let event = db::severances::insert_event(&mut *tx, "domain_block", rule_domain).await?;
     let members = db::severances::record_follows_with_domains(&mut *tx, event, domains).await?;
     if members.is_empty() {
@@ -279,7 +279,7 @@ pub async fn purge_suspended(
     loop {
         let accounts = db::remote_accounts::list_ids_in_domains(db, domains, after, PURGE_BATCH).await?;
         let Some(&last) = accounts.last() else { break };
-        let mut tx = db.begin().await?;
+        let mut tx = crate::db::begin(db).await?;
         for account in &accounts {
             db::remote_accounts::purge_content(&mut tx, *account).await?;
         }

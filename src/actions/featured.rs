@@ -18,7 +18,7 @@ pub async fn feature_tag(pool: &PgPool, account_id: i64, name: &str) -> AppResul
     if !valid {
         return Err(AppError::Invalid("Validation failed: Tag is invalid".into()));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id = db::featured::insert_tag(&mut tx, account_id, name, MAX_FEATURED_TAGS)
         .await?
         .ok_or_else(|| {

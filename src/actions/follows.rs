@@ -68,7 +68,7 @@ async fn record_follow(
     if follower.suspended || db::account_moderation::sanctions(pool, target).await?.suspended {
         return Err(AppError::NotFound);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if db::follows::blocked_between(&mut *tx, viewer, target).await? {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
@@ -124,7 +124,7 @@ async fn remove_follow(pool: &PgPool, base_url: Option<&str>, viewer: i64, targe
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if let Some(base_url) = base_url {
         events::unfollowed(&mut tx, base_url, viewer, target).await?;
     }
@@ -138,7 +138,7 @@ async fn remove_follow(pool: &PgPool, base_url: Option<&str>, viewer: i64, targe
 
 /// Accepts a follow request made to the viewer (a remote requester is sent an Accept).
 pub async fn authorize_request(pool: &PgPool, base_url: &str, viewer: i64, requester: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let follow_uri = db::follows::find_follow_ref(&mut *tx, requester, viewer)
         .await?
         .and_then(|(_, uri)| uri);
@@ -156,7 +156,7 @@ pub async fn authorize_request(pool: &PgPool, base_url: &str, viewer: i64, reque
 
 /// Turns a follow request down (a remote requester is sent a Reject).
 pub async fn reject_request(pool: &PgPool, base_url: &str, viewer: i64, requester: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     events::follow_rejected(&mut tx, base_url, viewer, requester).await?;
     db::follows::take_request(&mut *tx, requester, viewer)
         .await?
@@ -190,7 +190,7 @@ async fn record_block(
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if let Some(base_url) = base_url {
         // A member's block of a remote account ends the follows both ways there too, as Mastodon
         // does: Undo of the member's own follow (or request), Reject of the other's, then Block.
@@ -215,7 +215,7 @@ pub async fn unblock(pool: &PgPool, base_url: &str, viewer: i64, target: i64) ->
     db::accounts::find(pool, target)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     events::unblocked(&mut tx, base_url, viewer, target).await?;
     db::follows::delete_block(&mut *tx, viewer, target).await?;
     tx.commit().await?;

@@ -37,7 +37,7 @@ async fn record_favourite(
 ) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
     let target = status.reblog_of_id.unwrap_or(status.id);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if db::interactions::insert_favourite(&mut *tx, viewer, target, uri).await? {
         db::statuses::adjust_counter(&mut *tx, target, Counter::Favourites, 1).await?;
         let author = db::statuses::find(&mut *tx, target).await?.map(|s| s.account_id);
@@ -70,7 +70,7 @@ async fn take_favourite(
     account: i64,
     status_id: i64,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if let Some(base_url) = base_url {
         events::unfavourited(&mut tx, base_url, account, status_id).await?;
     }
@@ -174,7 +174,7 @@ async fn insert_reblog(
     if let Some(existing) = db::statuses::find_reblog(pool, account, original.id).await? {
         return Ok(existing.id);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     // A boost of a private status stays private.
     let visibility = if original.visibility == "private" {
         "private"
@@ -238,7 +238,7 @@ pub async fn unreblog(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64
     let status = visible(pool, viewer, status_id).await?;
     let original = status.reblog_of_id.unwrap_or(status.id);
     if let Some(boost) = db::statuses::find_reblog(pool, viewer, original).await? {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::begin(pool).await?;
         events::unreblogged(&mut tx, base_url, boost.id).await?;
         if db::statuses::delete(&mut *tx, boost.id).await? {
             db::statuses::adjust_counter(&mut *tx, original, Counter::Reblogs, -1).await?;
@@ -261,7 +261,7 @@ pub async fn set_bookmark(pool: &PgPool, viewer: i64, status_id: i64, on: bool) 
 pub async fn set_pin(pool: &PgPool, base_url: &str, viewer: i64, status_id: i64, on: bool) -> AppResult<()> {
     let status = visible(pool, viewer, status_id).await?;
     check_pinnable(&status, viewer, on)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let marks = db::statuses::list_viewer_marks(&mut *tx, viewer, &[status.id]).await?;
     if marks.first().is_some_and(|m| m.pinned) == on {
         return Ok(());

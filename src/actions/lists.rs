@@ -101,7 +101,7 @@ pub async fn delete(pool: &PgPool, owner_id: i64, list_id: i64) -> AppResult<()>
 /// Puts accounts on one of `owner_id`'s lists, all or none: each must exist (404) and be followed
 /// by the owner or be the owner (422). Accounts already on the list stay there.
 pub async fn add_accounts(pool: &PgPool, owner_id: i64, list_id: i64, account_ids: &[i64]) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::lists::find_owned(&mut *tx, owner_id, list_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -127,7 +127,7 @@ pub async fn remove_accounts(
     list_id: i64,
     account_ids: &[i64],
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::lists::find_owned(&mut *tx, owner_id, list_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -11,7 +11,7 @@ pub async fn save(
     user_id: i64,
     updates: &[(&str, i64)],
 ) -> AppResult<Vec<db::markers::Marker>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let mut saved = Vec::new();
     for (timeline, last_read_id) in updates {
         saved.push(db::markers::upsert(&mut *tx, user_id, timeline, *last_read_id).await?);

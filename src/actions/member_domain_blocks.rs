@@ -27,7 +27,7 @@ pub fn domain_for_block(state: &AppState, input: &str) -> AppResult<String> {
 pub async fn block(state: &AppState, viewer: i64, input: &str) -> AppResult<()> {
     let domain = domain_for_block(state, input)?;
     let base_url = &*state.base_url;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin(&state.db).await?;
     db::account_domain_blocks::insert(&mut *tx, viewer, &domain).await?;
     let there = db::account_domain_blocks::list_counterparts(&mut tx, viewer, &domain).await?;
     for &target in there.following.iter().chain(&there.requested) {

@@ -103,7 +103,7 @@ pub async fn exchange_code(
     proof: ClientProof<'_>,
 ) -> AppResult<IssuedToken> {
     let digest = secrets::digest(code);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let Some(stored) = db::oauth::consume_code(&mut tx, &digest).await? else {
         drop(tx);
         db::oauth::revoke_tokens_of_reused_code(pool, &digest).await?;
@@ -198,7 +198,7 @@ pub async fn refresh(
     refresh_token: &str,
     requested: Option<&Scopes>,
 ) -> AppResult<IssuedToken> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let old = db::oauth::revoke_by_refresh_token(&mut tx, &secrets::digest(refresh_token))
         .await?
         .filter(|t| t.application_id == application_id)

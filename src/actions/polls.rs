@@ -38,7 +38,7 @@ async fn cast(
     }
     check_choices(poll, &choices)?;
     // Racing votes of one member (two single choices at once) are serialized on the poll's row.
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::polls::lock(&mut *tx, poll.id).await?;
     if !db::polls::insert_votes(&mut *tx, poll.id, voter, &choices).await? {
         return Err(invalid("You have already voted on this poll"));
@@ -75,7 +75,7 @@ pub async fn send_counts(pool: &PgPool, base_url: &str, poll_id: i64) -> AppResu
     let Some(poll) = db::polls::find(pool, poll_id).await? else {
         return Ok(());
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     crate::federation::events::poll_counts(&mut tx, base_url, &poll).await?;
     tx.commit().await?;
     Ok(())
@@ -94,7 +94,7 @@ pub async fn remote_vote(pool: &PgPool, voter: i64, poll_id: i64, choice: i32) -
         return cast(pool, None, &poll, true, voter, &[choice]).await;
     }
     check_choices(&poll, &[choice])?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::polls::insert_choice(&mut *tx, poll.id, voter, choice).await?;
     counts_changed(&mut *tx, &poll).await?;
     tx.commit().await?;
@@ -138,7 +138,7 @@ pub async fn notify_ended(pool: &PgPool, base_url: &str, poll_id: i64) -> AppRes
     if poll.expires_at.is_some_and(|at| at > Utc::now()) {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let mut recipients = db::polls::list_local_voters(&mut *tx, poll.id).await?;
     recipients.push(poll.account_id);
     for account in recipients {

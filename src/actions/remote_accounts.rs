@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 /// A remote actor deleted itself: its statuses, follows both ways, and what it sent go; the row
 /// stays (marked gone) so its name is never taken by someone else.
 pub async fn delete_actor(pool: &PgPool, account_id: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::remote_accounts::mark_gone(&mut *tx, account_id).await?;
     // A remote account's attachments are links to its server: no files to remove.
     db::remote_accounts::purge_content(&mut tx, account_id).await?;

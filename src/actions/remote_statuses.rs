@@ -74,7 +74,7 @@ pub async fn receive(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
 }
 
 async fn insert(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let parent = match status.in_reply_to {
         Some(id) => db::statuses::find(&mut *tx, id).await?,
         None => None,
@@ -162,7 +162,7 @@ async fn insert(pool: &PgPool, status: &RemoteStatus) -> AppResult<i64> {
 /// or a new end alone are not an edit. An object that no longer has options (a Note now) takes
 /// the poll away, votes and all: an edit too.
 pub async fn update(pool: &PgPool, status_id: i64, status: &RemoteStatus) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let Some(current) = db::statuses::find(&mut *tx, status_id).await? else {
         return Ok(());
     };

@@ -56,7 +56,7 @@ pub async fn file_remote(pool: &PgPool, report: &RemoteReport<'_>) -> AppResult<
         forwarded: false,
         uri: Some(report.uri),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id = db::reports::insert(&mut *tx, &new).await?;
     if let Some(id) = id {
         db::reports::notify_staff(&mut *tx, id, report.reporter).await?;
@@ -149,7 +149,7 @@ pub async fn file(state: &AppState, report: &MemberReport<'_>) -> AppResult<i64>
         forwarded: forward,
         uri: None,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id = db::reports::insert(&mut *tx, &new)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a report without a uri conflicted"))?;

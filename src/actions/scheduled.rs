@@ -36,7 +36,7 @@ pub async fn schedule(pool: &PgPool, author: i64, at: DateTime<Utc>, draft: &Dra
         return Err(AppError::Invalid(format!("Validation failed: {problem}")));
     }
     let params = serde_json::to_value(draft).map_err(anyhow::Error::from)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     statuses::check_media(&mut tx, author, None, &draft.media_ids, draft.poll.is_some()).await?;
     let id = db::scheduled_statuses::insert(&mut *tx, author, draft.application_id, at, &params).await?;
     jobs::enqueue(
@@ -54,7 +54,7 @@ pub async fn schedule(pool: &PgPool, author: i64, at: DateTime<Utc>, draft: &Dra
 /// Moves a scheduled status to another time (the job checks the time when it runs).
 pub async fn reschedule(pool: &PgPool, author: i64, id: i64, at: DateTime<Utc>) -> AppResult<()> {
     check_time(at)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !db::scheduled_statuses::reschedule(&mut *tx, author, id, at).await? {
         return Err(AppError::NotFound);
     }

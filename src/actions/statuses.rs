@@ -258,7 +258,7 @@ pub async fn post(pool: &PgPool, author: i64, composer: &Composer<'_>, draft: &D
     let tokens = compose::tokenize(&draft.text);
     check_length(composer, &tokens, &draft.spoiler_text)?;
 
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let media_ids = check_media(&mut tx, author, None, &draft.media_ids, draft.poll.is_some()).await?;
     let parent = match draft.in_reply_to_id {
         None => None,
@@ -390,7 +390,7 @@ pub async fn edit(
     }
     let tokens = compose::tokenize(&change.text);
     check_length(composer, &tokens, &change.spoiler_text)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let current = db::statuses::find(&mut *tx, status_id)
         .await?
         .filter(|s| s.account_id == author && s.reblog_of_id.is_none())
@@ -469,7 +469,7 @@ pub async fn delete(
     author: i64,
     status_id: i64,
 ) -> AppResult<db::statuses::Status> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let status = db::statuses::find(&mut *tx, status_id)
         .await?
         .filter(|s| s.account_id == author)

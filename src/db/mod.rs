@@ -46,6 +46,18 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use crate::config::Config;
 use embedded::{EmbeddedOptions, EmbeddedPostgres};
 
+/// Begins a transaction, in a task of its own. sqlx 0.9.0's `begin` is not cancel-safe on
+/// PostgreSQL: a caller dropped while `BEGIN` is in flight (a client hanging up mid-request)
+/// leaves the pooled connection inside a transaction that nothing ends, and the next borrowers'
+/// statements silently run, and wait, inside it (sqlx issue 4393, fixed after 0.9.0). In its own
+/// task `BEGIN` always finishes, and a dropped caller's transaction is rolled back as usual.
+pub async fn begin(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin().await })
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("beginning a transaction failed: {error}")))?
+}
+
 /// Name of the database the server uses inside the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "ferrodon";
 

@@ -39,5 +39,6 @@ mod search;
 mod signed_requests;
 mod social;
 mod statuses;
+mod transactions;
 mod two_instances;
 mod visibility;

@@ -185,7 +185,7 @@ pub async fn create(
         return Err(invalid("Context None or invalid context supplied"));
     }
     let filter = merged(&blank, attributes)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let filter = db::filters::insert(&mut *tx, owner_id, &stored(&filter)).await?;
     apply_keywords(&mut tx, filter.id, &[], keywords).await?;
     tx.commit().await?;
@@ -200,7 +200,7 @@ pub async fn update(
     attributes: &FilterAttributes<'_>,
     keywords: &[KeywordChange],
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let current = owned_filter(&mut tx, owner_id, filter_id).await?;
     let changed = merged(&current, attributes)?;
     let existing = db::filters::list_keywords(&mut *tx, filter_id).await?;
@@ -228,7 +228,7 @@ pub async fn add_keyword(
     whole_word: bool,
 ) -> AppResult<Keyword> {
     check_text("Keyword", keyword)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     owned_filter(&mut tx, owner_id, filter_id).await?;
     let row = db::filters::insert_keyword(&mut *tx, filter_id, keyword, whole_word).await?;
     tx.commit().await?;
@@ -243,7 +243,7 @@ pub async fn update_keyword(
     keyword: Option<&str>,
     whole_word: Option<bool>,
 ) -> AppResult<Keyword> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let mut row = db::filters::find_owned_keyword(&mut *tx, owner_id, keyword_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -259,7 +259,7 @@ pub async fn update_keyword(
 
 /// Deletes a keyword of one of `owner_id`'s filters (the filter stays, as in Mastodon).
 pub async fn delete_keyword(pool: &PgPool, owner_id: i64, keyword_id: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::filters::find_owned_keyword(&mut *tx, owner_id, keyword_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -276,7 +276,7 @@ pub async fn add_status(
     filter_id: i64,
     status_id: Option<i64>,
 ) -> AppResult<FilterStatus> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     owned_filter(&mut tx, owner_id, filter_id).await?;
     let visible = match status_id {
         Some(id) => db::filters::exists_visible_status(&mut *tx, owner_id, id).await?,
@@ -298,7 +298,7 @@ pub async fn add_status(
 
 /// Takes a status off one of `owner_id`'s filters.
 pub async fn delete_status(pool: &PgPool, owner_id: i64, filter_status_id: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     db::filters::find_owned_status(&mut *tx, owner_id, filter_status_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -56,7 +56,7 @@ pub async fn update(
     keyword_id: i64,
     given: &PhraseFilter<'_>,
 ) -> AppResult<(Filter, Keyword)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let mut keyword = db::filters::find_owned_keyword(&mut *tx, owner_id, keyword_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -105,7 +105,7 @@ pub async fn update(
 /// Deletes a keyword; its filter goes too when nothing (no keyword, no status) is left in it, so
 /// that a filter made through the one-keyword view is gone when deleted through it.
 pub async fn delete(pool: &PgPool, owner_id: i64, keyword_id: i64) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let keyword = db::filters::find_owned_keyword(&mut *tx, owner_id, keyword_id)
         .await?
         .ok_or(AppError::NotFound)?;
