@@ -1,4 +1,4 @@
-//! Creating local accounts: username, email and password rules, keys, and the rows, in one transaction.
+//! Local accounts: creating them (name, email and password rules, keys), profiles, pictures, deletion.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use crate::config::RegistrationMode;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::federation::keys;
+use crate::media::profile_images::{self, Change};
 use crate::passwords;
 
 /// Longest local username (Mastodon's rule).
@@ -321,22 +322,76 @@ pub async fn approve(pool: &PgPool, username: &str) -> AppResult<bool> {
     Ok(db::users::approve(pool, account.id).await?)
 }
 
-/// Changes a member's profile and posting preferences together.
-/// Remote followers are sent the new profile.
+/// A member's new avatar and header, each kept, replaced or removed.
+#[derive(Debug, Default)]
+pub struct PictureChanges {
+    pub avatar: Change,
+    pub header: Change,
+}
+
+/// What a profile update changes: the profile, the pictures and the posting preferences.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub profile: db::accounts::ProfileUpdate,
+    pub pictures: PictureChanges,
+    pub preferences: db::users::PreferencesUpdate,
+}
+
+/// Changes a member's profile, pictures and posting preferences together.
+/// Remote followers are sent the new profile. New pictures are written before the transaction
+/// and removed if it fails; the pictures they replace are removed once it committed.
 pub async fn update_profile(
     pool: &PgPool,
     base_url: &str,
+    data_dir: &Path,
     account_id: i64,
     user_id: i64,
-    profile: &db::accounts::ProfileUpdate,
-    preferences: &db::users::PreferencesUpdate,
+    changes: ProfileChanges,
 ) -> AppResult<()> {
-    let mut tx = crate::db::begin(pool).await?;
-    db::accounts::update_profile(&mut *tx, account_id, profile).await?;
-    db::users::update_preferences(&mut *tx, user_id, preferences).await?;
-    crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
-    tx.commit().await?;
-    Ok(())
+    let ProfileChanges {
+        mut profile,
+        pictures,
+        preferences,
+    } = changes;
+    let mut written = Vec::new();
+    for (change, file) in [
+        (&pictures.avatar, &mut profile.avatar_file),
+        (&pictures.header, &mut profile.header_file),
+    ] {
+        *file = match change {
+            Change::Keep => None,
+            Change::Remove => Some(None),
+            Change::Replace(encoded) => match profile_images::write(data_dir, account_id, encoded).await {
+                Ok(name) => {
+                    written.push(name.clone());
+                    Some(Some(name))
+                }
+                Err(error) => {
+                    profile_images::remove(data_dir, &written).await;
+                    return Err(AppError::Internal(error));
+                }
+            },
+        };
+    }
+    let saved = async {
+        let mut tx = crate::db::begin(pool).await?;
+        let replaced = db::accounts::update_profile(&mut *tx, account_id, &profile).await?;
+        db::users::update_preferences(&mut *tx, user_id, &preferences).await?;
+        crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(replaced)
+    }
+    .await;
+    match saved {
+        Ok(replaced) => {
+            profile_images::remove(data_dir, &replaced.into_names()).await;
+            Ok(())
+        }
+        Err(error) => {
+            profile_images::remove(data_dir, &written).await;
+            Err(error)
+        }
+    }
 }
 
 fn username_taken() -> AppError {
@@ -368,10 +423,12 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, accoun
     let mut tx = crate::db::begin(pool).await?;
     crate::federation::events::account_deleted(&mut tx, base_url, account.id).await?;
     let files = db::remote_accounts::purge_content(&mut tx, account.id).await?;
+    let pictures = db::accounts::clear_profile_images(&mut *tx, account.id).await?;
     db::account_moderation::delete_user(&mut *tx, account.id).await?;
     db::account_moderation::set_suspended(&mut *tx, account.id, true).await?;
     tx.commit().await?;
     crate::media::storage::remove_all(data_dir, &files).await;
+    profile_images::remove(data_dir, &pictures.into_names()).await;
     Ok(())
 }
 

@@ -26,6 +26,9 @@ pub struct Account {
     /// A remote account's avatar and header, shown from their origin.
     pub avatar_remote_url: Option<String>,
     pub header_remote_url: Option<String>,
+    /// A local member's uploaded avatar and header: file names under `media/profiles`.
+    pub avatar_file: Option<String>,
+    pub header_file: Option<String>,
     /// Custom emoji of a remote profile: `[{"shortcode", "url"}]`.
     pub emojis: serde_json::Value,
     pub actor_type: String,
@@ -61,7 +64,7 @@ pub async fn find_local_by_username(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
-                header_remote_url, emojis, actor_type, moved_to_account_id
+                header_remote_url, avatar_file, header_file, emojis, actor_type, moved_to_account_id
          from accounts where domain is null and lower(username) = lower($1) and suspended_at is null",
         username,
     )
@@ -82,7 +85,7 @@ pub async fn find_local_public_by_username(
         Account,
         "select a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.public_key_pem, a.locked,
                 a.bot, a.discoverable, a.indexable, a.hide_collections, a.fields, a.created_at,
-                a.avatar_remote_url, a.header_remote_url, a.emojis, a.actor_type, a.moved_to_account_id
+                a.avatar_remote_url, a.header_remote_url, a.avatar_file, a.header_file, a.emojis, a.actor_type, a.moved_to_account_id
          from accounts a
          where a.domain is null and lower(a.username) = lower($1)
            and ($2 or a.suspended_at is null)
@@ -114,7 +117,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Accou
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
-                header_remote_url, emojis, actor_type, moved_to_account_id
+                header_remote_url, avatar_file, header_file, emojis, actor_type, moved_to_account_id
          from accounts where id = $1",
         id,
     )
@@ -128,7 +131,7 @@ pub async fn find_unsuspended(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
-                header_remote_url, emojis, actor_type, moved_to_account_id
+                header_remote_url, avatar_file, header_file, emojis, actor_type, moved_to_account_id
          from accounts where id = $1 and suspended_at is null",
         id,
     )
@@ -142,7 +145,7 @@ pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<V
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
-                header_remote_url, emojis, actor_type, moved_to_account_id
+                header_remote_url, avatar_file, header_file, emojis, actor_type, moved_to_account_id
          from accounts where id = any($1)",
         ids,
     )
@@ -158,7 +161,7 @@ pub async fn list_with_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Resu
                   a.locked as "locked!", a.bot as "bot!", a.discoverable, a.indexable as "indexable!",
                   a.hide_collections as "hide_collections!", a.fields as "fields!",
                   a.created_at as "created_at!", a.avatar_remote_url, a.header_remote_url,
-                  a.emojis as "emojis!", a.actor_type as "actor_type!", a.moved_to_account_id,
+                  a.avatar_file, a.header_file, a.emojis as "emojis!", a.actor_type as "actor_type!", a.moved_to_account_id,
                   coalesce(st.statuses_count, 0) as "statuses_count!",
                   coalesce(st.followers_count, 0) as "followers_count!",
                   coalesce(st.following_count, 0) as "following_count!",
@@ -197,6 +200,8 @@ pub async fn list_with_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Resu
                 created_at: r.created_at,
                 avatar_remote_url: r.avatar_remote_url,
                 header_remote_url: r.header_remote_url,
+                avatar_file: r.avatar_file,
+                header_file: r.header_file,
                 emojis: r.emojis,
                 actor_type: r.actor_type,
                 moved_to_account_id: r.moved_to_account_id,
@@ -216,7 +221,7 @@ pub async fn find_remote_by_username(
         Account,
         "select id, username, domain, display_name, note, uri, url, public_key_pem, locked, bot,
                 discoverable, indexable, hide_collections, fields, created_at, avatar_remote_url,
-                header_remote_url, emojis, actor_type, moved_to_account_id
+                header_remote_url, avatar_file, header_file, emojis, actor_type, moved_to_account_id
          from accounts where lower(username) = lower($1) and domain = lower($2)",
         username,
         domain,
@@ -236,22 +241,47 @@ pub struct ProfileUpdate {
     pub indexable: Option<bool>,
     pub hide_collections: Option<bool>,
     pub fields: Option<serde_json::Value>,
+    /// A new avatar file, or `Some(None)` for the default picture.
+    pub avatar_file: Option<Option<String>>,
+    pub header_file: Option<Option<String>>,
 }
 
-/// Applies a profile update.
-pub async fn update_profile(db: impl PgExecutor<'_>, id: i64, update: &ProfileUpdate) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update accounts set
-            display_name = coalesce($2, display_name),
-            note = coalesce($3, note),
-            locked = coalesce($4, locked),
-            bot = coalesce($5, bot),
-            discoverable = coalesce($6, discoverable),
-            indexable = coalesce($7, indexable),
-            hide_collections = coalesce($8, hide_collections),
-            fields = coalesce($9, fields),
+/// The avatar and header files a profile update replaced (to be removed once it committed).
+#[derive(Debug, Default)]
+pub struct ReplacedFiles {
+    pub avatar_file: Option<String>,
+    pub header_file: Option<String>,
+}
+
+impl ReplacedFiles {
+    /// The file names, avatar first.
+    pub fn into_names(self) -> Vec<String> {
+        self.avatar_file.into_iter().chain(self.header_file).collect()
+    }
+}
+
+/// Applies a profile update; returns the image files it replaced.
+pub async fn update_profile(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    update: &ProfileUpdate,
+) -> sqlx::Result<ReplacedFiles> {
+    let row = sqlx::query!(
+        "update accounts a set
+            display_name = coalesce($2, a.display_name),
+            note = coalesce($3, a.note),
+            locked = coalesce($4, a.locked),
+            bot = coalesce($5, a.bot),
+            discoverable = coalesce($6, a.discoverable),
+            indexable = coalesce($7, a.indexable),
+            hide_collections = coalesce($8, a.hide_collections),
+            fields = coalesce($9, a.fields),
+            avatar_file = case when $10 then $11 else a.avatar_file end,
+            header_file = case when $12 then $13 else a.header_file end,
             updated_at = now()
-         where id = $1",
+         from (select id, avatar_file, header_file from accounts where id = $1 for update) old
+         where a.id = old.id
+         returning old.avatar_file as old_avatar, old.header_file as old_header",
         id,
         update.display_name,
         update.note,
@@ -261,10 +291,44 @@ pub async fn update_profile(db: impl PgExecutor<'_>, id: i64, update: &ProfileUp
         update.indexable,
         update.hide_collections,
         update.fields,
+        update.avatar_file.is_some(),
+        update.avatar_file.clone().flatten(),
+        update.header_file.is_some(),
+        update.header_file.clone().flatten(),
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(())
+    let Some(row) = row else {
+        return Ok(ReplacedFiles::default());
+    };
+    // A file is replaced only when the update named another (the same name is kept).
+    let replaced = |old: Option<String>, new: &Option<Option<String>>| {
+        old.filter(|old| {
+            new.as_ref()
+                .is_some_and(|new| new.as_deref() != Some(old.as_str()))
+        })
+    };
+    Ok(ReplacedFiles {
+        avatar_file: replaced(row.old_avatar, &update.avatar_file),
+        header_file: replaced(row.old_header, &update.header_file),
+    })
+}
+
+/// Clears a member's avatar and header (their account is being deleted); returns the files.
+pub async fn clear_profile_images(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<ReplacedFiles> {
+    let row = sqlx::query!(
+        "update accounts a set avatar_file = null, header_file = null
+         from (select id, avatar_file, header_file from accounts where id = $1 for update) old
+         where a.id = old.id
+         returning old.avatar_file as old_avatar, old.header_file as old_header",
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or_else(ReplacedFiles::default, |row| ReplacedFiles {
+        avatar_file: row.old_avatar,
+        header_file: row.old_header,
+    }))
 }
 
 /// Distinct domains of known remote accounts, sorted.

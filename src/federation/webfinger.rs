@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use super::publish::{plausible_username, public_account};
 use super::urls::{self, LocalObject};
 use crate::app::AppState;
+use crate::db::accounts::Account;
 use crate::error::{AppError, AppResult};
+use crate::media::profile_images;
 
 /// The media type of a JSON Resource Descriptor.
 const JRD: &str = "application/jrd+json; charset=utf-8";
@@ -45,7 +47,7 @@ async fn webfinger(state: &AppState, query: Option<&str>) -> AppResult<Value> {
         Subject::InstanceActor => Ok(instance_jrd(base, domain)),
         Subject::Account(name) => {
             let account = public_account(state, &name).await?;
-            Ok(account_jrd(base, domain, &account.username))
+            Ok(account_jrd(base, domain, &account))
         }
     }
 }
@@ -82,7 +84,9 @@ fn subscribe_link(base: &str) -> Value {
     })
 }
 
-fn account_jrd(base: &str, domain: &str, username: &str) -> Value {
+fn account_jrd(base: &str, domain: &str, account: &Account) -> Value {
+    let username = &account.username;
+    let avatar = profile_images::avatar_url(base, account);
     let actor = urls::actor(base, username);
     let profile = urls::profile(base, username);
     json!({
@@ -94,8 +98,8 @@ fn account_jrd(base: &str, domain: &str, username: &str) -> Value {
             subscribe_link(base),
             {
                 "rel": "http://webfinger.net/rel/avatar",
-                "type": "image/png",
-                "href": urls::static_file(base, "avatar.png"),
+                "type": account.avatar_file.as_deref().map_or("image/png", profile_images::content_type),
+                "href": avatar,
             },
         ],
     })

@@ -19,9 +19,10 @@ use crate::mastodon::entities::instance::{
     PROFILE_FIELD_VALUE_LIMIT,
 };
 use crate::mastodon::entities::{Account, CredentialAccount, Token};
-use crate::mastodon::params::Params;
+use crate::mastodon::params::{File, Files, Params, ParamsWithFiles};
 use crate::mastodon::present;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
+use crate::media::profile_images::{self, Change, Picture};
 
 #[derive(Debug, Deserialize)]
 pub struct SignUpParams {
@@ -146,11 +147,28 @@ fn too_long(field: &'static str, label: &str, max: usize) -> AppError {
     }
 }
 
+/// Largest update_credentials body: an avatar, a header and room for the other fields, so that
+/// a picture just over its limit is still read and answered with our own 422.
+pub const UPDATE_CREDENTIALS_BODY_LIMIT: usize = 2 * profile_images::MAX_SIZE + 1024 * 1024;
+
+/// Reads and prepares the picture sent as `picture`'s field, if any.
+async fn picture_change(files: &mut Files, picture: Picture) -> AppResult<Change> {
+    match files.take(picture.field()) {
+        None => Ok(Change::Keep),
+        Some(File::TooLarge) => Err(profile_images::too_large(picture)),
+        Some(File::Bytes(bytes)) => Ok(Change::Replace(
+            profile_images::prepare_off_runtime(bytes, picture).await?,
+        )),
+    }
+}
+
 /// PATCH /api/v1/accounts/update_credentials
+///
+/// `avatar` and `header` are multipart files, cropped to 400x400 and 1500x500.
 pub async fn update_credentials(
     State(state): State<AppState>,
     auth: Auth,
-    Params(params): Params<UpdateCredentials>,
+    ParamsWithFiles(params, mut files): ParamsWithFiles<UpdateCredentials, { profile_images::MAX_SIZE }>,
 ) -> AppResult<Json<CredentialAccount>> {
     let user = auth.require_user(&["write:accounts"])?;
     if let Some(name) = &params.display_name
@@ -211,6 +229,10 @@ pub async fn update_credentials(
             description: "Language is not a known ISO 639-1 code".into(),
         });
     }
+    let pictures = actions::accounts::PictureChanges {
+        avatar: picture_change(&mut files, Picture::Avatar).await?,
+        header: picture_change(&mut files, Picture::Header).await?,
+    };
     let profile = db::accounts::ProfileUpdate {
         display_name: params.display_name.map(|n| n.trim().to_owned()),
         note: params.note,
@@ -220,22 +242,62 @@ pub async fn update_credentials(
         indexable: params.indexable,
         hide_collections: params.hide_collections,
         fields,
+        ..Default::default()
     };
     let preferences = db::users::PreferencesUpdate {
         default_privacy: params.source.privacy,
         default_sensitive: params.source.sensitive,
         default_language: params.source.language,
     };
+    let changes = actions::accounts::ProfileChanges {
+        profile,
+        pictures,
+        preferences,
+    };
+    save_profile(&state, (user.account_id, user.user_id), changes).await
+}
+
+/// Applies a member's profile changes and answers with their account as they now see it.
+async fn save_profile(
+    state: &AppState,
+    (account_id, user_id): (i64, i64),
+    changes: actions::accounts::ProfileChanges,
+) -> AppResult<Json<CredentialAccount>> {
     actions::accounts::update_profile(
         &state.db,
         &state.base_url,
-        user.account_id,
-        user.user_id,
-        &profile,
-        &preferences,
+        &state.config.server.data_dir,
+        account_id,
+        user_id,
+        changes,
     )
     .await?;
-    Ok(Json(credential_account(&state, user.account_id).await?))
+    Ok(Json(credential_account(state, account_id).await?))
+}
+
+/// Puts back the default picture of the kind `picture`.
+async fn remove_picture(
+    state: &AppState,
+    auth: &Auth,
+    picture: Picture,
+) -> AppResult<Json<CredentialAccount>> {
+    let user = auth.require_user(&["write:accounts"])?;
+    let mut changes = actions::accounts::ProfileChanges::default();
+    match picture {
+        Picture::Avatar => changes.pictures.avatar = Change::Remove,
+        Picture::Header => changes.pictures.header = Change::Remove,
+    }
+    save_profile(state, (user.account_id, user.user_id), changes).await
+}
+
+/// DELETE /api/v1/profile/avatar
+pub async fn delete_avatar(State(state): State<AppState>, auth: Auth) -> AppResult<Json<CredentialAccount>> {
+    remove_picture(&state, &auth, Picture::Avatar).await
+}
+
+/// DELETE /api/v1/profile/header
+pub async fn delete_header(State(state): State<AppState>, auth: Auth) -> AppResult<Json<CredentialAccount>> {
+    remove_picture(&state, &auth, Picture::Header).await
 }
 
 /// GET /api/v1/preferences

@@ -1,9 +1,8 @@
-//! Media uploads (`/api/v1/media`, `/api/v2/media`) and the stored files they are served from.
+//! Media uploads (`/api/v1/media`, `/api/v2/media`), and the stored files of uploads and pictures.
 
 use axum::Json;
-use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -15,22 +14,14 @@ use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::MediaAttachment;
-use crate::mastodon::params::Params;
+use crate::mastodon::params::{Params, multipart_error};
 use crate::media::processing::parse_focus;
-use crate::media::{MAX_SIZE, storage};
+use crate::media::{MAX_SIZE, profile_images, storage};
 use crate::secrets;
 
 /// Largest request body an upload may have: the file limit plus room for the other fields, so
 /// that a file just over the limit is still read and answered 413 by our own check.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_SIZE + 1024 * 1024;
-
-fn multipart_error(error: MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge
-    } else {
-        AppError::BadRequest(error.body_text())
-    }
-}
 
 /// Reads the upload's fields: `file` (the bytes, at most `MAX_SIZE`), `description`, `focus`.
 async fn read_upload(mut multipart: Multipart) -> AppResult<Upload> {
@@ -144,8 +135,8 @@ pub async fn update_media(
 
 /// GET /system/media/:file
 ///
-/// Serves a stored file by the name we gave it only (id and random key, checked against the row), with the stored content type, `nosniff` and
-/// a sandboxing CSP (an image must never run as a page), cached for a year (names never change).
+/// Serves a stored file by the name we gave it only (id and random key, checked against the
+/// row), as `image_response` says.
 pub async fn get_file(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
     let name = storage::parse_file_name(&file).ok_or(AppError::NotFound)?;
     let row = db::media::find(&state.db, name.id)
@@ -162,8 +153,41 @@ pub async fn get_file(State(state): State<AppState>, Path(file): Path<String>) -
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
         Err(error) => return Err(AppError::Internal(error.into())),
     };
+    image_response(&row.content_type, bytes)
+}
+
+/// GET /system/profiles/:file
+///
+/// Serves a member's avatar or header by the name it was stored under, while it is theirs.
+pub async fn get_profile_file(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
+    let name = storage::parse_file_name(&file)
+        .filter(|name| !name.small)
+        .ok_or(AppError::NotFound)?;
+    let current = db::accounts::find_unsuspended(&state.db, name.id)
+        .await?
+        .into_iter()
+        .flat_map(|account| [account.avatar_file, account.header_file])
+        .flatten()
+        .any(|stored| secrets::constant_time_eq(&stored, &file));
+    if !current {
+        return Err(AppError::NotFound);
+    }
+    let bytes = match profile_images::read(&state.config.server.data_dir, &file).await {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
+        Err(error) => return Err(AppError::Internal(error.into())),
+    };
+    image_response(profile_images::content_type(&file), bytes)
+}
+
+/// A stored image with its content type, `nosniff` and a sandboxing CSP (an image must never
+/// run as a page), cached for a year (names never change).
+fn image_response(content_type: &str, bytes: Vec<u8>) -> AppResult<Response> {
     let mut headers = HeaderMap::new();
-    let content_type = HeaderValue::from_str(&row.content_type)
+    let content_type = HeaderValue::from_str(content_type)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored content type: {e}")))?;
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(

@@ -34,7 +34,7 @@ mod timelines;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 
 use crate::actions::account_moderation::Lift;
 use crate::actions::reports::Handling;
@@ -88,6 +88,9 @@ pub fn routes() -> Router<AppState> {
             get(media::get_media).put(media::update_media),
         )
         .route("/system/media/{file}", get(media::get_file))
+        .route("/system/profiles/{file}", get(media::get_profile_file))
+        .route("/api/v1/profile/avatar", delete(accounts::delete_avatar))
+        .route("/api/v1/profile/header", delete(accounts::delete_header))
         .route("/api/v1/accounts", post(accounts::create_account))
         .route(
             "/api/v1/accounts/verify_credentials",
@@ -95,7 +98,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/accounts/update_credentials",
-            patch(accounts::update_credentials),
+            patch(accounts::update_credentials)
+                .layer(DefaultBodyLimit::max(accounts::UPDATE_CREDENTIALS_BODY_LIMIT)),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup_account))
         .route(

@@ -2,8 +2,9 @@
 //! multipart body, merged, with Rails brackets (`a[]=`, `a[b]=`, `a[0][b]=`) and lenient scalars
 //! (`true/false/1/0`, numbers as strings) decoded into one typed value.
 
+use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde_json::{Map, Value};
@@ -21,59 +22,130 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let mut tree = Map::new();
-        if let Some(query) = request.uri().query() {
-            insert_pairs(&mut tree, form_urlencoded::parse(query.as_bytes()));
-        }
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if content_type.starts_with("multipart/form-data") {
-            let mut multipart = Multipart::from_request(request, state)
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?;
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?
-            {
-                let Some(name) = field.name().map(str::to_owned) else {
-                    continue;
-                };
-                if field.file_name().is_some() {
-                    // Files are read by the upload endpoints, not as parameters.
-                    continue;
-                }
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
-                insert_pairs(&mut tree, std::iter::once((name.into(), text.into())));
-            }
-        } else {
-            let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
-                .await
-                .map_err(|_| AppError::TooLarge)?;
-            if !body.iter().all(u8::is_ascii_whitespace) {
-                if content_type.starts_with("application/x-www-form-urlencoded") {
-                    insert_pairs(&mut tree, form_urlencoded::parse(&body));
-                } else if content_type.starts_with("application/json") || content_type.is_empty() {
-                    match serde_json::from_slice::<Value>(&body) {
-                        Ok(Value::Object(object)) => tree.extend(object),
-                        Ok(_) => return Err(AppError::BadRequest("Expected a JSON object".into())),
-                        Err(e) => return Err(AppError::BadRequest(format!("Invalid JSON: {e}"))),
-                    }
-                } else {
-                    return Err(AppError::BadRequest(format!(
-                        "Unsupported content type {content_type:?}"
-                    )));
-                }
-            }
-        }
+        let tree = read_tree(request, state, None).await?;
         decode(Value::Object(tree)).map(Params)
+    }
+}
+
+/// `Params` and the files of a multipart body, each read up to `FILE_LIMIT` bytes.
+#[derive(Debug)]
+pub struct ParamsWithFiles<T, const FILE_LIMIT: usize>(pub T, pub Files);
+
+impl<S: Send + Sync, T: DeserializeOwned, const FILE_LIMIT: usize> FromRequest<S>
+    for ParamsWithFiles<T, FILE_LIMIT>
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let mut files = Files {
+            limit: FILE_LIMIT,
+            sent: Vec::new(),
+        };
+        let tree = read_tree(request, state, Some(&mut files)).await?;
+        Ok(ParamsWithFiles(decode(Value::Object(tree))?, files))
+    }
+}
+
+/// Files sent in a multipart body, by field name.
+#[derive(Debug, Default)]
+pub struct Files {
+    limit: usize,
+    sent: Vec<(String, File)>,
+}
+
+/// One file sent.
+#[derive(Debug)]
+pub enum File {
+    Bytes(Vec<u8>),
+    /// Over the limit: the rest was not kept.
+    TooLarge,
+}
+
+impl Files {
+    /// The file sent as `name` (the last one, if sent more than once).
+    pub fn take(&mut self, name: &str) -> Option<File> {
+        let at = self.sent.iter().rposition(|(sent, _)| sent == name)?;
+        Some(self.sent.swap_remove(at).1)
+    }
+}
+
+/// Reads the query string and body into a parameter tree; a multipart body's files go to
+/// `files` when given, and are skipped otherwise.
+async fn read_tree<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    mut files: Option<&mut Files>,
+) -> Result<Map<String, Value>, AppError> {
+    let mut tree = Map::new();
+    if let Some(query) = request.uri().query() {
+        insert_pairs(&mut tree, form_urlencoded::parse(query.as_bytes()));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            if field.file_name().is_some() {
+                // Files are read only by the endpoints that take them.
+                if let Some(files) = files.as_deref_mut() {
+                    let mut bytes = Vec::new();
+                    let mut too_large = false;
+                    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                        too_large |= bytes.len() + chunk.len() > files.limit;
+                        if !too_large {
+                            bytes.extend_from_slice(&chunk);
+                        }
+                    }
+                    let file = if too_large {
+                        File::TooLarge
+                    } else {
+                        File::Bytes(bytes)
+                    };
+                    files.sent.push((name, file));
+                }
+                continue;
+            }
+            let text = field.text().await.map_err(multipart_error)?;
+            insert_pairs(&mut tree, std::iter::once((name.into(), text.into())));
+        }
+    } else {
+        let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            if content_type.starts_with("application/x-www-form-urlencoded") {
+                insert_pairs(&mut tree, form_urlencoded::parse(&body));
+            } else if content_type.starts_with("application/json") || content_type.is_empty() {
+                match serde_json::from_slice::<Value>(&body) {
+                    Ok(Value::Object(object)) => tree.extend(object),
+                    Ok(_) => return Err(AppError::BadRequest("Expected a JSON object".into())),
+                    Err(e) => return Err(AppError::BadRequest(format!("Invalid JSON: {e}"))),
+                }
+            } else {
+                return Err(AppError::BadRequest(format!(
+                    "Unsupported content type {content_type:?}"
+                )));
+            }
+        }
+    }
+    Ok(tree)
+}
+
+/// A body over the route's limit is 413; anything else wrong with it is 400.
+pub(crate) fn multipart_error(error: MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(error.body_text())
     }
 }
 

@@ -30,7 +30,7 @@ pub struct Processed {
     pub blurhash: Option<String>,
 }
 
-fn invalid(message: &str) -> AppError {
+pub(crate) fn invalid(message: &str) -> AppError {
     AppError::Invalid(format!("Validation failed: {message}"))
 }
 
@@ -72,6 +72,29 @@ pub fn process(bytes: &[u8]) -> AppResult<Processed> {
     if bytes.len() > MAX_SIZE {
         return Err(AppError::TooLarge);
     }
+    let (format, image) = decode(bytes)?;
+    let (content_type, stored_format) = stored_as(format);
+    let small = if image.width() > SMALL_SIZE || image.height() > SMALL_SIZE {
+        image.thumbnail(SMALL_SIZE, SMALL_SIZE)
+    } else {
+        image.clone()
+    };
+    let original = encode(&image, stored_format)?;
+    let small_bytes = encode(&small, stored_format)?;
+    Ok(Processed {
+        content_type,
+        width: image.width(),
+        height: image.height(),
+        small_width: small.width(),
+        small_height: small.height(),
+        blurhash: blurhash_of(&small),
+        original,
+        small: small_bytes,
+    })
+}
+
+/// Sniffs, checks and decodes an image within the pixel limit, its EXIF orientation applied.
+pub(crate) fn decode(bytes: &[u8]) -> AppResult<(ImageFormat, DynamicImage)> {
     let format = sniff(bytes)?;
     let unreadable = |_| invalid("File could not be read as an image");
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
@@ -95,29 +118,16 @@ pub fn process(bytes: &[u8]) -> AppResult<Processed> {
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
+    Ok((format, image))
+}
 
-    let (content_type, stored_format) = match format {
+/// How an upload of `format` is stored: JPEG stays JPEG, WebP stays WebP, the rest become PNG.
+pub(crate) fn stored_as(format: ImageFormat) -> (&'static str, ImageFormat) {
+    match format {
         ImageFormat::Jpeg => ("image/jpeg", ImageFormat::Jpeg),
         ImageFormat::WebP => ("image/webp", ImageFormat::WebP),
         _ => ("image/png", ImageFormat::Png),
-    };
-    let small = if image.width() > SMALL_SIZE || image.height() > SMALL_SIZE {
-        image.thumbnail(SMALL_SIZE, SMALL_SIZE)
-    } else {
-        image.clone()
-    };
-    let original = encode(&image, stored_format)?;
-    let small_bytes = encode(&small, stored_format)?;
-    Ok(Processed {
-        content_type,
-        width: image.width(),
-        height: image.height(),
-        small_width: small.width(),
-        small_height: small.height(),
-        blurhash: blurhash_of(&small),
-        original,
-        small: small_bytes,
-    })
+    }
 }
 
 /// Images being processed at once: one per CPU, so that uploads queue rather than hold many
@@ -131,16 +141,23 @@ pub async fn process_off_runtime(bytes: Vec<u8>) -> AppResult<Processed> {
     if bytes.len() > MAX_SIZE {
         return Err(AppError::TooLarge);
     }
+    off_runtime(move || process(&bytes)).await
+}
+
+/// Runs image work on the blocking pool, one job per CPU at a time.
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
     let _permit = PROCESSING
         .acquire()
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing closed: {e}")))?;
-    tokio::task::spawn_blocking(move || process(&bytes))
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("image processing stopped: {e}")))?
 }
 
-fn encode(image: &DynamicImage, format: ImageFormat) -> AppResult<Vec<u8>> {
+pub(crate) fn encode(image: &DynamicImage, format: ImageFormat) -> AppResult<Vec<u8>> {
     let mut out = Vec::new();
     let result = match format {
         ImageFormat::Jpeg => JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)

@@ -12,6 +12,7 @@ use crate::db::timelines::{AccountFilter, Page};
 use crate::error::AppResult;
 use crate::federation::publish::host;
 use crate::federation::{loading, urls};
+use crate::media::profile_images;
 use crate::text;
 
 /// Statuses shown per page of a profile.
@@ -105,8 +106,8 @@ pub async fn show(
         },
         handle: format!("@{}@{}", account.username, state.config.server.domain),
         actor_uri: urls::actor(base, &account.username),
-        avatar_url: urls::static_file(base, "avatar.png"),
-        header_url: urls::static_file(base, "header.png"),
+        avatar_url: profile_images::avatar_url(base, account),
+        header_url: profile_images::header_url(base, account),
         bio_html: text::plain_to_html(&account.note),
         description: shorten(&account.note, 300),
         fields,

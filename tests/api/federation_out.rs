@@ -13,13 +13,13 @@ const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// One queued activity: its body and the inboxes it goes to, sorted.
 #[derive(Debug)]
-struct Queued {
-    body: Value,
-    inboxes: Vec<String>,
+pub struct Queued {
+    pub body: Value,
+    pub inboxes: Vec<String>,
 }
 
 /// Everything queued so far, oldest first; the queue is emptied so each step reads its own.
-async fn take_queued(app: &TestApp) -> Vec<Queued> {
+pub async fn take_queued(app: &TestApp) -> Vec<Queued> {
     let rows = sqlx::query_as::<_, (Value, Vec<String>)>(
         "select a.body, coalesce(array_agg(d.inbox_url order by d.inbox_url)
                                  filter (where d.inbox_url is not null), '{}')
@@ -39,7 +39,7 @@ async fn take_queued(app: &TestApp) -> Vec<Queued> {
 }
 
 /// The one activity queued since the last look.
-async fn take_one(app: &TestApp) -> Queued {
+pub async fn take_one(app: &TestApp) -> Queued {
     let mut queued = take_queued(app).await;
     assert_eq!(queued.len(), 1, "{queued:#?}");
     queued.remove(0)
@@ -69,7 +69,7 @@ async fn deliver(app: &TestApp, actor: &FakeActor, activity: &Value) {
 }
 
 /// `actor` follows the local `member` by a signed Follow through the inbox.
-async fn remote_follows(app: &TestApp, actor: &FakeActor, member: &str, n: u32) -> String {
+pub async fn remote_follows(app: &TestApp, actor: &FakeActor, member: &str, n: u32) -> String {
     let id = format!("{}#follows/{n}", actor.uri);
     let follow = json!({"id": id, "type": "Follow", "actor": actor.uri, "object": local_actor(app, member)});
     deliver(app, actor, &follow).await;

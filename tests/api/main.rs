@@ -32,6 +32,7 @@ mod media;
 mod metrics;
 mod oauth;
 mod polls;
+mod profile_pictures;
 mod publishing;
 mod rate_limits;
 mod registrations;

@@ -18,13 +18,13 @@ async fn spawn() -> (TestApp, tempfile::TempDir) {
     (app, dir)
 }
 
-fn picture(width: u32, height: u32) -> DynamicImage {
+pub fn picture(width: u32, height: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
     }))
 }
 
-fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+pub fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     image.write_to(&mut Cursor::new(&mut out), format).unwrap();
     out
@@ -112,7 +112,7 @@ async fn upload(app: &TestApp, member: &TestMember, bytes: Vec<u8>) -> Value {
 }
 
 /// Fetches a URL the app gave, returning status, headers and body.
-async fn fetch(app: &TestApp, url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+pub async fn fetch(app: &TestApp, url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let response = app.client.get(url).send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();

@@ -862,6 +862,23 @@ def run_social_core(check, client, raw, last_json, suffix, have_app):
 
     check("media: media_post (v2), status_post with media_ids, the file, only_media", media, needs=need(*both))
 
+    def avatar():
+        account = api("bob").account_update_credentials(avatar=io.BytesIO(tiny_png()), avatar_mime_type="image/png")
+        url = account.get("avatar") or ""
+        expect("/system/profiles/" in url, f"the avatar after an upload is {url!r}")
+        picture = requests.get(url, timeout=TIMEOUT)
+        expect(picture.status_code == 200 and picture.headers.get("Content-Type") == "image/png",
+               f"the avatar answered {picture.status_code} {dict(picture.headers)}")
+        shown = api("alice").account(uid("bob")).get("avatar")
+        expect(shown == url, f"alice sees bob's avatar as {shown!r}, expected {url!r}")
+        account = api("bob").account_delete_avatar()
+        expect(str(account.get("avatar", "")).endswith("/static/avatar.png"),
+               f"the avatar after account_delete_avatar is {account.get('avatar')!r}")
+        expect(requests.get(url, timeout=TIMEOUT).status_code == 404, "the removed avatar is still served")
+
+    check("profile: avatar upload (update_credentials multipart), shown to others, account_delete_avatar",
+          avatar, needs=need(*both))
+
     def several():
         wanted = [s["S"], s["H"], s["bob cw"]]
         got = ids_of(api("alice").statuses(wanted))

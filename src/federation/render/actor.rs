@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::{Host, emoji, time};
 use crate::db;
 use crate::federation::urls;
+use crate::media::profile_images::{self, Picture};
 use crate::text;
 
 /// What a local account's actor says beyond its profile: where it also lives (`alsoKnownAs`:
@@ -78,16 +79,8 @@ pub fn actor(
         "tag": emojis.iter().map(emoji).collect::<Vec<_>>(),
         "attachment": fields,
         "endpoints": { "sharedInbox": urls::shared_inbox(base) },
-        "icon": {
-            "type": "Image",
-            "mediaType": "image/png",
-            "url": urls::static_file(base, "avatar.png"),
-        },
-        "image": {
-            "type": "Image",
-            "mediaType": "image/png",
-            "url": urls::static_file(base, "header.png"),
-        },
+        "icon": picture(base, account, Picture::Avatar),
+        "image": picture(base, account, Picture::Header),
     });
     if !links.also_known_as.is_empty() {
         actor["alsoKnownAs"] = json!(links.also_known_as);
@@ -111,6 +104,19 @@ pub fn actor(
         }
     }
     actor
+}
+
+/// A member's avatar or header as an `Image`: their upload, or the instance's default picture.
+fn picture(base: &str, account: &db::accounts::Account, picture: Picture) -> Value {
+    let (file, url) = match picture {
+        Picture::Avatar => (&account.avatar_file, profile_images::avatar_url(base, account)),
+        Picture::Header => (&account.header_file, profile_images::header_url(base, account)),
+    };
+    json!({
+        "type": "Image",
+        "mediaType": file.as_deref().map_or("image/png", profile_images::content_type),
+        "url": url,
+    })
 }
 
 /// The instance actor (`/actor`): an Application named for the domain, which signs our fetches.
@@ -164,6 +170,8 @@ mod tests {
             created_at: chrono::Utc.with_ymd_and_hms(2025, 3, 4, 15, 16, 17).unwrap(),
             avatar_remote_url: None,
             header_remote_url: None,
+            avatar_file: None,
+            header_file: None,
             emojis: json!([]),
             actor_type: "Person".into(),
             moved_to_account_id: None,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{format_id, format_time};
 use crate::config::Config;
 use crate::db;
+use crate::media::profile_images;
 use crate::text;
 
 /// A profile field as shown: name and value as HTML.
@@ -84,14 +85,8 @@ impl Account {
             let uri = row.uri.clone().unwrap_or_default();
             (uri.clone(), row.url.clone().unwrap_or(uri))
         };
-        let avatar = row
-            .avatar_remote_url
-            .clone()
-            .unwrap_or_else(|| format!("{base}/static/avatar.png"));
-        let header = row
-            .header_remote_url
-            .clone()
-            .unwrap_or_else(|| format!("{base}/static/header.png"));
+        let avatar = profile_images::avatar_url(&base, row);
+        let header = profile_images::header_url(&base, row);
         // Mastodon reports an account's creation day, not its moment.
         let created_day = row
             .created_at
