@@ -264,6 +264,11 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
     )
     .await
     .map_err(|e| map_unique(e, "users_email_key", email_taken))?;
+    // The staff hear of sign-ups (to approve them, or to welcome them), not of accounts the
+    // operator made.
+    if new.creator == Creator::SignUp {
+        db::notifications::notify_staff(&mut *tx, account_id, "admin.sign_up", None).await?;
+    }
     tx.commit().await?;
     Ok(Created { account_id, user_id })
 }

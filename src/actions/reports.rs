@@ -59,7 +59,7 @@ pub async fn file_remote(pool: &PgPool, report: &RemoteReport<'_>) -> AppResult<
     let mut tx = crate::db::begin(pool).await?;
     let id = db::reports::insert(&mut *tx, &new).await?;
     if let Some(id) = id {
-        db::reports::notify_staff(&mut *tx, id, report.reporter).await?;
+        db::notifications::notify_staff(&mut *tx, report.reporter, "admin.report", Some(id)).await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -153,7 +153,7 @@ pub async fn file(state: &AppState, report: &MemberReport<'_>) -> AppResult<i64>
     let id = db::reports::insert(&mut *tx, &new)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a report without a uri conflicted"))?;
-    db::reports::notify_staff(&mut *tx, id, report.reporter).await?;
+    db::notifications::notify_staff(&mut *tx, report.reporter, "admin.report", Some(id)).await?;
     if forward && let Some(target_uri) = target.uri.as_deref() {
         let status_uris: Vec<String> = db::statuses::list_by_ids(&mut *tx, &status_ids)
             .await?

@@ -47,6 +47,29 @@ pub async fn insert(
     Ok(())
 }
 
+/// Notifies every active admin and moderator but `from_account_id` itself: `admin.report` (of
+/// `report_id`, from the reporter) or `admin.sign_up` (from the new account).
+pub async fn notify_staff(
+    db: impl PgExecutor<'_>,
+    from_account_id: i64,
+    kind: &str,
+    report_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into notifications (account_id, from_account_id, type, report_id)
+         select u.account_id, $1, $2, $3
+         from users u join accounts a on a.id = u.account_id
+         where u.role in ('admin', 'moderator') and u.approved and not u.disabled
+           and a.suspended_at is null and u.account_id <> $1",
+        from_account_id,
+        kind,
+        report_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Filters of a notifications page.
 #[derive(Debug, Default)]
 pub struct NotificationQuery<'a> {

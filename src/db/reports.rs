@@ -178,23 +178,6 @@ pub async fn reopen(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Tells every active admin and moderator but the reporter of a new report (an `admin.report`
-/// notification from the reporter).
-pub async fn notify_staff(db: impl PgExecutor<'_>, report_id: i64, reporter: i64) -> sqlx::Result<()> {
-    sqlx::query!(
-        "insert into notifications (account_id, from_account_id, type, report_id)
-         select u.account_id, $2, 'admin.report', $1
-         from users u join accounts a on a.id = u.account_id
-         where u.role in ('admin', 'moderator') and u.approved and not u.disabled
-           and a.suspended_at is null and u.account_id <> $2",
-        report_id,
-        reporter
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// The reports these ids name, in no particular order.
 pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Report>> {
     sqlx::query_as!(Report, "select * from reports where id = any($1)", ids)

@@ -606,6 +606,29 @@ pub enum Resolved {
     Status(i64),
 }
 
+/// The account (by handle: `user@domain`, `@user@domain` or `acct:user@domain`) or object (by
+/// URL) a search or a remote interaction names, fetched when unknown.
+pub async fn by_query(state: &AppState, query: &str) -> AppResult<Option<Resolved>> {
+    if query.starts_with("https://") || query.starts_with("http://") {
+        return object_by_url(state, query).await;
+    }
+    let handle = query
+        .strip_prefix("acct:")
+        .unwrap_or(query)
+        .trim_start_matches('@');
+    let Some((username, domain)) = handle.split_once('@') else {
+        return Ok(None);
+    };
+    let plausible =
+        !username.is_empty() && !domain.is_empty() && !handle.contains([' ', '/']) && domain.contains('.');
+    if !plausible {
+        return Ok(None);
+    }
+    Ok(account_by_handle(state, username, domain)
+        .await?
+        .map(Resolved::Account))
+}
+
 /// Finds what a URL names (a search with `resolve=true`): ours, known, or fetched.
 pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Resolved>> {
     if let Some(local) = urls::local_object(&state.base_url, url) {

@@ -18,37 +18,76 @@ use crate::mastodon::entities::{
 /// Accounts by id, rendered with their live counts; a suspended domain's accounts cannot be
 /// found or looked up, wherever they would show, and are left out.
 pub async fn accounts(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
-    let policy = &state.federation.policy;
-    let mut rows = db::accounts::list_with_stats(&state.db, ids).await?;
-    rows.retain(|(row, _)| {
-        row.domain
-            .as_deref()
-            .is_none_or(|domain| !policy.is_suspended(domain))
-    });
-    Ok(rendered_accounts(state, &rows))
+    rendered_accounts(state, ids, Readers::Anyone).await
 }
 
 /// Accounts by id, rendered with their live counts, whatever rule applies to their domain: the
 /// staff moderate them.
 pub async fn accounts_for_staff(state: &AppState, ids: &[i64]) -> AppResult<HashMap<i64, Account>> {
-    let rows = db::accounts::list_with_stats(&state.db, ids).await?;
-    Ok(rendered_accounts(state, &rows))
+    rendered_accounts(state, ids, Readers::Staff).await
 }
 
-fn rendered_accounts(
+/// Who reads the accounts: anyone (suspended domains' accounts left out) or the staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    Anyone,
+    Staff,
+}
+
+async fn rendered_accounts(
     state: &AppState,
-    rows: &[(db::accounts::Account, db::accounts::Stats)],
-) -> HashMap<i64, Account> {
-    rows.iter()
+    ids: &[i64],
+    readers: Readers,
+) -> AppResult<HashMap<i64, Account>> {
+    let mut rendered = rendered_rows(state, ids, readers).await?;
+    // Accounts that moved show where to (one more query, only when some did).
+    let moved_to: HashMap<i64, i64> = rendered
+        .iter()
+        .filter_map(|(id, (_, to))| Some((*id, (*to)?)))
+        .collect();
+    let mut targets = HashMap::new();
+    if !moved_to.is_empty() {
+        let wanted: Vec<i64> = moved_to.values().copied().collect();
+        targets = rendered_rows(state, &wanted, readers).await?;
+    }
+    Ok(rendered
+        .drain()
+        .map(|(id, (mut account, _))| {
+            account.moved = moved_to
+                .get(&id)
+                .and_then(|to| targets.get(to))
+                .map(|(target, _)| Box::new(target.clone()));
+            (id, account)
+        })
+        .collect())
+}
+
+/// Accounts by id with their counts, and the account each moved to.
+async fn rendered_rows(
+    state: &AppState,
+    ids: &[i64],
+    readers: Readers,
+) -> AppResult<HashMap<i64, (Account, Option<i64>)>> {
+    let policy = &state.federation.policy;
+    let mut rows = db::accounts::list_with_stats(&state.db, ids).await?;
+    if readers == Readers::Anyone {
+        rows.retain(|(row, _)| {
+            row.domain
+                .as_deref()
+                .is_none_or(|domain| !policy.is_suspended(domain))
+        });
+    }
+    Ok(rows
+        .iter()
         .map(|(row, stat)| {
             let mut account = Account::from_row(row, &state.config);
             account.followers_count = stat.followers_count;
             account.following_count = stat.following_count;
             account.statuses_count = stat.statuses_count;
             account.last_status_at = stat.last_status_at.map(|t| t.date_naive().to_string());
-            (row.id, account)
+            (row.id, (account, row.moved_to_account_id))
         })
-        .collect()
+        .collect())
 }
 
 /// Accounts in the order of `ids` (unknown ids left out).
@@ -252,7 +291,10 @@ async fn kept_accounts(
     if let Some(ticket) = ticket {
         state.caches.with(|caches| {
             for (id, account) in &rendered {
-                if caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id) {
+                // A moved account shows its target, whose changes would not reach this copy.
+                if account.moved.is_none()
+                    && caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id)
+                {
                     caches.rendered.insert_account(*id, account.clone());
                 }
             }

@@ -110,7 +110,9 @@ pub async fn search(
     let has_space = query.contains(' ');
     let hashtag_like = query.starts_with('#');
     let resolved = match viewer {
-        Some(_) if params.resolve && window.offset == 0 => resolve_remote(&state, &query).await?,
+        Some(_) if params.resolve && window.offset == 0 => {
+            crate::federation::resolve::by_query(&state, &query).await?
+        }
         _ => None,
     };
     if let Some(Resolved::Status(id)) = resolved
@@ -151,27 +153,6 @@ pub async fn search(
     Ok(Json(results))
 }
 
-/// A remote account (by handle) or object (by URL) the query names, fetched when unknown.
-async fn resolve_remote(state: &AppState, query: &str) -> AppResult<Option<Resolved>> {
-    if query.starts_with("https://") || query.starts_with("http://") {
-        return crate::federation::resolve::object_by_url(state, query).await;
-    }
-    let handle = query.trim_start_matches('@');
-    let Some((username, domain)) = handle.split_once('@') else {
-        return Ok(None);
-    };
-    let plausible =
-        !username.is_empty() && !domain.is_empty() && !handle.contains([' ', '/']) && domain.contains('.');
-    if !plausible {
-        return Ok(None);
-    }
-    Ok(
-        crate::federation::resolve::account_by_handle(state, username, domain)
-            .await?
-            .map(Resolved::Account),
-    )
-}
-
 /// What `/api/v1/accounts/search` reads; `resolve` looks a remote handle up.
 #[derive(Debug, Deserialize)]
 pub struct AccountSearchParams {
@@ -209,7 +190,7 @@ pub async fn search_accounts(
     let mut accounts = find_accounts(&state, query, params.following, window).await?;
     if params.resolve
         && window.offset == 0
-        && let Some(Resolved::Account(id)) = resolve_remote(&state, query).await?
+        && let Some(Resolved::Account(id)) = crate::federation::resolve::by_query(&state, query).await?
     {
         let id_text = crate::mastodon::entities::format_id(id);
         accounts.retain(|a| a.id != id_text);

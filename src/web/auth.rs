@@ -56,11 +56,12 @@ struct SignUpPage {
     email: String,
 }
 
+/// A page that says one thing: a heading and a sentence.
 #[derive(Template, WebTemplate)]
 #[template(path = "message.html")]
-struct MessagePage {
-    heading: String,
-    message: String,
+pub struct MessagePage {
+    pub heading: String,
+    pub message: String,
 }
 
 #[derive(Debug, Deserialize, Default)]

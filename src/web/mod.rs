@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod health;
 mod home;
+mod interaction;
 mod moderated_servers;
 pub mod profile;
 pub mod session;
@@ -48,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
         .route("/auth/sign_out", axum::routing::post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
+        .route(
+            "/authorize_interaction",
+            get(interaction::show_interaction).post(interaction::follow_from_interaction),
+        )
         .route(
             "/severed_relationships",
             get(severed_relationships::show_severed_relationships),

@@ -452,6 +452,26 @@ async fn a_move_to_an_account_that_names_the_old_one_moves_local_followers() {
             .await
             .unwrap();
     assert_eq!(moved_to, Some(new_bob_id.parse::<i64>().unwrap()));
+    // Clients show where the account went: `moved`, the new account (never nested further).
+    let (status, shown) = json_of(
+        app.get_with(&format!("/api/v1/accounts/{bob_id}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    crate::admin_reports::assert_schema("Account", &shown);
+    assert_eq!(shown["moved"]["id"], new_bob_id.as_str(), "{shown}");
+    assert_eq!(shown["moved"]["acct"], "bob@new.test");
+    assert!(shown["moved"].get("moved").is_none());
+    let (_, new_shown) = json_of(
+        app.get_with(&format!("/api/v1/accounts/{new_bob_id}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert!(
+        new_shown.get("moved").is_none(),
+        "an account that did not move has no `moved`"
+    );
 
     // carol's new account does not name her: nothing moves.
     let refused = json!({"id": format!("{}#moves/1", carol.uri), "type": "Move", "actor": carol.uri,

@@ -27,6 +27,7 @@ mod health;
 mod helpers;
 mod ids;
 mod instance;
+mod interaction;
 mod lists;
 mod media;
 mod metrics;

@@ -1,5 +1,6 @@
 //! Sign-up through the API and the page, under each registration mode, and sign-in pages.
 
+use crate::admin_reports::{assert_schema, staff};
 use crate::helpers::json_of;
 use crate::helpers::{TestApp, TestBrowser};
 use ferrodon::config::RegistrationMode;
@@ -103,6 +104,32 @@ async fn approval_mode_keeps_new_members_out_until_approved() {
     );
     let (_, body) = json_of(app.get("/api/v2/instance").await).await;
     assert_eq!(body["registrations"]["approval_required"], true);
+}
+
+#[tokio::test]
+async fn the_staff_hear_of_sign_ups_and_no_one_else_does() {
+    let app = TestApp::spawn_with(|c| c.registrations.mode = RegistrationMode::Approval).await;
+    let moderator = staff(&app, "mod", "moderator", "read").await;
+    let member = app.member("member", "read").await;
+    let client = app
+        .register_client("read write", "urn:ietf:wg:oauth:2.0:oob")
+        .await;
+    let app_token = app.app_token(&client, "read write").await;
+    assert_eq!(sign_up(&app, &app_token, "waiting", "1").await.status(), 200);
+
+    let (status, seen) = json_of(app.get_with("/api/v1/notifications", &moderator.token).await).await;
+    assert_eq!(status, 200, "{seen}");
+    let seen = seen.as_array().unwrap();
+    assert_eq!(
+        seen.len(),
+        1,
+        "accounts the operator made are not announced: {seen:?}"
+    );
+    assert_eq!(seen[0]["type"], "admin.sign_up");
+    assert_eq!(seen[0]["account"]["username"], "waiting");
+    assert_schema("Notification", &seen[0]);
+    let (_, others) = json_of(app.get_with("/api/v1/notifications", &member.token).await).await;
+    assert_eq!(others, serde_json::json!([]));
 }
 
 #[tokio::test]

@@ -52,6 +52,10 @@ pub struct Account {
     pub emojis: Vec<serde_json::Value>,
     pub fields: Vec<AccountField>,
     pub roles: Vec<serde_json::Value>,
+    /// The account this one moved to (`Move`), as Mastodon shows it: only when set, and never
+    /// inside another `moved`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<Box<Account>>,
 }
 
 impl Account {
@@ -125,6 +129,7 @@ impl Account {
             emojis: custom_emojis(&row.emojis),
             fields,
             roles: Vec::new(),
+            moved: None,
         }
     }
 }
