@@ -126,7 +126,9 @@ pub async fn set_silenced(db: impl PgExecutor<'_>, account_id: i64, on: bool) ->
 /// Sets or clears `suspended_at` (a time already set is kept).
 pub async fn set_suspended(db: impl PgExecutor<'_>, account_id: i64, on: bool) -> sqlx::Result<()> {
     sqlx::query!(
-        "update accounts set suspended_at = case when $2 then coalesce(suspended_at, now()) end where id = $1",
+        "update accounts set suspended_at = case when $2 then coalesce(suspended_at, now()) end,
+                             suspension_origin = case when $2 then 'local' end
+         where id = $1",
         account_id,
         on
     )
@@ -208,12 +210,16 @@ pub async fn delete_account(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::R
 pub struct Sanctions {
     pub limited: bool,
     pub suspended: bool,
+    /// Suspended only by its own server (not by us): it may still update or delete itself.
+    pub suspended_by_its_server: bool,
 }
 
 /// The account's [`Sanctions`], in one query.
 pub async fn sanctions(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<Sanctions> {
     let row = sqlx::query!(
-        r#"select account_limited($1) as "limited!", account_suspended($1) as "suspended!""#,
+        r#"select account_limited($1) as "limited!", account_suspended($1) as "suspended!",
+                  exists (select 1 from accounts a where a.id = $1 and not a.domain_suspended
+                          and a.suspension_origin = 'remote') as "by_its_server!""#,
         account_id
     )
     .fetch_one(db)
@@ -221,6 +227,7 @@ pub async fn sanctions(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result
     Ok(Sanctions {
         limited: row.limited,
         suspended: row.suspended,
+        suspended_by_its_server: row.by_its_server,
     })
 }
 

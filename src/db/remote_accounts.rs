@@ -91,6 +91,24 @@ pub async fn upsert(db: impl PgExecutor<'_>, a: &RemoteAccount<'_>) -> sqlx::Res
     .await
 }
 
+/// Follows what a remote account's own server says of its suspension: suspends an account
+/// not suspended yet, and lifts only a suspension its server made (never our staff's).
+/// Returns whether anything changed.
+pub async fn sync_suspension(db: impl PgExecutor<'_>, id: i64, suspended: bool) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update accounts set
+            suspended_at = case when $2 then now() end,
+            suspension_origin = case when $2 then 'remote' end
+         where id = $1 and domain is not null
+           and case when $2 then suspended_at is null else suspension_origin = 'remote' end",
+        id,
+        suspended,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// A known remote account's id, when it was last fetched, and whether it is gone.
 #[derive(Debug, Clone)]
 pub struct Known {

@@ -238,6 +238,9 @@ pub async fn store_actor(state: &AppState, document: &Value) -> AppResult<i64> {
         }
         _ => AppError::from(error),
     })?;
+    if db::remote_accounts::sync_suspension(&state.db, id, actor.suspended).await? {
+        tracing::info!(actor = %actor.id, suspended = actor.suspended, "suspension by its own server");
+    }
     state.federation.signer_cache().forget_actor(&actor.id);
     Ok(id)
 }
@@ -255,17 +258,25 @@ pub async fn account_by_handle(state: &AppState, username: &str, domain: &str) -
         return Ok(None);
     }
     if let Some(known) = db::accounts::find_remote_by_username(&state.db, username, &domain).await? {
-        // An account the staff suspended cannot be looked up or mentioned either.
-        if db::account_moderation::sanctions(&state.db, known.id)
-            .await?
-            .suspended
+        // An account the staff suspended cannot be looked up or mentioned either. One its own
+        // server suspended is refreshed as usual (its server may have lifted the suspension)
+        // and found only if it no longer is.
+        let sanctions = db::account_moderation::sanctions(&state.db, known.id).await?;
+        if sanctions.suspended && !sanctions.suspended_by_its_server {
+            return Ok(None);
+        }
+        let found = match &known.uri {
+            Some(uri) => account_by_uri(state, uri).await?,
+            None => Some(known.id),
+        };
+        if sanctions.suspended
+            && db::account_moderation::sanctions(&state.db, known.id)
+                .await?
+                .suspended
         {
             return Ok(None);
         }
-        if let Some(uri) = &known.uri {
-            return account_by_uri(state, uri).await;
-        }
-        return Ok(Some(known.id));
+        return Ok(found);
     }
     let actor_url = match state.federation.fetcher.webfinger(username, &domain).await {
         Ok(url) => url,

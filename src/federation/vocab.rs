@@ -243,6 +243,8 @@ pub struct Actor {
     pub emojis: Vec<Emoji>,
     pub also_known_as: Vec<String>,
     pub moved_to: Option<String>,
+    /// Its own server suspended it (Mastodon's `suspended`): the profile is withheld.
+    pub suspended: bool,
 }
 
 /// Actor types we accept as accounts.
@@ -312,6 +314,7 @@ impl Actor {
             emojis: emojis_of(value),
             also_known_as: ids_at(value, "alsoKnownAs"),
             moved_to: id_at(value, "movedTo").map(str::to_owned),
+            suspended: value.get("suspended").and_then(Value::as_bool).unwrap_or(false),
             kind,
             id,
         })

@@ -948,3 +948,81 @@ async fn unknown_activity_types_are_accepted_and_change_nothing() {
     assert_eq!(count(&app, "select count(*) from notifications").await, 0);
     assert_eq!(count(&app, "select count(*) from statuses").await, 1);
 }
+
+#[tokio::test]
+async fn an_account_its_own_server_suspends_is_hidden_until_that_server_lifts_it() {
+    let remote = FakeRemote::start("remote.test").await;
+    let bob = remote.add_actor("bob");
+    let app = app_with(&[&remote]).await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob_id = follow_remote(&app, &alice, &bob, "bob@remote.test").await;
+    deliver(
+        &app,
+        &bob,
+        &create_note(&bob, "1", json!({"content": "<p>before</p>"})),
+    )
+    .await;
+    let home_ids = |home: Value| -> usize { home.as_array().map_or(0, Vec::len) };
+    assert_eq!(
+        home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
+        1
+    );
+    let profile = format!("/api/v1/accounts/{bob_id}");
+
+    // Its server withholds the profile and says it is suspended (as Mastodon does).
+    let mut withheld = bob.document.clone();
+    withheld["suspended"] = json!(true);
+    withheld["name"] = json!("");
+    let suspend = json!({"id": format!("{}#updates/1", bob.uri), "type": "Update", "actor": bob.uri, "object": withheld});
+    deliver(&app, &bob, &suspend).await;
+    assert_eq!(app.get_with(&profile, &alice.token).await.status(), 404);
+    assert_eq!(
+        home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
+        0
+    );
+    // Nothing else it sends is taken meanwhile.
+    deliver(
+        &app,
+        &bob,
+        &create_note(&bob, "2", json!({"content": "<p>while suspended</p>"})),
+    )
+    .await;
+    assert_eq!(count(&app, "select count(*) from statuses where text like '%while suspended%' or content like '%while suspended%'").await, 0);
+
+    // Looked up meanwhile, a stale copy is refreshed: still suspended, then lifted there.
+    let lookup = "/api/v1/accounts/lookup?acct=bob@remote.test";
+    let stale = "update accounts set fetched_at = now() - interval '30 days' where domain is not null";
+    remote.serve_object(&withheld);
+    sqlx::query(stale).execute(&app.pool).await.unwrap();
+    assert_eq!(app.get_with(lookup, &alice.token).await.status(), 404);
+    remote.serve_object(&bob.document);
+    sqlx::query(stale).execute(&app.pool).await.unwrap();
+    assert_eq!(
+        app.get_with(lookup, &alice.token).await.status(),
+        200,
+        "lifted by its server"
+    );
+    let mut suspend_again = suspend.clone();
+    suspend_again["id"] = json!(format!("{}#updates/4", bob.uri));
+    deliver(&app, &bob, &suspend_again).await;
+    assert_eq!(app.get_with(&profile, &alice.token).await.status(), 404);
+
+    // The full actor again, sent by its server: lifted, and the posts show again.
+    let lift = json!({"id": format!("{}#updates/2", bob.uri), "type": "Update", "actor": bob.uri, "object": bob.document});
+    deliver(&app, &bob, &lift).await;
+    assert_eq!(app.get_with(&profile, &alice.token).await.status(), 200);
+    assert_eq!(
+        home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
+        1
+    );
+
+    // A suspension by our own staff is theirs to lift: the remote server cannot.
+    sqlx::query("update accounts set suspended_at = now(), suspension_origin = 'local' where id = $1")
+        .bind(bob_id.parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let again = json!({"id": format!("{}#updates/3", bob.uri), "type": "Update", "actor": bob.uri, "object": bob.document});
+    deliver(&app, &bob, &again).await;
+    assert_eq!(app.get_with(&profile, &alice.token).await.status(), 404);
+}

@@ -77,11 +77,12 @@ async fn dispatch(state: &AppState, activity: &Activity<'_>, signer_id: i64) -> 
     if let Some(host) = suspended_host_named(state, activity) {
         return refuse(format!("it involves {host}, a suspended domain"));
     }
-    // An account the staff suspended is as disconnected as a suspended domain.
-    if db::account_moderation::sanctions(&state.db, signer_id)
-        .await?
-        .suspended
-    {
+    // An account the staff suspended is as disconnected as a suspended domain. One its own
+    // server suspended may still update itself (to lift the suspension) or delete itself.
+    let sanctions = db::account_moderation::sanctions(&state.db, signer_id).await?;
+    let about_itself =
+        matches!(activity.kind, "Update" | "Delete") && activity.object_id() == Some(activity.actor);
+    if sanctions.suspended && !(sanctions.suspended_by_its_server && about_itself) {
         return refuse("the sender's account is suspended here");
     }
     match activity.kind {
