@@ -20,7 +20,8 @@ pub async fn delete_actor(pool: &PgPool, account_id: i64) -> AppResult<()> {
 /// A remote account moved to `target`, which must name it among its aliases (`alsoKnownAs`, as
 /// last fetched): the move is recorded, and each local follower follows the new account
 /// instead (a request until a remote target's server accepts). A follower who cannot follow the
-/// target (a block between them) keeps the old follow. Returns how many followers moved.
+/// target (a block between them) keeps the old follow. Local members' blocks, mutes and notes
+/// on the old account are given to the new one. Returns how many followers moved.
 pub async fn record_move(pool: &PgPool, base_url: &str, account_id: i64, target: i64) -> AppResult<usize> {
     let account = db::accounts::find(pool, account_id)
         .await?
@@ -52,5 +53,15 @@ pub async fn record_move(pool: &PgPool, base_url: &str, account_id: i64, target:
             Err(other) => return Err(other),
         }
     }
+    // What local members set on the old account carries over, as Mastodon does: their blocks
+    // (the new account's server is sent each Block), mutes and private notes.
+    for blocker in db::follows::list_local_blockers(pool, account_id).await? {
+        if let Err(error) = follows::block(pool, base_url, blocker, target).await {
+            tracing::info!(blocker, target, %error, "block not carried over");
+        }
+    }
+    let mut conn = pool.acquire().await?;
+    let (mutes, notes) = db::follows::copy_local_mutes_and_notes(&mut conn, account_id, target).await?;
+    tracing::debug!(mutes, notes, "mutes and notes carried over");
     Ok(moved)
 }

@@ -1,7 +1,7 @@
 //! Relationships between accounts: follows, blocks, mutes, private notes, endorsements.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 /// A follow's options.
 #[derive(Debug, Clone)]
@@ -214,6 +214,51 @@ pub async fn set_note(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Local members blocking `target`, oldest block first.
+pub async fn list_local_blockers(db: impl PgExecutor<'_>, target: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select b.account_id from blocks b join accounts a on a.id = b.account_id
+         where b.target_account_id = $1 and a.domain is null order by b.id",
+        target
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Gives `to` the mutes local members hold on `from` (those still running, with their
+/// notifications setting and end) and their private notes on it, keeping any they already
+/// have on `to`. Returns how many mutes and notes were copied.
+pub async fn copy_local_mutes_and_notes(
+    db: &mut PgConnection,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<(u64, u64)> {
+    let mutes = sqlx::query!(
+        "insert into mutes (account_id, target_account_id, hide_notifications, expires_at)
+         select m.account_id, $2, m.hide_notifications, m.expires_at
+         from mutes m join accounts a on a.id = m.account_id
+         where m.target_account_id = $1 and a.domain is null and m.account_id <> $2
+           and (m.expires_at is null or m.expires_at > now())
+         on conflict (account_id, target_account_id) do nothing",
+        from,
+        to
+    )
+    .execute(&mut *db)
+    .await?;
+    let notes = sqlx::query!(
+        "insert into account_notes (account_id, target_account_id, comment)
+         select n.account_id, $2, n.comment
+         from account_notes n join accounts a on a.id = n.account_id
+         where n.target_account_id = $1 and a.domain is null and n.account_id <> $2
+         on conflict (account_id, target_account_id) do nothing",
+        from,
+        to
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok((mutes.rows_affected(), notes.rows_affected()))
 }
 
 /// How `viewer` and `target` relate.

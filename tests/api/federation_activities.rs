@@ -437,10 +437,46 @@ async fn a_move_to_an_account_that_names_the_old_one_moves_local_followers() {
     // The new account is known before it names the old one: the Move fetches it afresh.
     let new_bob_id = account_id(&app, &alice, "bob@new.test").await;
     let new_bob = new.add_actor_with("bob", 2, |doc| doc["alsoKnownAs"] = json!([bob.uri]));
+    // Other members' blocks, mutes and notes on the old account.
+    let dave = app.member("dave", "read write follow").await;
+    let erin = app.member("erin", "read write follow").await;
+    for (member, path, form) in [
+        (&dave, "block", vec![]),
+        (&erin, "mute", vec![("notifications", "true")]),
+        (&alice, "note", vec![("comment", "met at the fair")]),
+    ] {
+        let response = app
+            .post_form(
+                &format!("/api/v1/accounts/{bob_id}/{path}"),
+                Some(&member.token),
+                &form,
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{path}");
+    }
 
     let moving = json!({"id": format!("{}#moves/1", bob.uri), "type": "Move", "actor": bob.uri,
                         "object": bob.uri, "target": new_bob.uri});
     deliver(&app, &bob, &moving).await;
+    assert_eq!(
+        relationship(&app, &dave, &new_bob_id).await["blocking"],
+        true,
+        "blocks carry over"
+    );
+    let muted = relationship(&app, &erin, &new_bob_id).await;
+    assert_eq!(
+        (muted["muting"].clone(), muted["muting_notifications"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        relationship(&app, &alice, &new_bob_id).await["note"],
+        "met at the fair"
+    );
+    assert_eq!(
+        count(&app, "select count(*) from outgoing_activities where body->>'type' = 'Block' and body->>'object' like '%new.test%'").await,
+        1,
+        "the new account's server is sent dave's Block"
+    );
     assert_eq!(relationship(&app, &alice, &bob_id).await["following"], false);
     let relation = relationship(&app, &alice, &new_bob_id).await;
     // The new account is remote: a request until its server accepts.
