@@ -11,11 +11,7 @@ pub const MAX_FEATURED_TAGS: i64 = 10;
 /// Features a hashtag on the member's profile; returns the featured tag's id.
 pub async fn feature_tag(pool: &PgPool, account_id: i64, name: &str) -> AppResult<i64> {
     let name = name.trim().trim_start_matches('#');
-    let valid = !name.is_empty()
-        && name.chars().count() <= 256
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-        && name.chars().any(|c| !c.is_ascii_digit());
-    if !valid {
+    if !crate::text::compose::is_hashtag_name(name) {
         return Err(AppError::Invalid("Validation failed: Tag is invalid".into()));
     }
     let mut tx = crate::db::begin(pool).await?;

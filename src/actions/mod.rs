@@ -23,3 +23,4 @@ pub mod reports;
 pub mod scheduled;
 pub mod sessions;
 pub mod statuses;
+pub mod tags;

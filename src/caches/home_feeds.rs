@@ -1,6 +1,7 @@
 //! The heads of members' home timelines: the newest ids, computed by the database's own home
 //! query and forgotten when a change could alter them (a status by someone the member follows
-//! or by themselves, a change to their follows, mutes, blocks or domain blocks, moderation).
+//! or by themselves, or carrying a tag they follow; a change to their follows, followed tags,
+//! mutes, blocks or domain blocks; moderation).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct HomeFeed {
     whole: bool,
     /// Accounts whose statuses can enter it.
     authors: Vec<i64>,
+    /// Tags whose statuses can enter it.
+    tags: Vec<i64>,
     expires: Instant,
 }
 
@@ -44,6 +47,7 @@ impl HomeFeed {
             whole: (head.ids.len() as i64) < HEAD_LENGTH,
             ids: head.ids,
             authors: head.authors,
+            tags: head.tags,
             expires: Instant::now() + lifetime,
         }
     }
@@ -51,6 +55,11 @@ impl HomeFeed {
     /// Whether a status by `author` could enter this head.
     pub fn follows(&self, author: i64) -> bool {
         self.authors.contains(&author)
+    }
+
+    /// Whether a status carrying `tag` could enter this head.
+    pub fn follows_tag(&self, tag: i64) -> bool {
+        self.tags.contains(&tag)
     }
 
     /// The ids of `page` (newest first, as the database answers), or `None` when the page reaches
@@ -97,6 +106,7 @@ pub async fn home_page(
                 let concerns = |event: &db::cache_events::CacheEvent| match event.kind {
                     b'm' => event.target == viewer,
                     b'a' => feed.follows(event.target),
+                    b't' => feed.follows_tag(event.target),
                     _ => false,
                 };
                 if state.may_keep(ticket, concerns) {
@@ -113,12 +123,33 @@ pub async fn home_page(
     Ok((ids, Some(ticket)))
 }
 
-/// The heads kept, by member, and who follows whom among them.
+/// The heads kept, by member, and who follows whom and which tags among them.
 #[derive(Debug, Default)]
 pub struct HomeFeeds {
     feeds: HashMap<i64, Arc<HomeFeed>>,
     /// Author to the members whose heads they can enter.
     readers: HashMap<i64, Vec<i64>>,
+    /// Tag to the members whose heads its statuses can enter.
+    tag_readers: HashMap<i64, Vec<i64>>,
+}
+
+/// Adds `member` as a reader of each of `keys`.
+fn add_reader(index: &mut HashMap<i64, Vec<i64>>, keys: &[i64], member: i64) {
+    for key in keys {
+        index.entry(*key).or_default().push(member);
+    }
+}
+
+/// Removes `member` as a reader of each of `keys`.
+fn remove_reader(index: &mut HashMap<i64, Vec<i64>>, keys: &[i64], member: i64) {
+    for key in keys {
+        if let Some(readers) = index.get_mut(key) {
+            readers.retain(|m| *m != member);
+            if readers.is_empty() {
+                index.remove(key);
+            }
+        }
+    }
 }
 
 impl HomeFeeds {
@@ -138,9 +169,8 @@ impl HomeFeeds {
         {
             self.forget(other);
         }
-        for author in &feed.authors {
-            self.readers.entry(*author).or_default().push(member);
-        }
+        add_reader(&mut self.readers, &feed.authors, member);
+        add_reader(&mut self.tag_readers, &feed.tags, member);
         self.feeds.insert(member, feed);
     }
 
@@ -149,14 +179,8 @@ impl HomeFeeds {
         let Some(feed) = self.feeds.remove(&member) else {
             return;
         };
-        for author in &feed.authors {
-            if let Some(readers) = self.readers.get_mut(author) {
-                readers.retain(|m| *m != member);
-                if readers.is_empty() {
-                    self.readers.remove(author);
-                }
-            }
-        }
+        remove_reader(&mut self.readers, &feed.authors, member);
+        remove_reader(&mut self.tag_readers, &feed.tags, member);
     }
 
     /// Forgets the heads a status by `author` could enter.
@@ -166,10 +190,18 @@ impl HomeFeeds {
         }
     }
 
+    /// Forgets the heads a status carrying `tag` could enter.
+    pub fn forget_followers_of_tag(&mut self, tag: i64) {
+        for member in self.tag_readers.get(&tag).cloned().unwrap_or_default() {
+            self.forget(member);
+        }
+    }
+
     /// Forgets every head.
     pub fn clear(&mut self) {
         self.feeds.clear();
         self.readers.clear();
+        self.tag_readers.clear();
     }
 }
 
@@ -182,6 +214,7 @@ mod tests {
             ids: ids.to_vec(),
             whole,
             authors: vec![1, 2],
+            tags: vec![5],
             expires: Instant::now() + MAX_AGE,
         }
     }
@@ -234,5 +267,19 @@ mod tests {
         feeds.forget_followers_of(3);
         assert!(feeds.get(11).is_none());
         assert!(feeds.readers.is_empty());
+        assert!(feeds.tag_readers.is_empty());
+    }
+
+    #[test]
+    fn a_status_with_a_followed_tag_forgets_only_that_tags_readers() {
+        let mut feeds = HomeFeeds::default();
+        feeds.insert(10, Arc::new(feed(&[1], true)));
+        let mut other = feed(&[2], true);
+        other.tags = vec![6];
+        feeds.insert(11, Arc::new(other));
+        feeds.forget_followers_of_tag(5);
+        assert!(feeds.get(10).is_none());
+        assert!(feeds.get(11).is_some());
+        assert!(!feeds.tag_readers.contains_key(&5));
     }
 }

@@ -171,6 +171,7 @@ impl State {
             match event.kind {
                 b'a' => self.home.forget_followers_of(event.target),
                 b'm' => self.home.forget(event.target),
+                b't' => self.home.forget_followers_of_tag(event.target),
                 b's' => self.rendered.forget_status(event.target),
                 b'c' => self.rendered.forget_account(event.target),
                 b'v' => self.members.forget_marks(event.target),

@@ -39,3 +39,124 @@ pub async fn list_followed(
     }
     Ok(rows)
 }
+
+/// A hashtag as stored.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The tag named `name` (case-insensitive), if any status or member has used it.
+pub async fn find_by_name(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<Tag>> {
+    sqlx::query_as!(
+        Tag,
+        "select id, name from tags where lower(name) = lower($1)",
+        name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The tag named `name`, created (spelt as given) when new.
+pub async fn find_or_create(db: &mut sqlx::PgConnection, name: &str) -> sqlx::Result<Tag> {
+    sqlx::query!(
+        "insert into tags (name) values ($1) on conflict (lower(name)) do nothing",
+        name
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query_as!(
+        Tag,
+        "select id, name from tags where lower(name) = lower($1)",
+        name
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Makes `account_id` follow the tag (nothing when it already does).
+pub async fn follow(db: impl PgExecutor<'_>, account_id: i64, tag_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into tag_follows (account_id, tag_id) values ($1, $2)
+         on conflict (account_id, tag_id) do nothing",
+        account_id,
+        tag_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Stops `account_id` following the tag (nothing when it did not).
+pub async fn unfollow(db: impl PgExecutor<'_>, account_id: i64, tag_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from tag_follows where account_id = $1 and tag_id = $2",
+        account_id,
+        tag_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether `account_id` follows the tag.
+pub async fn is_followed(db: impl PgExecutor<'_>, account_id: i64, tag_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from tag_follows where account_id = $1 and tag_id = $2) as "followed!""#,
+        account_id,
+        tag_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// One day of a tag's use: public original statuses carrying it, and their distinct authors.
+#[derive(Debug, Clone)]
+pub struct TagDay {
+    pub tag_id: i64,
+    /// Midnight UTC that starts the day, in seconds since the epoch.
+    pub day: i64,
+    pub uses: i64,
+    pub accounts: i64,
+}
+
+/// The use of each of `tag_ids` on each of the last `days` days (today included), newest day
+/// first; days without use are included with zeros. Status ids are time-ordered, so each tag's
+/// statuses of those days are one range of its primary key.
+pub async fn history(db: impl PgExecutor<'_>, tag_ids: &[i64], days: i32) -> sqlx::Result<Vec<TagDay>> {
+    sqlx::query_as!(
+        TagDay,
+        r#"with days as (
+               select d::date as day from generate_series(
+                   (now() at time zone 'utc')::date - ($2::int - 1), (now() at time zone 'utc')::date, '1 day') d),
+           uses as (
+               select st.tag_id, (s.created_at at time zone 'utc')::date as day,
+                      count(*) as uses, count(distinct s.account_id) as accounts
+               from status_tags st join statuses s on s.id = st.status_id
+               where st.tag_id = any($1)
+                 and st.status_id >= (floor(extract(epoch from
+                         ((now() at time zone 'utc')::date - ($2::int - 1))::timestamp at time zone 'utc') * 1000)::bigint << 16)
+                 and s.visibility = 'public' and s.reblog_of_id is null
+               group by 1, 2)
+           select t.id as "tag_id!", extract(epoch from d.day)::bigint as "day!",
+                  coalesce(u.uses, 0) as "uses!", coalesce(u.accounts, 0) as "accounts!"
+           from unnest($1::bigint[]) t(id) cross join days d
+           left join uses u on u.tag_id = t.id and u.day = d.day
+           order by t.id, d.day desc"#,
+        tag_ids,
+        days
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// How many hashtags `account_id` follows.
+pub async fn count_followed(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from tag_follows where account_id = $1"#,
+        account_id
+    )
+    .fetch_one(db)
+    .await
+}

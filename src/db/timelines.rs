@@ -21,7 +21,8 @@ fn ordered(mut ids: Vec<i64>, page: &Page) -> Vec<i64> {
 }
 
 /// Home: the member's own statuses and those of accounts they follow (boosts unless turned off,
-/// replies only to people they follow), minus muted accounts. The query is SQL function
+/// replies only to people they follow), minus muted accounts, and public statuses carrying a
+/// hashtag they follow (migration 0034). The query is SQL function
 /// `home_timeline` (migration 0025), planned once per connection rather than per request.
 pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Result<Vec<i64>> {
     let ids = sqlx::query_scalar!(
@@ -38,12 +39,14 @@ pub async fn home(db: impl PgExecutor<'_>, viewer: i64, page: &Page) -> sqlx::Re
 }
 
 /// What the home timeline cache keeps of a member: the newest `length` ids of their home
-/// (newest first), whose statuses can enter it (themselves and whom they follow), and when the
-/// first of their timed mutes ends (the cached timeline holds only until then).
+/// (newest first), whose statuses can enter it (themselves and whom they follow), which tags'
+/// statuses can (those they follow), and when the first of their timed mutes ends (the cached
+/// timeline holds only until then).
 #[derive(Debug, Clone)]
 pub struct HomeHead {
     pub ids: Vec<i64>,
     pub authors: Vec<i64>,
+    pub tags: Vec<i64>,
     pub mutes_change_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -52,6 +55,7 @@ pub async fn home_head(db: impl PgExecutor<'_>, viewer: i64, length: i64) -> sql
     let row = sqlx::query!(
         r#"select array(select id from home_timeline($1, null, null, $2, false) as id) as "ids!",
                   array(select f.target_account_id from follows f where f.account_id = $1) as "authors!",
+                  array(select f.tag_id from tag_follows f where f.account_id = $1) as "tags!",
                   (select min(u.expires_at) from mutes u where u.account_id = $1 and u.expires_at > now())
                       as mutes_change_at"#,
         viewer,
@@ -64,6 +68,7 @@ pub async fn home_head(db: impl PgExecutor<'_>, viewer: i64, length: i64) -> sql
     Ok(HomeHead {
         ids: row.ids,
         authors,
+        tags: row.tags,
         mutes_change_at: row.mutes_change_at,
     })
 }

@@ -11,6 +11,7 @@ use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::Tag;
 use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
+use crate::mastodon::tags::{TagView, render};
 
 /// GET /api/v1/followed_tags
 pub async fn get_followed_tags(
@@ -30,16 +31,14 @@ pub async fn get_followed_tags(
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.follow_id).collect();
     let headers = link_headers(&state.base_url, "/api/v1/followed_tags", &ids, page.limit());
-    let base = &state.base_url;
-    let tags = rows
+    let views = rows
         .into_iter()
-        .map(|row| Tag {
-            id: row.tag_id.to_string(),
-            url: format!("{base}/tags/{}", row.name),
+        .map(|row| TagView {
+            id: Some(row.tag_id),
             name: row.name,
-            history: Vec::new(),
-            following: true,
+            following: Some(true),
         })
         .collect();
+    let tags = render(&state, views).await?;
     Ok((headers, Json(tags)))
 }

@@ -30,6 +30,7 @@ mod scheduled_statuses;
 pub mod scopes;
 mod search;
 mod statuses;
+pub mod tags;
 mod timelines;
 
 use axum::Router;
@@ -311,6 +312,9 @@ pub fn routes() -> Router<AppState> {
         )
         .merge(list_routes())
         .route("/api/v1/followed_tags", get(followed_tags::get_followed_tags))
+        .route("/api/v1/tags/{name}", get(tags::get_tag))
+        .route("/api/v1/tags/{name}/follow", post(tags::follow_tag))
+        .route("/api/v1/tags/{name}/unfollow", post(tags::unfollow_tag))
         .route(
             "/api/v1/follow_requests",
             get(follow_requests::get_follow_requests),

@@ -11,9 +11,10 @@ use crate::db::search::{AccountQuery, StatusFilter, Window};
 use crate::error::{AppError, AppResult};
 use crate::federation::resolve::Resolved;
 use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::{Account, Status, Tag, format_id};
+use crate::mastodon::entities::{Account, Status, Tag};
 use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
+use crate::mastodon::tags::{TagView, render};
 
 /// Results per type when the client names no `limit`, and the most it may ask for (v2).
 const DEFAULT_LIMIT: i64 = 20;
@@ -291,18 +292,16 @@ async fn find_hashtags(state: &AppState, query: &str, window: Window) -> AppResu
     if prefix.is_empty() {
         return Ok(Vec::new());
     }
-    let base = &state.base_url;
-    Ok(db::search::list_tags(&state.db, &prefix, window)
+    let views = db::search::list_tags(&state.db, &prefix, window)
         .await?
         .into_iter()
-        .map(|hit| Tag {
-            id: format_id(hit.id),
-            url: format!("{base}/tags/{}", hit.name.to_lowercase()),
+        .map(|hit| TagView {
+            id: Some(hit.id),
             name: hit.name,
-            history: Vec::new(),
-            following: hit.following,
+            following: window.viewer.map(|_| hit.following),
         })
-        .collect())
+        .collect();
+    render(state, views).await
 }
 
 #[cfg(test)]

@@ -25,6 +25,20 @@ static HASHTAG: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!("a constant pattern"))
 });
 
+/// A whole hashtag name, as [`HASHTAG`] finds them in text.
+static HASHTAG_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[\w]*[\p{Alphabetic}_·][\w·]*$").unwrap_or_else(|_| unreachable!("a constant pattern"))
+});
+
+/// Longest hashtag name taken where members name one (following, featuring).
+pub const MAX_HASHTAG_LENGTH: usize = 256;
+
+/// Whether `name` (without `#`) is a hashtag a status could carry: word characters, at least
+/// one of them not a digit, at most [`MAX_HASHTAG_LENGTH`].
+pub fn is_hashtag_name(name: &str) -> bool {
+    name.chars().count() <= MAX_HASHTAG_LENGTH && HASHTAG_NAME.is_match(name)
+}
+
 /// A piece of a status's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {

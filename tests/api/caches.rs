@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::helpers::{TestApp, TestMember, json_of};
 use crate::statuses::post;
 
-fn ids(page: &Value) -> Vec<String> {
+/// The ids of a page of statuses, in order.
+pub fn ids(page: &Value) -> Vec<String> {
     page.as_array()
         .unwrap()
         .iter()

@@ -23,6 +23,7 @@ mod federation_in;
 mod federation_out;
 mod filters;
 mod first_screen;
+mod hashtags;
 mod health;
 mod helpers;
 mod ids;

@@ -924,6 +924,31 @@ def run_social_core(check, client, raw, last_json, suffix, have_app):
 
     check("timelines: hashtag (GET /api/v1/timelines/tag/:hashtag)", hashtag, needs=need("H"))
 
+    def followed_tag():
+        topic = f"garden{suffix}"
+        unused = api("alice").tag(topic)
+        expect(unused.get("following") is False and str(unused.get("id")) == "",
+               f"an unused tag shows as {short(unused, 300)}")
+        followed = api("alice").tag_follow(topic)
+        expect(followed.get("following") is True and followed.get("name") == topic,
+               f"tag_follow answered {short(followed, 300)}")
+        names = [t.get("name") for t in api("alice").followed_tags()]
+        expect(topic in names, f"followed_tags is {names}")
+        username = f"carol_{suffix}"
+        token = client().create_account(username, secrets.token_urlsafe(18), f"{username}@example.com",
+                                        agreement=True, locale="en", scopes=SCOPES)
+        stranger = client(token).status_post(f"#{topic} from someone alice does not follow")
+        expect(str(stranger["id"]) in home_ids("alice"), "a followed tag's public status is not in alice's home")
+        history = api("alice").tag(topic).get("history") or []
+        expect(len(history) == 7 and str(history[0].get("uses")) == "1",
+               f"the tag's history is {short(history, 300)}")
+        unfollowed = api("alice").tag_unfollow(topic)
+        expect(unfollowed.get("following") is False, f"tag_unfollow answered {short(unfollowed, 300)}")
+        expect(str(stranger["id"]) not in home_ids("alice"), "an unfollowed tag's status stays in alice's home")
+
+    check("hashtags: tag, tag_follow brings a stranger's tagged status home, followed_tags, tag_unfollow",
+          followed_tag, needs=need(*both))
+
     def exclude_replies():
         everything = ids_of(api("bob").account_statuses(uid("alice"), limit=40))
         expect(s["reply"] in everything and s["mention"] in everything,

@@ -27,14 +27,24 @@ impl List {
     }
 }
 
-/// A hashtag, with whether the viewer follows it.
+/// A hashtag, its use over the last week and whether the viewer follows it (`null` for
+/// anonymous viewers). `id` is empty for a name no status or member has used yet, as in Mastodon.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tag {
     pub id: String,
     pub name: String,
     pub url: String,
-    pub history: Vec<serde_json::Value>,
-    pub following: bool,
+    pub history: Vec<TagHistory>,
+    pub following: Option<bool>,
+}
+
+/// One day of a hashtag's use; numbers as strings, as Mastodon sends them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagHistory {
+    /// Midnight UTC starting the day, in seconds since the epoch.
+    pub day: String,
+    pub uses: String,
+    pub accounts: String,
 }
 
 /// Where the member stopped reading a timeline.

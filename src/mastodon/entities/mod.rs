@@ -14,7 +14,7 @@ pub use application::{Application, CredentialApplication, Token};
 pub use domain_blocks::{AdminDomainAllow, AdminDomainBlock, ExistingDomainBlockError, PublicDomainBlock};
 pub use instance::{InstanceV1, InstanceV2, Rule};
 pub use lists_and_filters::{
-    Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag,
+    Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag, TagHistory,
 };
 pub use media::MediaAttachment;
 pub use moderation::{AdminAccount, AdminReport, Report, ReportParties};
