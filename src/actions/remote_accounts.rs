@@ -55,13 +55,20 @@ pub async fn record_move(pool: &PgPool, base_url: &str, account_id: i64, target:
     }
     // What local members set on the old account carries over, as Mastodon does: their blocks
     // (the new account's server is sent each Block), mutes and private notes.
+    // Only a refusal is passed over; any other failure fails the Move, which is retried (a
+    // block already carried is not made twice), so no member's block is silently lost.
     for blocker in db::follows::list_local_blockers(pool, account_id).await? {
-        if let Err(error) = follows::block(pool, base_url, blocker, target).await {
-            tracing::info!(blocker, target, %error, "block not carried over");
+        match follows::block(pool, base_url, blocker, target).await {
+            Ok(()) => {}
+            Err(error @ (AppError::Forbidden(_) | AppError::NotFound)) => {
+                tracing::info!(blocker, target, %error, "block not carried over");
+            }
+            Err(other) => return Err(other),
         }
     }
-    let mut conn = pool.acquire().await?;
-    let (mutes, notes) = db::follows::copy_local_mutes_and_notes(&mut conn, account_id, target).await?;
+    let mut tx = db::begin(pool).await?;
+    let (mutes, notes) = db::follows::copy_local_mutes_and_notes(&mut tx, account_id, target).await?;
+    tx.commit().await?;
     tracing::debug!(mutes, notes, "mutes and notes carried over");
     Ok(moved)
 }

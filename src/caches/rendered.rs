@@ -55,7 +55,12 @@ impl Rendered {
         self.statuses.insert(id, status);
     }
 
+    /// Keeps `account`, unless it moved: it shows its target, whose changes would not reach
+    /// this copy.
     pub fn insert_account(&mut self, id: i64, account: Account) {
+        if account.moved.is_some() {
+            return;
+        }
         make_room(&mut self.accounts, MAX_ACCOUNTS);
         self.accounts.insert(id, account);
     }

@@ -153,8 +153,13 @@ pub async fn list_by_ids(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<V
     .await
 }
 
-/// Accounts by id with their counters (zero where an account has none yet), in one query.
-pub async fn list_with_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<(Account, Stats)>> {
+/// Accounts by id with their counters (zero where an account has none yet), in one query;
+/// suspended accounts (by our staff, their domain's rule or their own server) only when asked.
+pub async fn list_with_stats(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+    include_suspended: bool,
+) -> sqlx::Result<Vec<(Account, Stats)>> {
     let rows = sqlx::query!(
         r#"select a.id as "id!", a.username as "username!", a.domain, a.display_name as "display_name!",
                   a.note as "note!", a.uri, a.url, a.public_key_pem as "public_key_pem!",
@@ -167,8 +172,9 @@ pub async fn list_with_stats(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Resu
                   coalesce(st.following_count, 0) as "following_count!",
                   st.last_status_at as "last_status_at?"
            from accounts a left join account_stats st on st.account_id = a.id
-           where a.id = any($1)"#,
+           where a.id = any($1) and ($2 or (a.suspended_at is null and not a.domain_suspended))"#,
         ids,
+        include_suspended,
     )
     .fetch_all(db)
     .await?;

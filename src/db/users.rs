@@ -86,6 +86,22 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>
     .await
 }
 
+/// The user behind a browser session, unless their login was disabled or their account
+/// suspended since they signed in (the same rule as signing in).
+pub async fn find_active(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as!(
+        User,
+        "select u.id, u.account_id, u.email, u.password_hash, u.role, u.approved, u.locale,
+                u.default_privacy, u.default_sensitive, u.default_language, u.expand_media,
+                u.expand_spoilers, u.created_at
+         from users u join accounts a on a.id = u.account_id
+         where u.id = $1 and not u.disabled and a.suspended_at is null",
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The user signing in as `login`: an email address or a local username, case-insensitively;
 /// a disabled login or suspended account is not found.
 pub async fn find_by_login(db: impl PgExecutor<'_>, login: &str) -> sqlx::Result<Option<User>> {

@@ -90,6 +90,7 @@ async fn find_account(state: &AppState, uri: &str) -> AppResult<(Option<i64>, bo
 /// activity cannot set off a crawl.
 pub async fn account_on_purpose(state: &AppState, uri: &str) -> AppResult<Option<i64>> {
     let (found, new) = find_account(state, uri).await?;
+    let found = unsuspended(state, found).await?;
     if let Some(id) = found.filter(|_| new) {
         crate::jobs::enqueue(
             &state.db,
@@ -99,6 +100,17 @@ pub async fn account_on_purpose(state: &AppState, uri: &str) -> AppResult<Option
         .await?;
     }
     Ok(found)
+}
+
+/// `account` unless it is suspended (by our staff, its domain's rule, or its own server, which
+/// an actor document met for the first time may already say): such an account cannot be found,
+/// mentioned or read on purpose.
+async fn unsuspended(state: &AppState, account: Option<i64>) -> AppResult<Option<i64>> {
+    let Some(id) = account else {
+        return Ok(None);
+    };
+    let suspended = db::account_moderation::sanctions(&state.db, id).await?.suspended;
+    Ok((!suspended).then_some(id))
 }
 
 /// The account an actor URI names, fetched afresh from its origin whatever we hold (a Move is
@@ -653,7 +665,8 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
     }
     if db::remote_accounts::find_by_uri(&state.db, url).await?.is_some() {
         // Refreshed when stale, as when it is found by its handle.
-        return Ok(account_by_uri(state, url).await?.map(Resolved::Account));
+        let found = account_by_uri(state, url).await?;
+        return Ok(unsuspended(state, found).await?.map(Resolved::Account));
     }
     if let Some(id) = db::statuses::find_id_by_uri(&state.db, url).await? {
         return Ok(Some(Resolved::Status(id)));
@@ -670,6 +683,9 @@ pub async fn object_by_url(state: &AppState, url: &str) -> AppResult<Option<Reso
         .any(|t| vocab::ACTOR_TYPES.contains(t))
     {
         let Ok(id) = store_actor(state, &document).await else {
+            return Ok(None);
+        };
+        let Some(id) = unsuspended(state, Some(id)).await? else {
             return Ok(None);
         };
         crate::jobs::enqueue(

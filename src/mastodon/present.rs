@@ -27,7 +27,8 @@ pub async fn accounts_for_staff(state: &AppState, ids: &[i64]) -> AppResult<Hash
     rendered_accounts(state, ids, Readers::Staff).await
 }
 
-/// Who reads the accounts: anyone (suspended domains' accounts left out) or the staff.
+/// Who reads the accounts: anyone (suspended accounts and suspended domains' accounts left
+/// out) or the staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Readers {
     Anyone,
@@ -69,7 +70,10 @@ async fn rendered_rows(
     readers: Readers,
 ) -> AppResult<HashMap<i64, (Account, Option<i64>)>> {
     let policy = &state.federation.policy;
-    let mut rows = db::accounts::list_with_stats(&state.db, ids).await?;
+    // Suspended accounts are gone for everyone but the staff, and with them their statuses
+    // wherever a page is put together (context, `statuses?id[]=`, favourites, bookmarks).
+    let include_suspended = readers == Readers::Staff;
+    let mut rows = db::accounts::list_with_stats(&state.db, ids, include_suspended).await?;
     if readers == Readers::Anyone {
         rows.retain(|(row, _)| {
             row.domain
@@ -291,10 +295,7 @@ async fn kept_accounts(
     if let Some(ticket) = ticket {
         state.caches.with(|caches| {
             for (id, account) in &rendered {
-                // A moved account shows its target, whose changes would not reach this copy.
-                if account.moved.is_none()
-                    && caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id)
-                {
+                if caches.may_keep(ticket, |event| event.kind == b'c' && event.target == *id) {
                     caches.rendered.insert_account(*id, account.clone());
                 }
             }

@@ -68,7 +68,8 @@ impl FromRequestParts<AppState> for Browser {
             && let Some(user_id) =
                 db::sessions::find_user_id(&state.db, &secrets::digest(session.value())).await?
         {
-            user = db::users::find(&state.db, user_id).await?;
+            // A member disabled or suspended since signing in is signed out.
+            user = db::users::find_active(&state.db, user_id).await?;
         }
         let csrf_token = match jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {
             Some(token) if token.len() >= 32 => token,

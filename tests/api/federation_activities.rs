@@ -508,6 +508,28 @@ async fn a_move_to_an_account_that_names_the_old_one_moves_local_followers() {
         new_shown.get("moved").is_none(),
         "an account that did not move has no `moved`"
     );
+    // A timeline shows the move too, and a change to the new account shows in it: a moved
+    // account is never kept rendered, since its copy of the target would go stale.
+    sqlx::query(
+        "insert into statuses (id, account_id, local, uri, text, content, visibility, conversation_id)
+         values (next_id(now()), $1, false, 'https://remote.test/notes/old', 'old', '<p>old</p>', 'public', 1)",
+    )
+    .bind(bob_id.parse::<i64>().unwrap())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let timeline = format!("/api/v1/accounts/{bob_id}/statuses");
+    for _ in 0..2 {
+        let (_, page) = json_of(app.get_with(&timeline, &alice.token).await).await;
+        assert_eq!(page[0]["account"]["moved"]["id"], new_bob_id.as_str(), "{page}");
+    }
+    sqlx::query("update accounts set display_name = 'Bob, moved in' where id = $1")
+        .bind(new_bob_id.parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (_, page) = json_of(app.get_with(&timeline, &alice.token).await).await;
+    assert_eq!(page[0]["account"]["moved"]["display_name"], "Bob, moved in");
 
     // carol's new account does not name her: nothing moves.
     let refused = json!({"id": format!("{}#moves/1", carol.uri), "type": "Move", "actor": carol.uri,
@@ -999,9 +1021,27 @@ async fn an_account_its_own_server_suspends_is_hidden_until_that_server_lifts_it
     )
     .await;
     let home_ids = |home: Value| -> usize { home.as_array().map_or(0, Vec::len) };
+    let home = get_ok(&app, "/api/v1/timelines/home", &alice.token).await;
+    assert_eq!(home_ids(home.clone()), 1);
+    let note = home[0]["id"].as_str().unwrap().to_owned();
+    for action in ["favourite", "bookmark"] {
+        let path = format!("/api/v1/statuses/{note}/{action}");
+        assert_eq!(app.post_form(&path, Some(&alice.token), &[]).await.status(), 200);
+    }
+    let (code, reply) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "@bob@remote.test indeed"), ("in_reply_to_id", &note)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(code, 200, "{reply}");
+    let context = format!("/api/v1/statuses/{}/context", reply["id"].as_str().unwrap());
     assert_eq!(
-        home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
-        1
+        get_ok(&app, &context, &alice.token).await["ancestors"][0]["id"],
+        note
     );
     let profile = format!("/api/v1/accounts/{bob_id}");
 
@@ -1012,10 +1052,18 @@ async fn an_account_its_own_server_suspends_is_hidden_until_that_server_lifts_it
     let suspend = json!({"id": format!("{}#updates/1", bob.uri), "type": "Update", "actor": bob.uri, "object": withheld});
     deliver(&app, &bob, &suspend).await;
     assert_eq!(app.get_with(&profile, &alice.token).await.status(), 404);
-    assert_eq!(
-        home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
-        0
-    );
+    let home = get_ok(&app, "/api/v1/timelines/home", &alice.token).await;
+    assert_eq!(home_ids(home.clone()), 1, "alice's reply only");
+    assert_eq!(home[0]["id"], reply["id"]);
+    // Kept, but shown nowhere: not in threads, favourites, bookmarks or a lookup by id.
+    assert_eq!(get_ok(&app, &context, &alice.token).await["ancestors"], json!([]));
+    for list in ["/api/v1/favourites", "/api/v1/bookmarks"] {
+        assert_eq!(get_ok(&app, list, &alice.token).await, json!([]), "{list}");
+    }
+    let several = format!("/api/v1/statuses?id[]={note}");
+    assert_eq!(get_ok(&app, &several, &alice.token).await, json!([]));
+    let one = format!("/api/v1/statuses/{note}");
+    assert_eq!(app.get_with(&one, &alice.token).await.status(), 404);
     // Nothing else it sends is taken meanwhile.
     deliver(
         &app,
@@ -1049,7 +1097,11 @@ async fn an_account_its_own_server_suspends_is_hidden_until_that_server_lifts_it
     assert_eq!(app.get_with(&profile, &alice.token).await.status(), 200);
     assert_eq!(
         home_ids(get_ok(&app, "/api/v1/timelines/home", &alice.token).await),
-        1
+        2
+    );
+    assert_eq!(
+        get_ok(&app, &context, &alice.token).await["ancestors"][0]["id"],
+        note
     );
 
     // A suspension by our own staff is theirs to lift: the remote server cannot.
@@ -1061,4 +1113,18 @@ async fn an_account_its_own_server_suspends_is_hidden_until_that_server_lifts_it
     let again = json!({"id": format!("{}#updates/3", bob.uri), "type": "Update", "actor": bob.uri, "object": bob.document});
     deliver(&app, &bob, &again).await;
     assert_eq!(app.get_with(&profile, &alice.token).await.status(), 404);
+
+    // One met for the first time already suspended by its server is not found, by handle or
+    // URL, and its outbox is not read.
+    let carol = remote.add_actor_with("carol", 0, |document| {
+        document["suspended"] = json!(true);
+    });
+    let lookup = "/api/v1/accounts/lookup?acct=carol@remote.test";
+    assert_eq!(app.get_with(lookup, &alice.token).await.status(), 404);
+    let search = format!("/api/v2/search?resolve=true&q={}", carol.uri);
+    assert_eq!(get_ok(&app, &search, &alice.token).await["accounts"], json!([]));
+    let stored = "select count(*) from accounts where username = 'carol' and suspended_at is not null";
+    assert_eq!(count(&app, stored).await, 1, "kept, suspended");
+    let backfills = "select count(*) from jobs where kind = 'backfill_outbox' and payload::text like '%' || (select id from accounts where username = 'carol')::text || '%'";
+    assert_eq!(count(&app, backfills).await, 0);
 }

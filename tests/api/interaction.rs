@@ -77,6 +77,22 @@ async fn a_member_follows_a_remote_account_from_its_handle_after_signing_in() {
     let (_, _, again) = browser.get(path).await;
     assert!(!again.contains("<button"), "nothing more to do: {again}");
     assert_eq!(bob.uri, format!("{}/users/bob", remote.base()));
+
+    // Disabled since signing in: signed out, and the form acts no more.
+    sqlx::query("update users set disabled = true where account_id = $1")
+        .bind(alice.account_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, _, _) = browser.get(path).await;
+    assert_eq!(status, 303, "to the sign-in page");
+    let (status, _, refused) = browser
+        .post(
+            "/authorize_interaction",
+            &[("authenticity_token", &token), ("account_id", &account_id)],
+        )
+        .await;
+    assert!(status == 401 || status == 303, "{status}: {refused}");
 }
 
 #[tokio::test]
