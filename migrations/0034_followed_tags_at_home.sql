@@ -88,26 +88,20 @@ $$;
 -- The change log (0031) learns of tags: 't' names a tag whose statuses changed (a status took
 -- it or lost it, or a status carrying it was re-addressed), so the cached home timelines of its
 -- followers are forgotten; following or unfollowing a tag is a change of the member's own rules.
-create or replace function cache_events_of_status_parts() returns trigger
+create function cache_events_of_status_tags() returns trigger
 language plpgsql as $$
-declare
-    changed record := coalesce(new, old);
 begin
-    if changed.status_id is not null then
-        perform cache_event('s', changed.status_id);
+    if tg_op in ('UPDATE', 'DELETE') then
+        perform cache_event('t', old.tag_id);
     end if;
-    if tg_op = 'UPDATE' and old.status_id is not null and old.status_id is distinct from new.status_id then
-        perform cache_event('s', old.status_id);
-    end if;
-    if tg_table_name = 'status_tags' then
-        perform cache_event('t', changed.tag_id);
-        if tg_op = 'UPDATE' and old.tag_id is distinct from new.tag_id then
-            perform cache_event('t', old.tag_id);
-        end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        perform cache_event('t', new.tag_id);
     end if;
     return null;
 end
 $$;
+create trigger status_tags_tag_cache_events after insert or update or delete on status_tags
+    for each row execute function cache_events_of_status_tags();
 
 create or replace function cache_events_of_updated_statuses() returns trigger
 language plpgsql as $$

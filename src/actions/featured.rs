@@ -15,7 +15,8 @@ pub async fn feature_tag(pool: &PgPool, account_id: i64, name: &str) -> AppResul
         return Err(AppError::Invalid("Validation failed: Tag is invalid".into()));
     }
     let mut tx = crate::db::begin(pool).await?;
-    let id = db::featured::insert_tag(&mut tx, account_id, name, MAX_FEATURED_TAGS)
+    let tag = db::tags::find_or_create(&mut tx, name).await?;
+    let id = db::featured::insert_tag(&mut *tx, account_id, tag.id, MAX_FEATURED_TAGS)
         .await?
         .ok_or_else(|| {
             AppError::Invalid(format!(

@@ -31,27 +31,20 @@ pub async fn list_tags(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result
     .await
 }
 
-/// Features a tag (creating it when new); returns the featured tag's id, or none at `max`.
+/// Features tag `tag_id`; returns the featured tag's id, or none at `max`.
 pub async fn insert_tag(
-    db: &mut sqlx::PgConnection,
+    db: impl PgExecutor<'_>,
     account_id: i64,
-    name: &str,
+    tag_id: i64,
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query!(
-        "insert into tags (name) values ($1) on conflict (lower(name)) do nothing",
-        name
-    )
-    .execute(&mut *db)
-    .await?;
     sqlx::query_scalar!(
         "insert into featured_tags (account_id, tag_id)
-         select $1, id from tags where lower(name) = lower($2)
-           and (select count(*) from featured_tags where account_id = $1) < $3
+         select $1, $2 where (select count(*) from featured_tags where account_id = $1) < $3
          on conflict (account_id, tag_id) do update set account_id = excluded.account_id
          returning id",
         account_id,
-        name,
+        tag_id,
         max
     )
     .fetch_optional(db)

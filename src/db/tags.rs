@@ -66,13 +66,7 @@ pub async fn find_or_create(db: &mut sqlx::PgConnection, name: &str) -> sqlx::Re
     )
     .execute(&mut *db)
     .await?;
-    sqlx::query_as!(
-        Tag,
-        "select id, name from tags where lower(name) = lower($1)",
-        name
-    )
-    .fetch_one(db)
-    .await
+    find_by_name(db, name).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Makes `account_id` follow the tag (nothing when it already does).
@@ -115,37 +109,31 @@ pub async fn is_followed(db: impl PgExecutor<'_>, account_id: i64, tag_id: i64) 
 #[derive(Debug, Clone)]
 pub struct TagDay {
     pub tag_id: i64,
-    /// Midnight UTC that starts the day, in seconds since the epoch.
-    pub day: i64,
+    /// The day (UTC).
+    pub day: chrono::NaiveDate,
     pub uses: i64,
     pub accounts: i64,
 }
 
-/// The use of each of `tag_ids` on each of the last `days` days (today included), newest day
-/// first; days without use are included with zeros. Status ids are time-ordered, so each tag's
-/// statuses of those days are one range of its primary key.
-pub async fn history(db: impl PgExecutor<'_>, tag_ids: &[i64], days: i32) -> sqlx::Result<Vec<TagDay>> {
+/// The use of each of `tag_ids` on the days (UTC) from `since` on, for the days they were used.
+/// Status ids are time-ordered, so each tag's statuses of those days are one range of its
+/// primary key.
+pub async fn history(
+    db: impl PgExecutor<'_>,
+    tag_ids: &[i64],
+    since: chrono::NaiveDate,
+) -> sqlx::Result<Vec<TagDay>> {
     sqlx::query_as!(
         TagDay,
-        r#"with days as (
-               select d::date as day from generate_series(
-                   (now() at time zone 'utc')::date - ($2::int - 1), (now() at time zone 'utc')::date, '1 day') d),
-           uses as (
-               select st.tag_id, (s.created_at at time zone 'utc')::date as day,
-                      count(*) as uses, count(distinct s.account_id) as accounts
-               from status_tags st join statuses s on s.id = st.status_id
-               where st.tag_id = any($1)
-                 and st.status_id >= (floor(extract(epoch from
-                         ((now() at time zone 'utc')::date - ($2::int - 1))::timestamp at time zone 'utc') * 1000)::bigint << 16)
-                 and s.visibility = 'public' and s.reblog_of_id is null
-               group by 1, 2)
-           select t.id as "tag_id!", extract(epoch from d.day)::bigint as "day!",
-                  coalesce(u.uses, 0) as "uses!", coalesce(u.accounts, 0) as "accounts!"
-           from unnest($1::bigint[]) t(id) cross join days d
-           left join uses u on u.tag_id = t.id and u.day = d.day
-           order by t.id, d.day desc"#,
+        r#"select st.tag_id, (s.created_at at time zone 'utc')::date as "day!",
+                  count(*) as "uses!", count(distinct s.account_id) as "accounts!"
+           from status_tags st join statuses s on s.id = st.status_id
+           where st.tag_id = any($1)
+             and st.status_id >= (floor(extract(epoch from $2::date::timestamp at time zone 'utc') * 1000)::bigint << 16)
+             and s.visibility = 'public' and s.reblog_of_id is null
+           group by 1, 2"#,
         tag_ids,
-        days
+        since
     )
     .fetch_all(db)
     .await

@@ -1,7 +1,10 @@
 //! `/api/v1/tags/:name`: a hashtag, and following it (`/follow`, `/unfollow`).
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::{Path, State};
+use chrono::{Days, NaiveDate, NaiveTime, Utc};
 
 use crate::actions;
 use crate::app::AppState;
@@ -12,7 +15,7 @@ use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Tag, TagHistory};
 
 /// Days of use a tag shows, today included (as Mastodon shows).
-const HISTORY_DAYS: i32 = 7;
+const HISTORY_DAYS: u64 = 7;
 
 /// What [`render`] needs of a tag: its id (none when it does not exist yet), its name, and
 /// whether the viewer follows it (none for anonymous viewers).
@@ -23,26 +26,57 @@ pub struct TagView {
     pub following: Option<bool>,
 }
 
-/// Renders tags with a week of their use, in one query.
+impl TagView {
+    /// The stored tag, or `name` when nothing has used it yet.
+    fn of(tag: Option<db::tags::Tag>, name: &str, following: Option<bool>) -> Self {
+        match tag {
+            Some(tag) => Self {
+                id: Some(tag.id),
+                name: tag.name,
+                following,
+            },
+            None => Self {
+                id: None,
+                name: name.to_owned(),
+                following,
+            },
+        }
+    }
+}
+
+/// Renders tags with a week of their use (one query for all of them).
 pub async fn render(state: &AppState, tags: Vec<TagView>) -> AppResult<Vec<Tag>> {
+    let today = Utc::now().date_naive();
+    let week: Vec<NaiveDate> = (0..HISTORY_DAYS)
+        .filter_map(|n| today.checked_sub_days(Days::new(n)))
+        .collect();
     let ids: Vec<i64> = tags.iter().filter_map(|tag| tag.id).collect();
-    let days = db::tags::history(&state.db, &ids, HISTORY_DAYS).await?;
-    let empty_week = empty_week(state).await?;
+    let used: HashMap<(i64, NaiveDate), (i64, i64)> = match week.last() {
+        Some(since) if !ids.is_empty() => db::tags::history(&state.db, &ids, *since)
+            .await?
+            .into_iter()
+            .map(|day| ((day.tag_id, day.day), (day.uses, day.accounts)))
+            .collect(),
+        _ => HashMap::new(),
+    };
     Ok(tags
         .into_iter()
         .map(|tag| {
-            let history = match tag.id {
-                Some(id) => days
-                    .iter()
-                    .filter(|day| day.tag_id == id)
-                    .map(|day| TagHistory {
-                        day: day.day.to_string(),
-                        uses: day.uses.to_string(),
-                        accounts: day.accounts.to_string(),
-                    })
-                    .collect(),
-                None => empty_week.clone(),
-            };
+            let history = week
+                .iter()
+                .map(|day| {
+                    let (uses, accounts) = tag
+                        .id
+                        .and_then(|id| used.get(&(id, *day)).copied())
+                        .unwrap_or_default();
+                    let midnight = day.and_time(NaiveTime::MIN).and_utc().timestamp();
+                    TagHistory {
+                        day: midnight.to_string(),
+                        uses: uses.to_string(),
+                        accounts: accounts.to_string(),
+                    }
+                })
+                .collect();
             Tag {
                 id: tag.id.map(|id| id.to_string()).unwrap_or_default(),
                 url: urls::tag(&state.base_url, &tag.name),
@@ -50,19 +84,6 @@ pub async fn render(state: &AppState, tags: Vec<TagView>) -> AppResult<Vec<Tag>>
                 history,
                 following: tag.following,
             }
-        })
-        .collect())
-}
-
-/// A week without use, for a tag that does not exist yet.
-async fn empty_week(state: &AppState) -> AppResult<Vec<TagHistory>> {
-    Ok(db::tags::history(&state.db, &[0], HISTORY_DAYS)
-        .await?
-        .into_iter()
-        .map(|day| TagHistory {
-            day: day.day.to_string(),
-            uses: "0".into(),
-            accounts: "0".into(),
         })
         .collect())
 }
@@ -90,18 +111,7 @@ pub async fn get_tag(
         (Some(_), None) => Some(false),
         (Some(viewer), Some(tag)) => Some(db::tags::is_followed(&state.db, viewer, tag.id).await?),
     };
-    let view = match tag {
-        Some(tag) => TagView {
-            id: Some(tag.id),
-            name: tag.name,
-            following,
-        },
-        None => TagView {
-            id: None,
-            name: name.to_owned(),
-            following,
-        },
-    };
+    let view = TagView::of(tag, name, following);
     render_one(&state, view).await
 }
 
@@ -128,17 +138,7 @@ pub async fn unfollow_tag(
     Path(name): Path<String>,
 ) -> AppResult<Json<Tag>> {
     let me = auth.require_user(&["write:follows"])?.account_id;
-    let view = match actions::tags::unfollow(&state.db, me, &name).await? {
-        Some(tag) => TagView {
-            id: Some(tag.id),
-            name: tag.name,
-            following: Some(false),
-        },
-        None => TagView {
-            id: None,
-            name: actions::tags::checked_name(&name)?.to_owned(),
-            following: Some(false),
-        },
-    };
-    render_one(&state, view).await
+    let name = actions::tags::checked_name(&name)?;
+    let tag = actions::tags::unfollow(&state.db, me, name).await?;
+    render_one(&state, TagView::of(tag, name, Some(false))).await
 }
