@@ -63,10 +63,18 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(crate::metrics::time_requests))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(refuse_nul_in_path))
         .layer(middleware::from_fn(json_with_charset))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
+        // Outside the panic catcher, so that a browser client can read every error too, and
+        // every answer gets the security headers.
+        .layer(middleware::from_fn(crate::cross_origin::allow_cross_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers::add_security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -227,6 +235,15 @@ fn wants_json(path: &str) -> bool {
     ["/api/", "/oauth/", "/.well-known/", "/nodeinfo/"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
+}
+
+/// A path naming a NUL character names nothing here (no username, id or tag holds one, and
+/// PostgreSQL could not compare it): answered as an unknown path before any route reads it.
+async fn refuse_nul_in_path(request: Request, next: Next) -> Response {
+    if request.uri().path().contains("%00") {
+        return not_found(request).await;
+    }
+    next.run(request).await
 }
 
 /// Every JSON answer says `charset=utf-8`, as Mastodon's do (some clients insist).

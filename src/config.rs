@@ -125,6 +125,9 @@ pub struct RateLimitsConfig {
     /// Token requests per address, per 5 minutes.
     #[serde(default = "default_token_per_ip")]
     pub token_per_ip: u32,
+    /// Application registrations (`POST /api/v1/apps`) per address, per 5 minutes.
+    #[serde(default = "default_apps_per_ip")]
+    pub apps_per_ip: u32,
 }
 
 /// An address block: an IP address and how many leading bits must match.
@@ -446,6 +449,7 @@ impl Default for RateLimitsConfig {
             sign_in_per_account: default_sign_in_per_account(),
             sign_up_per_ip: default_sign_up_per_ip(),
             token_per_ip: default_token_per_ip(),
+            apps_per_ip: default_apps_per_ip(),
         }
     }
 }
@@ -480,6 +484,10 @@ fn default_sign_up_per_ip() -> u32 {
 
 fn default_token_per_ip() -> u32 {
     100
+}
+
+fn default_apps_per_ip() -> u32 {
+    30
 }
 
 impl Default for DatabaseConfig {

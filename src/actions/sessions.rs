@@ -21,14 +21,33 @@ pub enum SignInRefusal {
     PendingApproval,
 }
 
-/// Checks a login (email or username) and password. Takes as long for an unknown login as for
-/// a known one, so that answers do not reveal which accounts exist.
+/// A sign-in attempt: the member its login (email or username) names, if any, and the key its
+/// attempts are counted under.
+#[derive(Debug)]
+pub struct Attempt {
+    user: Option<db::users::User>,
+    /// The same for every spelling of one account (its username, its email address, any case),
+    /// so that each account has one budget of attempts; an unknown login counts as typed.
+    pub counted_as: String,
+}
+
+/// Finds what a login names, for counting the attempt before the password is checked.
+pub async fn attempt(pool: &PgPool, login: &str) -> AppResult<Attempt> {
+    let user = db::users::find_by_login(pool, login.trim()).await?;
+    let counted_as = match &user {
+        Some(user) => format!("account:{}", user.account_id),
+        None => format!("login:{}", login.trim().to_lowercase()),
+    };
+    Ok(Attempt { user, counted_as })
+}
+
+/// Checks an attempt's password. Takes as long for an unknown login as for a known one, so that
+/// answers do not reveal which accounts exist.
 pub async fn check_password(
-    pool: &PgPool,
-    login: &str,
+    attempt: Attempt,
     password: &str,
 ) -> AppResult<Result<db::users::User, SignInRefusal>> {
-    let user = db::users::find_by_login(pool, login.trim()).await?;
+    let user = attempt.user;
     let stored = user
         .as_ref()
         .map(|u| u.password_hash.clone())

@@ -212,7 +212,8 @@ pub async fn delete_allow(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Opti
 pub async fn list_account_domains_under(db: impl PgExecutor<'_>, domain: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"select distinct domain as "domain!" from accounts
-           where domain = $1 or domain like '%.' || $1"#,
+           -- A suffix compared as text, not a LIKE pattern: a domain's `_` or `\` is no wildcard.
+           where domain = $1 or right(domain, length($1) + 1) = '.' || $1"#,
         domain
     )
     .fetch_all(db)

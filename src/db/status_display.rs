@@ -33,11 +33,22 @@ struct MentionJson {
     uri: Option<String>,
 }
 
-/// The statuses `ids` and the originals of those that are boosts, in no particular order.
+/// Who the statuses are shown to: a viewer (or the public) sees only what the visibility rule
+/// lets them; the staff see statuses put before them (reports) whatever their visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Viewer,
+    Staff,
+}
+
+/// The statuses `ids` and the originals of those that are boosts, in no particular order. For
+/// [`Audience::Viewer`], those `viewer` may not see (`status_visible_to` and blocks, the rule
+/// every read applies) are left out, and a boost goes with its original.
 pub async fn list(
     db: impl PgExecutor<'_>,
     ids: &[i64],
     viewer: Option<i64>,
+    audience: Audience,
 ) -> sqlx::Result<Vec<DisplayRow>> {
     let rows = sqlx::query!(
         r#"select s.id as "id!", s.account_id as "account_id!", s.local as "local!", s.uri, s.url,
@@ -77,9 +88,12 @@ pub async fn list(
            from statuses s
            left join oauth_applications app on app.id = s.application_id
            where s.id = any($1::bigint[] || array(select b.reblog_of_id from statuses b
-                                                  where b.id = any($1) and b.reblog_of_id is not null))"#,
+                                                  where b.id = any($1) and b.reblog_of_id is not null))
+             and ($3 or (status_visible_to(s, $2)
+                         and ($2::bigint is null or not blocked_between(s.account_id, $2))))"#,
         ids,
         viewer,
+        audience == Audience::Staff,
     )
     .fetch_all(db)
     .await?;

@@ -518,21 +518,6 @@ pub async fn count_local_by_week_since(
     Ok(rows.into_iter().map(|r| (r.week, r.count)).collect())
 }
 
-/// Which of these statuses `viewer` may see (visibility, blocks, and a boost's original).
-pub async fn list_visible_ids(db: impl PgExecutor<'_>, ids: &[i64], viewer: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar!(
-        r#"select s.id as "id!" from statuses s
-           where s.id = any($1) and status_visible_to(s, $2) and not blocked_between(s.account_id, $2)
-             and (s.reblog_of_id is null or exists (
-                  select 1 from statuses o where o.id = s.reblog_of_id and status_visible_to(o, $2)
-                    and not blocked_between(o.account_id, $2)))"#,
-        ids,
-        viewer
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// The id of the status with this URI.
 pub async fn find_id_by_uri(db: impl PgExecutor<'_>, uri: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!("select id from statuses where uri = $1", uri)

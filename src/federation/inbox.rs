@@ -42,11 +42,13 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         crate::metrics::inbox_request(self.reason);
         tracing::info!(reason = self.reason, detail = %self.detail, status = self.status.as_u16(), "inbox refused a request");
-        (
-            self.status,
-            axum::Json(serde_json::json!({ "error": self.detail })),
-        )
-            .into_response()
+        // Our own failures are told in our words; their cause (a database error) stays in the log.
+        let shown = if self.status.is_server_error() {
+            "Temporarily unavailable, try again later"
+        } else {
+            self.detail.as_str()
+        };
+        (self.status, axum::Json(serde_json::json!({ "error": shown }))).into_response()
     }
 }
 

@@ -34,11 +34,34 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, VocabError> {
     if nesting_depth(bytes) > MAX_DEPTH {
         return Err(VocabError::TooDeep);
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| VocabError::Json(e.to_string()))?;
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| VocabError::Json(e.to_string()))?;
     if !value.is_object() {
         return Err(VocabError::NotAnObject);
     }
+    // A NUL can only come escaped (JSON forbids raw control characters in strings); no text we
+    // keep may hold one (PostgreSQL cannot store it), so it is taken out of every string here.
+    if bytes.windows(6).any(|w| w == b"\\u0000") {
+        strip_nul(&mut value);
+    }
     Ok(value)
+}
+
+/// Removes NUL characters from every string and member name of `value`.
+fn strip_nul(value: &mut Value) {
+    match value {
+        Value::String(text) => text.retain(|c| c != '\0'),
+        Value::Array(items) => items.iter_mut().for_each(strip_nul),
+        Value::Object(map) => {
+            if map.keys().any(|key| key.contains('\0')) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(key, value)| (key.replace('\0', ""), value))
+                    .collect();
+            }
+            map.values_mut().for_each(strip_nul);
+        }
+        _ => {}
+    }
 }
 
 /// The deepest bracket nesting outside strings, measured without building anything.
@@ -142,7 +165,7 @@ pub fn time_of(value: &Value, key: &str) -> Option<DateTime<Utc>> {
 }
 
 /// An `url` property: a string, a Link (`href`), or an array of those (the first text/html one
-/// preferred).
+/// preferred); only a web address (see [`web_url`]).
 pub fn url_of(value: &Value) -> Option<String> {
     let candidates = many(value, "url");
     let html = candidates
@@ -150,7 +173,17 @@ pub fn url_of(value: &Value) -> Option<String> {
         .find(|link| str_of(link, "mediaType").is_some_and(|t| t.starts_with("text/html")));
     html.or(candidates.first())
         .and_then(|v| id_of(v))
-        .map(str::to_owned)
+        .and_then(web_url)
+}
+
+/// A link a remote server gives us to show or fetch (a page, an image, a medium), as we keep it:
+/// an absolute http(s) URL with a host, written out again by the URL parser, so that a quote,
+/// a space or an angle bracket in it is percent-encoded and can never end an HTML attribute.
+/// Anything else is dropped.
+pub fn web_url(text: &str) -> Option<String> {
+    let url = url::Url::parse(text.trim()).ok()?;
+    let web = matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty());
+    (web && url.username().is_empty() && url.password().is_none()).then(|| url.to_string())
 }
 
 /// A natural-language property: `key`, else the first value of `keyMap`.
@@ -201,10 +234,7 @@ pub fn emojis_of(value: &Value) -> Vec<Emoji> {
         .filter_map(|tag| {
             let shortcode = str_of(tag, "name")?.trim_matches(':').to_owned();
             let icon = tag.get("icon")?;
-            let url = str_of(icon, "url")
-                .or_else(|| id_of(icon))
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))?
-                .to_owned();
+            let url = str_of(icon, "url").or_else(|| id_of(icon)).and_then(web_url)?;
             let valid = !shortcode.is_empty()
                 && shortcode.len() <= 64
                 && shortcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
@@ -273,7 +303,7 @@ impl Actor {
                     Value::Array(items) => items.first()?,
                     other => other,
                 };
-                str_of(first, "url").or_else(|| id_of(first)).map(str::to_owned)
+                str_of(first, "url").or_else(|| id_of(first)).and_then(web_url)
             })
         };
         let fields = many(value, "attachment")
@@ -420,7 +450,7 @@ impl Note {
             .into_iter()
             .filter(|a| !has_type(a, "PropertyValue"))
             .filter_map(|a| {
-                let url = url_of(a).or_else(|| id_of(a).map(str::to_owned))?;
+                let url = url_of(a).or_else(|| id_of(a).and_then(web_url))?;
                 Some(Attachment {
                     url,
                     media_type: str_of(a, "mediaType").map(str::to_owned),
@@ -445,7 +475,7 @@ impl Note {
             && let Some(medium) = media_kind(&kind)
         {
             let media_link = many(value, "url").into_iter().find_map(|link| {
-                let url = str_of(link, "href").or_else(|| link.as_str())?;
+                let url = str_of(link, "href").or_else(|| link.as_str()).and_then(web_url)?;
                 match str_of(link, "mediaType") {
                     None => Some((url, None)),
                     Some(t) if ["image/", "video/", "audio/"].iter().any(|m| t.starts_with(m)) => {
@@ -456,7 +486,7 @@ impl Note {
             });
             if let Some((url, media_type)) = media_link {
                 attachments.push(Attachment {
-                    url: url.to_owned(),
+                    url,
                     // Undeclared, the type is the object's own kind in its commonest format.
                     media_type: Some(media_type.unwrap_or(medium).to_owned()),
                     name: None,
@@ -475,7 +505,7 @@ impl Note {
             in_reply_to: id_at(value, "inReplyTo").map(str::to_owned),
             published: time_of(value, "published"),
             updated: time_of(value, "updated"),
-            url: url_of(value).filter(|u| u.starts_with("http")),
+            url: url_of(value),
             to: ids_at(value, "to"),
             cc: ids_at(value, "cc"),
             tags,
@@ -607,6 +637,8 @@ mod tests {
         assert!(parse_json(fine.as_bytes()).is_ok());
         assert!(matches!(parse_json(b"[1]"), Err(VocabError::NotAnObject)));
         assert!(matches!(parse_json(b"{nope"), Err(VocabError::Json(_))));
+        let nul = parse_json(br#"{"a\u0000b": ["x\u0000y", {"c": "\u0000"}]}"#).unwrap();
+        assert_eq!(nul, serde_json::json!({"ab": ["xy", {"c": ""}]}));
     }
 
     #[test]

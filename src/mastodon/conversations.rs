@@ -28,8 +28,7 @@ async fn render(
     account_ids.dedup();
     let accounts = present::accounts(state, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|c| c.last_status_id).collect();
-    let visible = db::statuses::list_visible_ids(&state.db, &status_ids, viewer).await?;
-    let statuses = present::statuses(state, &visible, Some(viewer)).await?;
+    let statuses = present::statuses(state, &status_ids, Some(viewer)).await?;
     Ok(rows
         .iter()
         .map(|c| Conversation {

@@ -58,9 +58,8 @@ async fn render(
     let accounts = present::accounts(state, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
     // A notification whose status the member may no longer see (an edit removed the mention, an
-    // unfollow ended access) is left out rather than shown.
-    let visible = db::statuses::list_visible_ids(&state.db, &status_ids, viewer).await?;
-    let statuses = present::statuses(state, &visible, Some(viewer)).await?;
+    // unfollow ended access) is left out rather than shown: `present` leaves such statuses out.
+    let statuses = present::statuses(state, &status_ids, Some(viewer)).await?;
     let mut events = std::collections::HashMap::new();
     for event_id in rows.iter().filter_map(|n| n.relationship_severance_event_id) {
         if let Some(event) = db::severances::find_for_account(&state.db, event_id, viewer).await? {

@@ -23,6 +23,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let tree = read_tree(request, state, None).await?;
+        refuse_nul(&tree)?;
         decode(Value::Object(tree)).map(Params)
     }
 }
@@ -42,6 +43,7 @@ impl<S: Send + Sync, T: DeserializeOwned, const FILE_LIMIT: usize> FromRequest<S
             sent: Vec::new(),
         };
         let tree = read_tree(request, state, Some(&mut files)).await?;
+        refuse_nul(&tree)?;
         Ok(ParamsWithFiles(decode(Value::Object(tree))?, files))
     }
 }
@@ -138,6 +140,30 @@ async fn read_tree<S: Send + Sync>(
         }
     }
     Ok(tree)
+}
+
+/// Refuses a NUL character anywhere in the parameters, names included: no text may hold one
+/// (PostgreSQL cannot store it), so it is turned away here, once for every endpoint.
+fn refuse_nul(tree: &Map<String, Value>) -> Result<(), AppError> {
+    fn holds_nul(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.contains('\0'),
+            Value::Array(items) => items.iter().any(holds_nul),
+            Value::Object(map) => map
+                .iter()
+                .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+            _ => false,
+        }
+    }
+    if tree
+        .iter()
+        .any(|(key, value)| key.contains('\0') || holds_nul(value))
+    {
+        return Err(AppError::Invalid(
+            "Validation failed: Text may not contain NUL characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A body over the route's limit is 413; anything else wrong with it is 400.

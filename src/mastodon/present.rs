@@ -9,6 +9,7 @@ use crate::caches::Ticket;
 use crate::caches::rendered::RenderedStatus;
 use crate::db;
 use crate::db::cache_events::CacheEvent;
+use crate::db::status_display::Audience;
 use crate::error::AppResult;
 use crate::mastodon::entities::{
     Account, MediaAttachment, Poll, Status, StatusApplication, StatusMention, StatusTag, format_id,
@@ -105,22 +106,42 @@ pub async fn account(state: &AppState, id: i64) -> AppResult<Option<Account>> {
     Ok(accounts(state, &[id]).await?.remove(&id))
 }
 
-/// Statuses by id in the order given, as `viewer` sees them (unknown ids left out), from the
-/// database. Timelines use [`statuses_under`]: waiting for the change log is worth it for a page
-/// of forty, not for the one status a write answers with.
+/// Statuses by id in the order given, as `viewer` sees them, from the database. Unknown ids and
+/// statuses the viewer may not see are left out: every status a client is shown passes the one
+/// visibility rule here (in the display query), so a route cannot forget it. Timelines use
+/// [`statuses_under`]: waiting for the change log is worth it for a page of forty, not for the
+/// one status a write answers with.
 pub async fn statuses(state: &AppState, ids: &[i64], viewer: Option<i64>) -> AppResult<Vec<Status>> {
-    statuses_under(state, ids, viewer, None).await
+    statuses_for(state, ids, viewer, None, Audience::Viewer).await
 }
 
-/// As [`statuses`], for a request that already holds a ticket for the caches (`None`: render all
-/// from the database). Statuses and accounts as everyone sees them come from the caches where
-/// kept (and are kept once rendered); statuses with a poll, which differ by viewer and by the
-/// minute, are always rendered afresh; the viewer's marks come from the caches too.
+/// Statuses put before the staff (a report's), whatever their visibility: `staff` must be a
+/// moderator or admin, checked by the caller.
+pub async fn statuses_for_staff(state: &AppState, ids: &[i64], staff: i64) -> AppResult<Vec<Status>> {
+    statuses_for(state, ids, Some(staff), None, Audience::Staff).await
+}
+
+/// As [`statuses`], for a timeline that holds a ticket for the caches (`None`: render all from
+/// the database). Statuses and accounts as everyone sees them come from the caches where kept
+/// (and are kept once rendered); statuses with a poll, which differ by viewer and by the minute,
+/// are always rendered afresh; the viewer's marks come from the caches too. A status found in the
+/// caches is not checked again: `ids` must come from a timeline query that applied the visibility
+/// rule for `viewer`.
 pub async fn statuses_under(
     state: &AppState,
     ids: &[i64],
     viewer: Option<i64>,
     ticket: Option<Ticket>,
+) -> AppResult<Vec<Status>> {
+    statuses_for(state, ids, viewer, ticket, Audience::Viewer).await
+}
+
+async fn statuses_for(
+    state: &AppState,
+    ids: &[i64],
+    viewer: Option<i64>,
+    ticket: Option<Ticket>,
+    audience: Audience,
 ) -> AppResult<Vec<Status>> {
     let mut parts: HashMap<i64, Arc<RenderedStatus>> = HashMap::new();
     if ticket.is_some() {
@@ -149,7 +170,7 @@ pub async fn statuses_under(
     let mut accounts: HashMap<i64, Account> = HashMap::new();
     let mut marks: HashMap<i64, db::statuses::ViewerMarks> = HashMap::new();
     if !missing.is_empty() {
-        for (part, has_poll, mark) in render_rows(state, &missing, viewer).await? {
+        for (part, has_poll, mark) in render_rows(state, &missing, viewer, audience).await? {
             marks.insert(part.id, mark);
             accounts.insert(part.account_id, part.status.account.clone());
             let part = Arc::new(part);
@@ -312,10 +333,11 @@ async fn render_rows(
     state: &AppState,
     ids: &[i64],
     viewer: Option<i64>,
+    audience: Audience,
 ) -> AppResult<Vec<(RenderedStatus, bool, db::statuses::ViewerMarks)>> {
     // One query for the statuses and what they show; polls, votes and media only when some
     // status on the page has them.
-    let rows = db::status_display::list(&state.db, ids, viewer).await?;
+    let rows = db::status_display::list(&state.db, ids, viewer, audience).await?;
     let all_ids: Vec<i64> = rows.iter().map(|r| r.status.id).collect();
     let mut account_ids: Vec<i64> = rows.iter().map(|r| r.status.account_id).collect();
     account_ids.sort_unstable();

@@ -119,7 +119,8 @@ pub async fn search(
     if let Some(Resolved::Status(id)) = resolved
         && wants("statuses")
     {
-        // A status found by its URL is shown only if the searcher may see it.
+        // A status found by its URL is shown only if the searcher may see it (`present` applies
+        // the visibility rule to every status it renders).
         results.statuses = present::statuses(&state, &[id], viewer).await?;
         return Ok(Json(results));
     }

@@ -217,13 +217,14 @@ pub async fn get_statuses(
     Params(params): Params<StatusIds>,
 ) -> AppResult<Json<Vec<Status>>> {
     let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
-    let mut visible = Vec::new();
-    for id in params.id.iter().filter_map(|id| ids::parse(id)).take(20) {
-        if db::statuses::find_visible(&state.db, id, viewer).await?.is_some() {
-            visible.push(id);
-        }
-    }
-    Ok(Json(present::statuses(&state, &visible, viewer).await?))
+    let wanted: Vec<i64> = params
+        .id
+        .iter()
+        .filter_map(|id| ids::parse(id))
+        .take(20)
+        .collect();
+    // `present` leaves out what the viewer may not see.
+    Ok(Json(present::statuses(&state, &wanted, viewer).await?))
 }
 
 /// DELETE /api/v1/statuses/:id

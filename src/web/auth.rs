@@ -17,7 +17,7 @@ use crate::config::{Config, RegistrationMode};
 use crate::error::{AppError, PageError};
 use crate::mastodon::params::Params;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
-use crate::web::session::{Browser, SESSION_COOKIE, cookie, is_local_path};
+use crate::web::session::{Browser, SESSION_COOKIE, cookie, local_path};
 
 /// The sign-in form.
 #[derive(Template, WebTemplate)]
@@ -83,11 +83,7 @@ pub struct SignInQuery {
 }
 
 fn safe_return(path: &str) -> String {
-    if is_local_path(path) {
-        path.to_owned()
-    } else {
-        "/".to_owned()
-    }
+    local_path(path).unwrap_or_else(|| "/".to_owned())
 }
 
 /// GET /auth/sign_in
@@ -115,51 +111,54 @@ pub async fn sign_in(
     browser.verify_csrf(&form.authenticity_token)?;
     let return_to = safe_return(&form.return_to);
     let limits = &state.config.rate_limits;
-    let login = form.username.trim().to_lowercase();
-    let limited = state
-        .limiter
-        .hit(
-            Limit {
-                name: "sign_in_ip",
-                max: limits.sign_in_per_ip,
-                period: Duration::from_secs(300),
-            },
-            &ip,
-        )
-        .and_then(|()| {
-            state.limiter.hit(
-                Limit {
-                    name: "sign_in_account",
-                    max: limits.sign_in_per_account,
-                    period: Duration::from_secs(300),
-                },
-                &login,
-            )
-        });
-    if let Err(error) = limited {
-        // The page, with the 429 status and headers clients and proxies understand.
-        let mut response = error.into_response();
-        let page = SignInPage::new(
-            &state.config,
-            &browser.csrf_token,
-            &return_to,
-            Some("Too many attempts. Wait a few minutes and try again.".into()),
-        );
-        let headers = response.headers().clone();
-        response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
-        for name in [
-            "retry-after",
-            "x-ratelimit-limit",
-            "x-ratelimit-remaining",
-            "x-ratelimit-reset",
-        ] {
-            if let Some(value) = headers.get(name) {
-                response.headers_mut().insert(name, value.clone());
-            }
+    let per_ip = Limit {
+        name: "sign_in_ip",
+        max: limits.sign_in_per_ip,
+        period: Duration::from_secs(300),
+    };
+    let per_account = Limit {
+        name: "sign_in_account",
+        max: limits.sign_in_per_account,
+        period: Duration::from_secs(300),
+    };
+    // Counted per address, then per account (whichever spelling of it was typed).
+    let counted = match state.limiter.hit(per_ip, &ip) {
+        Ok(()) => {
+            let attempt = actions::sessions::attempt(&state.db, &form.username).await?;
+            state
+                .limiter
+                .hit(per_account, &attempt.counted_as)
+                .map(|()| attempt)
         }
-        return Ok(response);
-    }
-    let user = match actions::sessions::check_password(&state.db, &form.username, &form.password).await? {
+        Err(error) => Err(error),
+    };
+    let attempt = match counted {
+        Ok(attempt) => attempt,
+        Err(error) => {
+            // The page, with the 429 status and headers clients and proxies understand.
+            let mut response = error.into_response();
+            let page = SignInPage::new(
+                &state.config,
+                &browser.csrf_token,
+                &return_to,
+                Some("Too many attempts. Wait a few minutes and try again.".into()),
+            );
+            let headers = response.headers().clone();
+            response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            for name in [
+                "retry-after",
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+            ] {
+                if let Some(value) = headers.get(name) {
+                    response.headers_mut().insert(name, value.clone());
+                }
+            }
+            return Ok(response);
+        }
+    };
+    let user = match actions::sessions::check_password(attempt, &form.password).await? {
         Ok(user) => user,
         Err(refusal) => {
             let message = match refusal {

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -86,12 +85,9 @@ pub async fn show_interaction(
         Some(Resolved::Account(id)) => (id, None),
         Some(Resolved::Status(id)) => {
             // A post the member may not see is as unknown as one that does not exist.
-            let visible = db::statuses::list_visible_ids(&state.db, &[id], viewer).await?;
-            let status = match visible.first() {
-                Some(id) => db::statuses::find(&state.db, *id).await?,
-                None => None,
-            };
-            let status = status.ok_or_else(|| not_found(uri))?;
+            let status = db::statuses::find_visible(&state.db, id, Some(viewer))
+                .await?
+                .ok_or_else(|| not_found(uri))?;
             (status.account_id, Some(uri.to_owned()))
         }
         None => return Err(not_found(uri)),
@@ -156,7 +152,7 @@ pub struct FollowForm {
 pub async fn follow_from_interaction(
     State(state): State<AppState>,
     browser: Browser,
-    Form(form): Form<FollowForm>,
+    Params(form): Params<FollowForm>,
 ) -> Result<Response, PageError> {
     browser.verify_csrf(&form.authenticity_token)?;
     let user = browser.signed_in()?;

@@ -8,6 +8,7 @@ mod home;
 mod interaction;
 mod moderated_servers;
 pub mod profile;
+pub mod security_headers;
 pub mod session;
 mod severed_relationships;
 pub mod status_page;

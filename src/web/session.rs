@@ -87,12 +87,24 @@ impl FromRequestParts<AppState> for Browser {
     }
 }
 
-/// Whether `path` is a safe place to send a browser after signing in: a local absolute path.
-pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.contains(['\r', '\n'])
+/// `path` as a safe place to send a browser after signing in: a path on this host, re-serialised
+/// as a browser would read it. A browser drops tabs and newlines from a URL and reads a backslash
+/// as `/`, so `/<tab>/evil.test` would lead off the site: any control character or backslash is
+/// refused outright, and what is left must resolve to a path on this host that does not begin
+/// with `//` (which a browser would read as another host).
+pub fn local_path(path: &str) -> Option<String> {
+    if !path.starts_with('/') || path.contains(|c: char| c.is_control() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse("http://this.host.invalid/").ok()?;
+    let resolved = base.join(path).ok()?;
+    let same_host = resolved.scheme() == base.scheme()
+        && resolved.host_str() == base.host_str()
+        && resolved.port() == base.port()
+        && resolved.username().is_empty()
+        && resolved.password().is_none();
+    let local = &resolved[url::Position::BeforePath..];
+    (same_host && !local.starts_with("//")).then(|| local.to_owned())
 }
 
 #[cfg(test)]
@@ -101,15 +113,26 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_return_targets() {
-        assert!(is_local_path("/oauth/authorize?client_id=x"));
+        assert!(local_path("/oauth/authorize?client_id=x").is_some());
         for bad in [
             "//evil.test/x",
             "https://evil.test",
             "/\\evil.test",
             "relative",
             "/a\r\nSet-Cookie: x",
+            "/\t/evil.test",
+            "\t//evil.test",
+            "/\n/evil.test",
+            "/\u{0}/evil.test",
+            "/\u{7f}/evil.test",
+            "/x\\..\\\\evil.test",
+            "/%09/evil.test/../..//evil.test",
+            "",
         ] {
-            assert!(!is_local_path(bad), "{bad}");
+            assert_eq!(local_path(bad), None, "{bad:?}");
         }
+        assert_eq!(local_path("/a/../b?c=d#e").as_deref(), Some("/b?c=d#e"));
+        // An encoded tab stays encoded: a browser does not decode it into the path's meaning.
+        assert_eq!(local_path("/%09/evil.test").as_deref(), Some("/%09/evil.test"));
     }
 }

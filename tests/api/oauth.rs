@@ -143,7 +143,20 @@ async fn apps_register_from_form_or_json_with_string_or_array_redirect_uris() {
 #[tokio::test]
 async fn app_registration_refuses_bad_input_and_stores_nothing() {
     let app = TestApp::spawn().await;
+    let long_site = format!("https://a.example/{}", "x".repeat(100_000));
+    let long_redirect = format!("https://a.example/cb/{}", "x".repeat(100_000));
+    let many_redirects = (0..5000)
+        .map(|i| format!("https://a.example/cb/{i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     for form in [
+        vec![
+            ("client_name", "x"),
+            ("redirect_uris", REDIRECT),
+            ("website", long_site.as_str()),
+        ],
+        vec![("client_name", "x"), ("redirect_uris", long_redirect.as_str())],
+        vec![("client_name", "x"), ("redirect_uris", many_redirects.as_str())],
         vec![("client_name", "x"), ("redirect_uris", "not a uri")],
         vec![
             ("client_name", "x"),

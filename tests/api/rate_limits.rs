@@ -55,6 +55,47 @@ async fn sign_in_attempts_are_limited_per_account() {
     let (status, _, page) = browser.sign_in("tess", "correct horse battery").await;
     assert_eq!(status, 429);
     assert!(page.contains("Too many attempts"), "{page}");
+    // Another spelling of the same account shares its budget: the email address, in capitals.
+    let (status, _, _) = browser.sign_in("TESS@example.com", "correct horse battery").await;
+    assert_eq!(status, 429);
+}
+
+#[tokio::test]
+async fn a_username_and_its_email_address_share_one_budget_of_attempts() {
+    let app = TestApp::spawn_with(|c| c.rate_limits.sign_in_per_account = 3).await;
+    app.member("uma", "read").await;
+    let mut browser = TestBrowser::new(&app);
+    for login in ["uma", "uma@example.com", "UMA"] {
+        let (status, _, _) = browser.sign_in(login, "wrong password").await;
+        assert_eq!(status, 401, "{login}");
+    }
+    let (status, _, _) = browser.sign_in("Uma@Example.com", "correct horse battery").await;
+    assert_eq!(status, 429);
+    // Unknown logins are counted as typed, each on its own.
+    let (status, _, _) = browser.sign_in("nobody", "x").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn application_registrations_are_limited_per_address() {
+    let app = TestApp::spawn_with(|c| c.rate_limits.apps_per_ip = 2).await;
+    let register = || async {
+        app.client
+            .post(format!("{}/api/v1/apps", app.base_url))
+            .form(&[
+                ("client_name", "spam"),
+                ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(register().await.status(), 200);
+    }
+    let response = register().await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
 }
 
 #[tokio::test]

@@ -200,6 +200,9 @@ async fn sign_in_refuses_wrong_passwords_and_foreign_return_targets() {
         )
         .await;
     assert_eq!((status, location.as_deref()), (303, Some("/")));
+    // A NUL character is refused with the whole request.
+    let (status, _, _) = browser.get("/auth/sign_in?return_to=%2F%00%2Fevil.test").await;
+    assert_eq!(status, 422);
     let (status, _, _) = browser
         .post("/auth/sign_in", &[("username", "quin"), ("password", "x")])
         .await;
@@ -213,4 +216,39 @@ async fn sign_in_refuses_wrong_passwords_and_foreign_return_targets() {
         .await
         .unwrap();
     assert_eq!(sessions, 0);
+    // Spellings a browser reads as another host, after dropping tabs and newlines or reading a
+    // backslash as a slash, and dot segments that leave `//` behind: each goes home instead; the
+    // sign-in page does not offer them either.
+    for foreign in [
+        "/\t/evil.test/phish",
+        "/\n/evil.test",
+        "/\\evil.test",
+        "/a/..\\/evil.test",
+        "/x/..//evil.test",
+    ] {
+        let (_, _, page) = browser
+            .get(&format!(
+                "/auth/sign_in?return_to={}",
+                url::form_urlencoded::byte_serialize(foreign.as_bytes()).collect::<String>()
+            ))
+            .await;
+        assert_eq!(
+            TestBrowser::input_value(&page, "return_to").as_deref(),
+            Some("/"),
+            "{foreign:?}"
+        );
+        let csrf = TestBrowser::input_value(&page, "authenticity_token").unwrap();
+        let (status, location, _) = browser
+            .post(
+                "/auth/sign_in",
+                &[
+                    ("username", "quin"),
+                    ("password", "correct horse battery"),
+                    ("authenticity_token", &csrf),
+                    ("return_to", foreign),
+                ],
+            )
+            .await;
+        assert_eq!((status, location.as_deref()), (303, Some("/")), "{foreign:?}");
+    }
 }

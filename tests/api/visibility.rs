@@ -409,3 +409,29 @@ async fn hostile_inputs_get_clear_errors() {
     let (code, _) = json_of(app.post_form("/api/v1/statuses", Some(&alice.token), &form).await).await;
     assert_eq!(code, 422);
 }
+
+/// Mastodon's rule, kept on purpose (docs/security.md): a reply counts on its parent whoever wrote
+/// it, though a blocker never sees the reply itself.
+#[tokio::test]
+async fn a_blocked_accounts_reply_counts_but_is_not_shown_to_the_blocker() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob = app.member("bob", "read write follow").await;
+    let status = post(&app, &alice, &[("status", "a thought")]).await;
+    let id = status["id"].as_str().unwrap();
+    post(&app, &bob, &[("status", "a reply"), ("in_reply_to_id", id)]).await;
+    let path = format!("/api/v1/accounts/{}/block", bob.account_id);
+    assert_eq!(app.post_form(&path, Some(&alice.token), &[]).await.status(), 200);
+    let (_, seen) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{id}"), &alice.token)
+            .await,
+    )
+    .await;
+    assert_eq!(seen["replies_count"], 1);
+    let (_, context) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{id}/context"), &alice.token)
+            .await,
+    )
+    .await;
+    assert!(context["descendants"].as_array().unwrap().is_empty(), "{context}");
+}

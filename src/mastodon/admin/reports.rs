@@ -54,7 +54,7 @@ async fn render(
         .collect();
     cited_ids.sort_unstable();
     cited_ids.dedup();
-    let cited_statuses: HashMap<String, Status> = present::statuses(state, &cited_ids, Some(viewer))
+    let cited_statuses: HashMap<String, Status> = present::statuses_for_staff(state, &cited_ids, viewer)
         .await?
         .into_iter()
         .map(|status| (status.id.clone(), status))

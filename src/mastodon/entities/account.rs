@@ -250,7 +250,8 @@ pub fn custom_emojis(stored: &serde_json::Value) -> Vec<serde_json::Value> {
         .iter()
         .filter_map(|item| {
             let shortcode = item.get("shortcode")?.as_str()?;
-            let url = item.get("url")?.as_str()?;
+            // Checked again as it goes out: rows stored before remote URLs were checked on arrival.
+            let url = crate::federation::vocab::web_url(item.get("url")?.as_str()?)?;
             Some(serde_json::json!({
                 "shortcode": shortcode,
                 "url": url,

@@ -1,5 +1,7 @@
 //! `POST /api/v1/apps` and `GET /api/v1/apps/verify_credentials`.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -11,12 +13,15 @@ use crate::error::{AppError, AppResult};
 use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::{Application, CredentialApplication};
 use crate::mastodon::params::Params;
+use crate::mastodon::rate_limit::{ClientIp, Limit};
 use crate::mastodon::scopes::Scopes;
 
 /// The redirect URI that shows the code on a page instead of redirecting.
 pub const OUT_OF_BAND: &str = "urn:ietf:wg:oauth:2.0:oob";
 /// Longest application name.
 const NAME_MAX_LENGTH: usize = 60;
+/// Longest website, and longest list of redirect URIs (one per line), as Mastodon allows.
+const URL_MAX_LENGTH: usize = 2000;
 
 /// `redirect_uris` as a newline-separated string or an array.
 #[derive(Debug, Deserialize)]
@@ -55,6 +60,11 @@ pub fn parse_redirect_uris(value: RedirectUris) -> AppResult<Vec<String>> {
     if items.is_empty() {
         return Err(invalid("Redirect URI can't be blank"));
     }
+    // Counted as stored, one per line: this bounds their number too.
+    let stored_length = items.iter().map(|uri| uri.chars().count() + 1).sum::<usize>();
+    if stored_length > URL_MAX_LENGTH + 1 {
+        return Err(invalid("Redirect URI is too long (maximum is 2000 characters)"));
+    }
     for uri in &items {
         if uri == OUT_OF_BAND {
             continue;
@@ -76,8 +86,17 @@ pub fn parse_redirect_uris(value: RedirectUris) -> AppResult<Vec<String>> {
 /// POST /api/v1/apps
 pub async fn create_app(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Params(params): Params<CreateApp>,
 ) -> AppResult<Json<CredentialApplication>> {
+    state.limiter.hit(
+        Limit {
+            name: "apps",
+            max: state.config.rate_limits.apps_per_ip,
+            period: Duration::from_secs(300),
+        },
+        &ip,
+    )?;
     let name = params.client_name.trim();
     if name.is_empty() {
         return Err(invalid("Application name can't be blank"));
@@ -93,6 +112,9 @@ pub async fn create_app(
     let scopes = Scopes::parse(&params.scopes).map_err(|e| invalid(&format!("Scopes: {e}")))?;
     let website = params.website.as_deref().map(str::trim).filter(|w| !w.is_empty());
     if let Some(site) = website {
+        if site.chars().count() > URL_MAX_LENGTH {
+            return Err(invalid("Website is too long (maximum is 2000 characters)"));
+        }
         let ok = url::Url::parse(site).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
         if !ok {
             return Err(invalid("Website is not a valid URL"));

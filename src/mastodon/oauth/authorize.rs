@@ -247,7 +247,12 @@ pub async fn show_authorize(
             String::new()
         },
     };
-    (browser.jar, page).into_response()
+    // Its form's answer redirects to the application, which the usual `form-action` would block.
+    let policy = [(
+        header::CONTENT_SECURITY_POLICY,
+        crate::web::security_headers::CONSENT_PAGE_POLICY,
+    )];
+    (browser.jar, policy, page).into_response()
 }
 
 /// POST /oauth/authorize

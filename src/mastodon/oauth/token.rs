@@ -208,9 +208,10 @@ pub async fn create_token(
                 max: limits.sign_in_per_account,
                 period: Duration::from_secs(300),
             };
-            state.limiter.hit(per_account, &login.trim().to_lowercase())?;
+            let attempt = actions::sessions::attempt(&state.db, &login).await?;
+            state.limiter.hit(per_account, &attempt.counted_as)?;
             let scopes = requested_scopes(request.scope.as_deref(), &app)?;
-            match actions::sessions::check_password(&state.db, &login, &password).await? {
+            match actions::sessions::check_password(attempt, &password).await? {
                 Ok(user) => Ok(token_json(
                     actions::oauth::issue_token(&state.db, app.id, Some(user.id), &scopes).await?,
                 )),
