@@ -254,16 +254,18 @@ async fn print_stats(database: &Database) -> anyhow::Result<()> {
     let age = |seconds: Option<f64>| seconds.map_or("-".to_owned(), |s| format!("{}s", s.round()));
     println!("jobs by kind:");
     println!(
-        "  {:<28} {:>9} {:>9} {:>12}",
-        "kind", "pending", "failing", "oldest"
+        "  {:<28} {:>9} {:>9} {:>9} {:>12}  last reason given up",
+        "kind", "pending", "failing", "given up", "oldest"
     );
     for kind in db::jobs::stats_by_kind(&database.pool).await? {
         println!(
-            "  {:<28} {:>9} {:>9} {:>12}",
+            "  {:<28} {:>9} {:>9} {:>9} {:>12}  {}",
             kind.kind,
             kind.pending,
             kind.failing,
-            age(kind.oldest_pending_seconds)
+            kind.given_up,
+            age(kind.oldest_pending_seconds),
+            kind.last_reason.as_deref().unwrap_or("-")
         );
     }
     let totals = db::deliveries::totals(&database.pool).await?;

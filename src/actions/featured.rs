@@ -27,6 +27,14 @@ pub async fn feature_tag(pool: &PgPool, account_id: i64, name: &str) -> AppResul
     Ok(id)
 }
 
+/// Stops featuring the member's featured tag `id`.
+pub async fn unfeature_tag(pool: &PgPool, account_id: i64, id: i64) -> AppResult<()> {
+    if !db::featured::delete_tag(pool, account_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// Endorses an account the member follows, or stops endorsing it.
 pub async fn endorse(pool: &PgPool, account_id: i64, target: i64, on: bool) -> AppResult<()> {
     db::accounts::find(pool, target)

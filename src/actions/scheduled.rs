@@ -70,6 +70,23 @@ pub async fn reschedule(pool: &PgPool, author: i64, id: i64, at: DateTime<Utc>) 
     Ok(())
 }
 
+/// Cancels a scheduled status, with the job that would post it.
+pub async fn cancel(pool: &PgPool, author: i64, id: i64) -> AppResult<()> {
+    let mut tx = crate::db::begin(pool).await?;
+    if !db::scheduled_statuses::delete(&mut *tx, author, id).await? {
+        return Err(AppError::NotFound);
+    }
+    jobs::cancel(
+        &mut *tx,
+        &Job::PublishScheduledStatus {
+            scheduled_status_id: id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Posts a scheduled status whose time has come; returns the status id (none when it was
 /// cancelled or moved later).
 pub async fn publish(pool: &PgPool, config: &Config, id: i64) -> AppResult<Option<i64>> {

@@ -78,6 +78,12 @@ pub async fn start_session(pool: &PgPool, user_id: i64) -> AppResult<String> {
     Ok(value)
 }
 
+/// Records that a member was active now (a token used, a session begun).
+pub async fn note_activity(pool: &PgPool, user_id: i64) -> AppResult<()> {
+    db::users::touch_last_active(pool, user_id).await?;
+    Ok(())
+}
+
 /// Ends the session named by a cookie value.
 pub async fn end_session(pool: &PgPool, cookie_value: &str) -> AppResult<()> {
     db::sessions::delete(pool, &secrets::digest(cookie_value)).await?;

@@ -2,6 +2,8 @@
 
 use sqlx::PgExecutor;
 
+use crate::db::paging::Page;
+
 /// Adds `domain` (normalized) to the member's blocks; true when it was not there yet.
 pub async fn insert(db: impl PgExecutor<'_>, account_id: i64, domain: &str) -> sqlx::Result<bool> {
     let result = sqlx::query!(
@@ -28,21 +30,22 @@ pub async fn delete(db: impl PgExecutor<'_>, account_id: i64, domain: &str) -> s
 }
 
 /// A page of the member's blocked domains, newest first, as (paging id, domain).
-pub async fn list(
-    db: impl PgExecutor<'_>,
-    account_id: i64,
-    max_id: Option<i64>,
-    min_id: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<(i64, String)>> {
+pub async fn list(db: impl PgExecutor<'_>, account_id: i64, page: &Page) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
-        "select id, domain from account_domain_blocks where account_id = $1
-           and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
-         order by id desc limit $4",
+        r#"select id as "id!", domain as "domain!" from (
+             (select id, domain from account_domain_blocks where account_id = $1 and not $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id desc limit $4)
+             union all
+             (select id, domain from account_domain_blocks where account_id = $1 and $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id limit $4)
+           ) page order by id desc"#,
         account_id,
-        max_id,
-        min_id,
-        limit
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await?;

@@ -2,6 +2,8 @@
 
 use sqlx::PgExecutor;
 
+use crate::db::paging::Page;
+
 /// A conversation as one participant sees it.
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -38,23 +40,21 @@ pub async fn record_direct_status(
 }
 
 /// A member's conversations, most recent first, paged by the latest status's id.
-pub async fn list(
-    db: impl PgExecutor<'_>,
-    account_id: i64,
-    max_id: Option<i64>,
-    since_id: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<Conversation>> {
+pub async fn list(db: impl PgExecutor<'_>, account_id: i64, page: &Page) -> sqlx::Result<Vec<Conversation>> {
+    // A member's conversations are few: one sort of them, in the page's direction.
     sqlx::query_as!(
         Conversation,
-        "select id, participant_ids, last_status_id, unread from account_conversations
-         where account_id = $1 and last_status_id is not null
-           and ($2::bigint is null or last_status_id < $2) and ($3::bigint is null or last_status_id > $3)
-         order by last_status_id desc limit $4",
+        r#"select id as "id!", participant_ids as "participant_ids!", last_status_id, unread as "unread!" from (
+             select id, participant_ids, last_status_id, unread from account_conversations
+             where account_id = $1 and last_status_id is not null
+               and ($2::bigint is null or last_status_id < $2) and ($3::bigint is null or last_status_id > $3)
+             order by case when $5 then last_status_id end, last_status_id desc limit $4
+           ) page order by last_status_id desc"#,
         account_id,
-        max_id,
-        since_id,
-        limit,
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::db::paging::Page;
 use crate::moderation::domain_policy::{Rule, Severity};
 
 /// A rule as stored.
@@ -247,40 +248,44 @@ pub async fn set_account_flags(
 }
 
 /// A page of rules, newest first (the admin API's order).
-pub async fn list_page(
-    db: impl PgExecutor<'_>,
-    max_id: Option<i64>,
-    min_id: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<DomainBlock>> {
+pub async fn list_page(db: impl PgExecutor<'_>, page: &Page) -> sqlx::Result<Vec<DomainBlock>> {
     sqlx::query_as!(
         DomainBlock,
-        "select * from domain_blocks
-         where ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
-         order by id desc limit $3",
-        max_id,
-        min_id,
-        limit
+        r#"select * from domain_blocks where id in (
+             (select id from domain_blocks where not $4
+                and ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+              order by id desc limit $3)
+             union all
+             (select id from domain_blocks where $4
+                and ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+              order by id limit $3))
+           order by id desc"#,
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await
 }
 
 /// A page of allowed domains, newest first.
-pub async fn list_allows_page(
-    db: impl PgExecutor<'_>,
-    max_id: Option<i64>,
-    min_id: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<DomainAllow>> {
+pub async fn list_allows_page(db: impl PgExecutor<'_>, page: &Page) -> sqlx::Result<Vec<DomainAllow>> {
     sqlx::query_as!(
         DomainAllow,
-        "select * from domain_allows
-         where ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
-         order by id desc limit $3",
-        max_id,
-        min_id,
-        limit
+        r#"select * from domain_allows where id in (
+             (select id from domain_allows where not $4
+                and ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+              order by id desc limit $3)
+             union all
+             (select id from domain_allows where $4
+                and ($1::bigint is null or id < $1) and ($2::bigint is null or id > $2)
+              order by id limit $3))
+           order by id desc"#,
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await

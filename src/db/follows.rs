@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
+use crate::db::paging::Page;
+
 /// A follow's options.
 #[derive(Debug, Clone)]
 pub struct FollowOptions {
@@ -321,18 +323,23 @@ pub async fn list_relationships(
 pub async fn list_followers(
     db: impl PgExecutor<'_>,
     account_id: i64,
-    max_id: Option<i64>,
-    since_id: Option<i64>,
-    limit: i64,
+    page: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     let rows = sqlx::query!(
-        "select id, account_id from follows where target_account_id = $1
-           and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
-         order by id desc limit $4",
+        r#"select id as "id!", account_id as "account_id!" from (
+             (select id, account_id from follows where target_account_id = $1 and not $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id desc limit $4)
+             union all
+             (select id, account_id from follows where target_account_id = $1 and $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id limit $4)
+           ) page order by id desc"#,
         account_id,
-        max_id,
-        since_id,
-        limit
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await?;
@@ -343,18 +350,23 @@ pub async fn list_followers(
 pub async fn list_following(
     db: impl PgExecutor<'_>,
     account_id: i64,
-    max_id: Option<i64>,
-    since_id: Option<i64>,
-    limit: i64,
+    page: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     let rows = sqlx::query!(
-        "select id, target_account_id from follows where account_id = $1
-           and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
-         order by id desc limit $4",
+        r#"select id as "id!", target_account_id as "target_account_id!" from (
+             (select id, target_account_id from follows where account_id = $1 and not $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id desc limit $4)
+             union all
+             (select id, target_account_id from follows where account_id = $1 and $5
+                and ($2::bigint is null or id < $2) and ($3::bigint is null or id > $3)
+              order by id limit $4)
+           ) page order by id desc"#,
         account_id,
-        max_id,
-        since_id,
-        limit
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await?;
@@ -377,24 +389,26 @@ pub async fn list_blocked_or_muted(
     db: impl PgExecutor<'_>,
     account_id: i64,
     mutes: bool,
-    max_id: Option<i64>,
-    since_id: Option<i64>,
-    limit: i64,
+    page: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
+    // A member's blocks and mutes are few: one sort of them all, in the page's direction.
     let rows = sqlx::query!(
-        r#"select m.id as "id!", m.target_account_id as "target!" from (
-               select id, target_account_id from blocks where account_id = $1 and not $2
-               union all
-               select id, target_account_id from mutes where account_id = $1 and $2
-                 and (expires_at is null or expires_at > now())
-           ) m
-           where ($3::bigint is null or m.id < $3) and ($4::bigint is null or m.id > $4)
-           order by m.id desc limit $5"#,
+        r#"select id as "id!", target_account_id as "target!" from (
+             select m.id, m.target_account_id from (
+                 select id, target_account_id from blocks where account_id = $1 and not $2
+                 union all
+                 select id, target_account_id from mutes where account_id = $1 and $2
+                   and (expires_at is null or expires_at > now())
+             ) m
+             where ($3::bigint is null or m.id < $3) and ($4::bigint is null or m.id > $4)
+             order by case when $6 then m.id end, m.id desc limit $5
+           ) page order by id desc"#,
         account_id,
         mutes,
-        max_id,
-        since_id,
-        limit
+        page.max_id,
+        page.lower(),
+        page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await?;

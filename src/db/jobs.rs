@@ -59,7 +59,8 @@ pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64, lease_seconds: f64) 
         Job,
         "update jobs set claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
          where id in (select id from jobs
-                      where run_at <= now() and (claimed_until is null or claimed_until < now())
+                      where run_at <= now() and given_up_at is null
+                        and (claimed_until is null or claimed_until < now())
                       order by run_at limit $1 for update skip locked)
          returning id, kind, payload, attempts",
         limit,
@@ -111,13 +112,29 @@ pub async fn retry_later(
     Ok(())
 }
 
+/// Gives a job up: kept with its reason, never claimed again.
+pub async fn give_up(db: impl PgExecutor<'_>, id: i64, reason: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update jobs set claimed_until = null, given_up_at = now(), last_error = $2 where id = $1",
+        id,
+        reason
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Queue depth of one kind of job.
 #[derive(Debug, Clone)]
 pub struct KindStats {
     pub kind: String,
     pub pending: i64,
-    /// Jobs whose last attempt failed (they are retried, or were given up).
+    /// Pending jobs whose last attempt failed (they will be retried).
     pub failing: i64,
+    /// Jobs given up, kept with their reason.
+    pub given_up: i64,
+    /// The reason the latest given-up job of the kind gave.
+    pub last_reason: Option<String>,
     pub oldest_pending_seconds: Option<f64>,
 }
 
@@ -125,9 +142,13 @@ pub struct KindStats {
 pub async fn stats_by_kind(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<KindStats>> {
     sqlx::query_as!(
         KindStats,
-        r#"select kind, count(*) as "pending!",
-                  count(*) filter (where last_error is not null) as "failing!",
-                  extract(epoch from now() - min(created_at))::float8 as oldest_pending_seconds
+        r#"select kind, count(*) filter (where given_up_at is null) as "pending!",
+                  count(*) filter (where given_up_at is null and last_error is not null) as "failing!",
+                  count(*) filter (where given_up_at is not null) as "given_up!",
+                  (array_agg(last_error order by given_up_at desc)
+                     filter (where given_up_at is not null))[1] as last_reason,
+                  extract(epoch from now() - min(created_at) filter (where given_up_at is null))::float8
+                      as oldest_pending_seconds
            from jobs group by kind order by kind"#
     )
     .fetch_all(db)
@@ -141,12 +162,11 @@ pub struct QueueGauges {
     pub unavailable_hosts: i64,
 }
 
-/// Jobs waiting (given-up jobs wait forever, so they are left out) and delivery hosts marked
-/// unavailable.
+/// Jobs waiting (given-up jobs are left out) and delivery hosts marked unavailable.
 pub async fn queue_gauges(db: impl PgExecutor<'_>) -> sqlx::Result<QueueGauges> {
     sqlx::query_as!(
         QueueGauges,
-        r#"select (select count(*) from jobs where run_at < now() + interval '10 years') as "jobs_pending!",
+        r#"select (select count(*) from jobs where given_up_at is null) as "jobs_pending!",
                   (select count(*) from delivery_hosts where unavailable_since is not null) as "unavailable_hosts!""#
     )
     .fetch_one(db)

@@ -24,6 +24,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod paging;
 pub mod polls;
 pub mod remote_accounts;
 pub mod reports;

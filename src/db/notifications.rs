@@ -133,16 +133,16 @@ pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Re
     .await
 }
 
-/// Dismisses one notification.
-pub async fn delete(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Result<()> {
-    sqlx::query!(
+/// Dismisses one notification; false when the member has none with this id.
+pub async fn delete(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query!(
         "delete from notifications where account_id = $1 and id = $2",
         account_id,
         id
     )
     .execute(db)
     .await?;
-    Ok(())
+    Ok(result.rows_affected() > 0)
 }
 
 /// Dismisses every notification.

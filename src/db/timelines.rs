@@ -4,14 +4,7 @@
 
 use sqlx::PgExecutor;
 
-/// Paging bounds, already clamped.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Page {
-    pub max_id: Option<i64>,
-    pub since_id: Option<i64>,
-    pub min_id: Option<i64>,
-    pub limit: i64,
-}
+pub use super::paging::Page;
 
 fn ordered(mut ids: Vec<i64>, page: &Page) -> Vec<i64> {
     if page.min_id.is_some() {
@@ -268,20 +261,23 @@ pub async fn interactors(
     page: &Page,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
     let rows = sqlx::query!(
-        r#"select m.id as "id!", m.account_id as "account_id!" from (
-               select id, account_id from favourites where status_id = $1 and not $2
-               union all
-               select id, account_id from statuses where reblog_of_id = $1 and $2
-           ) m
-           where ($3::bigint is null or not blocked_between(m.account_id, $3))
-             and ($4::bigint is null or m.id < $4) and ($5::bigint is null or m.id > $5)
-           order by m.id desc limit $6"#,
+        r#"select id as "id!", account_id as "account_id!" from (
+             select m.id, m.account_id from (
+                 select id, account_id from favourites where status_id = $1 and not $2
+                 union all
+                 select id, account_id from statuses where reblog_of_id = $1 and $2
+             ) m
+             where ($3::bigint is null or not blocked_between(m.account_id, $3))
+               and ($4::bigint is null or m.id < $4) and ($5::bigint is null or m.id > $5)
+             order by case when $7 then m.id end, m.id desc limit $6
+           ) page order by id desc"#,
         status_id,
         reblogs,
         viewer,
         page.max_id,
-        page.since_id,
+        page.lower(),
         page.limit,
+        page.upward(),
     )
     .fetch_all(db)
     .await?;

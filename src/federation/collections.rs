@@ -217,13 +217,14 @@ async fn follows_collection(
     if account.hide_collections {
         return Err(AppError::Forbidden("This collection is hidden".into()));
     }
+    let follows_page = db::paging::Page {
+        max_id: paging.max_id,
+        limit: FOLLOWS_PAGE,
+        ..db::paging::Page::default()
+    };
     let follows = match side {
-        Side::Followers => {
-            db::follows::list_followers(&state.db, account.id, paging.max_id, None, FOLLOWS_PAGE).await?
-        }
-        Side::Following => {
-            db::follows::list_following(&state.db, account.id, paging.max_id, None, FOLLOWS_PAGE).await?
-        }
+        Side::Followers => db::follows::list_followers(&state.db, account.id, &follows_page).await?,
+        Side::Following => db::follows::list_following(&state.db, account.id, &follows_page).await?,
     };
     let account_ids: Vec<i64> = follows.iter().map(|(_, other)| *other).collect();
     let accounts: HashMap<i64, db::accounts::Account> = db::accounts::list_by_ids(&state.db, &account_ids)

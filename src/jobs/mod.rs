@@ -1,6 +1,7 @@
 //! The durable job queue and its worker: ending polls and publishing scheduled statuses on time.
 //! Jobs are claimed with `FOR UPDATE SKIP LOCKED` and a lease, so several processes share the
-//! queue and a job whose process died is claimed again; failures retry with backoff.
+//! queue and a job whose process died is claimed again. A failed job says what to do next: give
+//! up (kept with its reason), wait as a server told, or retry with backoff.
 
 use std::time::Duration;
 
@@ -92,7 +93,45 @@ pub async fn cancel(db: impl PgExecutor<'_>, job: &Job) -> sqlx::Result<()> {
     db::jobs::delete_waiting(db, job.kind(), &payload).await
 }
 
-async fn perform(state: &AppState, job: Job) -> AppResult<()> {
+/// Why a job did not succeed, and so what happens to it.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// It cannot succeed (a refusal, an unreadable payload): given up now, with its reason.
+    #[error("{0}")]
+    Permanent(String),
+    /// Try again after this long, as a server asked (`Retry-After`).
+    #[error("{1} (retry after {0:?})")]
+    RetryAfter(Duration, String),
+    /// Anything else: retried with backoff until the attempts run out.
+    #[error(transparent)]
+    Transient(#[from] crate::error::AppError),
+}
+
+/// What the queue does with a job that failed on attempt `attempts` (1 for the first).
+#[derive(Debug, Clone, PartialEq)]
+enum Next {
+    GiveUp,
+    RetryIn(f64),
+}
+
+fn next_step(error: &JobError, attempts: i32) -> Next {
+    match error {
+        JobError::Permanent(_) => Next::GiveUp,
+        _ if attempts >= MAX_ATTEMPTS => Next::GiveUp,
+        // A server's wish, within reason: at least a second, at most a day.
+        JobError::RetryAfter(wait, _) => Next::RetryIn(wait.as_secs_f64().clamp(1.0, 86_400.0)),
+        JobError::Transient(_) => Next::RetryIn(2f64.powi(attempts.min(16)) * 10.0),
+    }
+}
+
+/// Runs a job. Every kind today fails only transiently (its action's error); kinds that talk to
+/// services which can refuse for good or ask for patience (push, link previews) answer
+/// [`JobError::Permanent`] or [`JobError::RetryAfter`] themselves.
+async fn perform(state: &AppState, job: Job) -> Result<(), JobError> {
+    Ok(perform_action(state, job).await?)
+}
+
+async fn perform_action(state: &AppState, job: Job) -> AppResult<()> {
     match job {
         Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, &state.base_url, poll_id).await,
         Job::SendPollCounts { poll_id } => {
@@ -148,20 +187,26 @@ async fn run_one(state: &AppState, row: db::jobs::Job) -> AppResult<()> {
         // than claimed a second time while it still runs.
         Ok(job) => match tokio::time::timeout(JOB_TIME_LIMIT, perform(state, job)).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(anyhow::anyhow!("took longer than {JOB_TIME_LIMIT:?}").into()),
+            Err(_) => Err(JobError::Transient(
+                anyhow::anyhow!("took longer than {JOB_TIME_LIMIT:?}").into(),
+            )),
         },
-        Err(error) => Err(anyhow::anyhow!("unreadable job: {error}").into()),
+        // No later attempt can read it either.
+        Err(error) => Err(JobError::Permanent(format!("unreadable job: {error}"))),
     };
-    match outcome {
-        Ok(()) => db::jobs::delete(&state.db, row.id).await?,
-        Err(error) if row.attempts >= MAX_ATTEMPTS => {
-            tracing::error!(job = row.id, kind = %row.kind, %error, "job failed for the last time");
-            db::jobs::retry_later(&state.db, row.id, f64::from(i32::MAX), &error.to_string()).await?;
+    let Err(error) = outcome else {
+        db::jobs::delete(&state.db, row.id).await?;
+        return Ok(());
+    };
+    let reason = error.to_string();
+    match next_step(&error, row.attempts) {
+        Next::GiveUp => {
+            tracing::error!(job = row.id, kind = %row.kind, %reason, attempts = row.attempts, "job given up");
+            db::jobs::give_up(&state.db, row.id, &reason).await?;
         }
-        Err(error) => {
-            let delay = 2f64.powi(row.attempts.min(16)) * 10.0;
-            tracing::warn!(job = row.id, kind = %row.kind, %error, delay, "job failed; retrying later");
-            db::jobs::retry_later(&state.db, row.id, delay, &error.to_string()).await?;
+        Next::RetryIn(delay) => {
+            tracing::warn!(job = row.id, kind = %row.kind, %reason, delay, "job failed; retrying later");
+            db::jobs::retry_later(&state.db, row.id, delay, &reason).await?;
         }
     }
     Ok(())
@@ -224,5 +269,25 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
             _ = tokio::time::sleep(POLL_INTERVAL) => {}
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_says_whether_and_when_the_job_runs_again() {
+        let permanent = JobError::Permanent("refused".into());
+        assert_eq!(next_step(&permanent, 1), Next::GiveUp);
+        let told = JobError::RetryAfter(Duration::from_secs(120), "busy".into());
+        assert_eq!(next_step(&told, 1), Next::RetryIn(120.0));
+        let too_long = JobError::RetryAfter(Duration::from_secs(1_000_000), "busy".into());
+        assert_eq!(next_step(&too_long, 1), Next::RetryIn(86_400.0));
+        let transient = JobError::Transient(crate::error::AppError::NotFound);
+        assert_eq!(next_step(&transient, 1), Next::RetryIn(20.0));
+        assert_eq!(next_step(&transient, 3), Next::RetryIn(80.0));
+        assert_eq!(next_step(&transient, MAX_ATTEMPTS), Next::GiveUp);
+        assert_eq!(next_step(&told, MAX_ATTEMPTS), Next::GiveUp);
     }
 }

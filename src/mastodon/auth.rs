@@ -105,7 +105,7 @@ async fn authenticate(state: &AppState, token: &str) -> AppResult<Auth> {
                 .last_active_at
                 .is_none_or(|at| chrono::Utc::now() - at > chrono::Duration::hours(1));
             if stale {
-                db::users::touch_last_active(&state.db, user_id).await?;
+                crate::actions::sessions::note_activity(&state.db, user_id).await?;
             }
             Some(AuthUser {
                 user_id,

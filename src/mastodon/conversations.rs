@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
+use crate::actions;
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -53,7 +54,7 @@ pub async fn get_conversations(
     Params(page): Params<PageParams>,
 ) -> AppResult<(HeaderMap, Json<Vec<Conversation>>)> {
     let viewer = auth.require_user(&["read:statuses"])?.account_id;
-    let rows = db::conversations::list(&state.db, viewer, page.max_id, page.lower(), page.limit()).await?;
+    let rows = db::conversations::list(&state.db, viewer, &page.page()).await?;
     let paging: Vec<i64> = rows.iter().filter_map(|c| c.last_status_id).collect();
     let headers = link_headers(&state.base_url, "/api/v1/conversations", &paging, page.limit());
     Ok((headers, Json(render(&state, viewer, &rows).await?)))
@@ -67,9 +68,7 @@ pub async fn read_conversation(
 ) -> AppResult<Json<Conversation>> {
     let viewer = auth.require_user(&["write:conversations"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    if !db::conversations::mark_read(&state.db, viewer, id).await? {
-        return Err(AppError::NotFound);
-    }
+    actions::conversations::mark_read(&state.db, viewer, id).await?;
     let row = db::conversations::find(&state.db, viewer, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -89,8 +88,6 @@ pub async fn delete_conversation(
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:conversations"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    if !db::conversations::delete(&state.db, viewer, id).await? {
-        return Err(AppError::NotFound);
-    }
+    actions::conversations::remove(&state.db, viewer, id).await?;
     Ok(Json(json!({})))
 }

@@ -46,7 +46,7 @@ pub async fn get_domain_blocks(
 ) -> AppResult<(HeaderMap, Json<Vec<String>>)> {
     let viewer = auth.require_user(&["read:blocks"])?.account_id;
     let limit = page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let rows = db::account_domain_blocks::list(&state.db, viewer, page.max_id, page.lower(), limit).await?;
+    let rows = db::account_domain_blocks::list(&state.db, viewer, &page.page_of(limit)).await?;
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let headers = link_headers(&state.base_url, "/api/v1/domain_blocks", &ids, limit);
     Ok((

@@ -74,9 +74,7 @@ pub async fn unfeature_tag(
 ) -> AppResult<Json<Value>> {
     let me = auth.require_user(&["write:accounts"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    if !db::featured::delete_tag(&state.db, me, id).await? {
-        return Err(AppError::NotFound);
-    }
+    actions::featured::unfeature_tag(&state.db, me, id).await?;
     Ok(Json(json!({})))
 }
 

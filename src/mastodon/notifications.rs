@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::actions;
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -158,17 +159,14 @@ pub async fn dismiss_notification(
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    db::notifications::find(&state.db, viewer, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::notifications::delete(&state.db, viewer, id).await?;
+    actions::notifications::dismiss(&state.db, viewer, id).await?;
     Ok(Json(json!({})))
 }
 
 /// POST /api/v1/notifications/clear
 pub async fn clear_notifications(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
-    db::notifications::delete_all(&state.db, viewer).await?;
+    actions::notifications::clear(&state.db, viewer).await?;
     Ok(Json(json!({})))
 }
 

@@ -3,6 +3,7 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
 
+use crate::db::paging::Page;
 use crate::mastodon::params::empty_as_none;
 
 /// Default page size.
@@ -29,9 +30,19 @@ impl PageParams {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
-    /// The lower bound: `min_id` or `since_id`.
-    pub fn lower(&self) -> Option<i64> {
-        self.min_id.or(self.since_id)
+    /// The bounds as the list queries take them, with the default page size.
+    pub fn page(&self) -> Page {
+        self.page_of(self.limit())
+    }
+
+    /// The bounds with a page size of the endpoint's own.
+    pub fn page_of(&self, limit: i64) -> Page {
+        Page {
+            max_id: self.max_id,
+            since_id: self.since_id,
+            min_id: self.min_id,
+            limit,
+        }
     }
 }
 

@@ -202,9 +202,9 @@ pub async fn follow_list(
         return Ok((HeaderMap::new(), Json(Vec::new())));
     }
     let pairs = if followers {
-        db::follows::list_followers(&state.db, target, page.max_id, page.lower(), page.limit()).await?
+        db::follows::list_followers(&state.db, target, &page.page()).await?
     } else {
-        db::follows::list_following(&state.db, target, page.max_id, page.lower(), page.limit()).await?
+        db::follows::list_following(&state.db, target, &page.page()).await?
     };
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
@@ -244,9 +244,7 @@ pub async fn blocked_or_muted(
     let viewer = auth
         .require_user(&[if mutes { "read:mutes" } else { "read:blocks" }])?
         .account_id;
-    let pairs =
-        db::follows::list_blocked_or_muted(&state.db, viewer, mutes, page.max_id, page.lower(), page.limit())
-            .await?;
+    let pairs = db::follows::list_blocked_or_muted(&state.db, viewer, mutes, &page.page()).await?;
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();

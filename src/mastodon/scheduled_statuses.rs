@@ -71,8 +71,6 @@ pub async fn cancel(
 ) -> AppResult<Json<Value>> {
     let author = auth.require_user(&["write:statuses"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    if !db::scheduled_statuses::delete(&state.db, author, id).await? {
-        return Err(AppError::NotFound);
-    }
+    actions::scheduled::cancel(&state.db, author, id).await?;
     Ok(Json(json!({})))
 }

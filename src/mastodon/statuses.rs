@@ -474,13 +474,7 @@ pub async fn interactors(
     let status = db::statuses::find_visible(&state.db, status_id(&id)?, viewer)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bounds = db::timelines::Page {
-        max_id: page.max_id,
-        since_id: page.lower(),
-        min_id: None,
-        limit: page.limit(),
-    };
-    let pairs = db::timelines::interactors(&state.db, status.id, reblogs, viewer, &bounds).await?;
+    let pairs = db::timelines::interactors(&state.db, status.id, reblogs, viewer, &page.page()).await?;
     let account_ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
     let accounts = present::accounts_in_order(&state, &account_ids).await?;
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db;
-use crate::db::timelines::{AccountFilter, Page, Scope};
+use crate::db::timelines::{AccountFilter, Scope};
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
@@ -26,15 +26,6 @@ macro_rules! page_of_params {
             limit: $params.limit,
         }
     };
-}
-
-fn bounds(page: &PageParams) -> Page {
-    Page {
-        max_id: page.max_id,
-        since_id: page.since_id,
-        min_id: page.min_id,
-        limit: page.limit(),
-    }
 }
 
 /// Renders a page of statuses with its `Link` header (paged by `paging` ids).
@@ -81,7 +72,7 @@ pub async fn get_home(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = auth.require_user(&["read:statuses"])?.account_id;
     let (ids, ticket) =
-        crate::caches::home_feeds::home_page(&state.caches, &state.db, viewer, &bounds(&page)).await?;
+        crate::caches::home_feeds::home_page(&state.caches, &state.db, viewer, &page.page()).await?;
     page_under(
         &state,
         ("/api/v1/timelines/home", "home"),
@@ -133,14 +124,8 @@ pub async fn get_public(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = crate::mastodon::auth::viewer(&auth, &["read:statuses"])?;
     let page = page_of_params!(params);
-    let ids = db::timelines::public(
-        &state.db,
-        viewer,
-        scope(&params),
-        params.only_media,
-        &bounds(&page),
-    )
-    .await?;
+    let ids =
+        db::timelines::public(&state.db, viewer, scope(&params), params.only_media, &page.page()).await?;
     page_of(
         &state,
         ("/api/v1/timelines/public", "public"),
@@ -171,7 +156,7 @@ pub async fn get_hashtag(
         &params.none,
         scope(&params),
         params.only_media,
-        &bounds(&page),
+        &page.page(),
     )
     .await?;
     let path = format!("/api/v1/timelines/tag/{}", any[0]);
@@ -187,7 +172,7 @@ pub async fn get_list(
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let viewer = auth.require_user(&["read:lists"])?.account_id;
     let list_id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    let ids = db::timelines::list(&state.db, viewer, list_id, &bounds(&page))
+    let ids = db::timelines::list(&state.db, viewer, list_id, &page.page())
         .await?
         .ok_or(AppError::NotFound)?;
     page_of(
@@ -242,7 +227,7 @@ pub async fn get_account_statuses(
         only_media: params.only_media,
     };
     let page = page_of_params!(params);
-    let ids = db::timelines::account(&state.db, account_id, viewer, &filter, &bounds(&page)).await?;
+    let ids = db::timelines::account(&state.db, account_id, viewer, &filter, &page.page()).await?;
     let path = format!("/api/v1/accounts/{account_id}/statuses");
     page_of(&state, (&path, "account"), &ids, &ids, viewer, page.limit()).await
 }
@@ -259,7 +244,7 @@ async fn marked(
         "read:bookmarks"
     };
     let viewer = auth.require_user(&[scope])?.account_id;
-    let pairs = db::timelines::marked(&state.db, viewer, favourites, &bounds(&page)).await?;
+    let pairs = db::timelines::marked(&state.db, viewer, favourites, &page.page()).await?;
     let status_ids: Vec<i64> = pairs.iter().map(|(_, s)| *s).collect();
     let paging: Vec<i64> = pairs.iter().map(|(p, _)| *p).collect();
     let path = if favourites {

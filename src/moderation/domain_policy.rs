@@ -252,6 +252,15 @@ pub async fn announce_change(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
     crate::db::domain_blocks::notify_change(db, CHANNEL).await
 }
 
+/// The first wait before listening again, and the longest.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
+
+/// The wait after one more failure in a row: doubled, up to [`LONGEST_RETRY`].
+fn next_retry(wait: Duration) -> Duration {
+    (wait * 2).min(LONGEST_RETRY)
+}
+
 /// Keeps `policy` current: reloads on every announcement (and every few minutes, and after a
 /// lost connection) until `shutdown` turns true.
 pub async fn keep_current(
@@ -259,24 +268,30 @@ pub async fn keep_current(
     db: PgPool,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut wait = FIRST_RETRY;
     loop {
         if let Err(error) = policy.reload(&db).await {
             tracing::warn!(%error, "domain rules could not be loaded; keeping the previous ones");
         }
-        let mut listener = match sqlx::postgres::PgListener::connect_with(&db).await {
+        let listening = match sqlx::postgres::PgListener::connect_with(&db).await {
+            Ok(mut listener) => listener.listen(CHANNEL).await.map(|()| listener),
+            Err(error) => Err(error),
+        };
+        let mut listener = match listening {
             Ok(listener) => listener,
             Err(error) => {
-                tracing::warn!(%error, "cannot listen for domain rule changes; retrying");
+                // Waits longer after each failure in a row: a database that refuses us is not
+                // asked again in a tight loop.
+                tracing::warn!(%error, ?wait, "cannot listen for domain rule changes; retrying");
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => return,
                 }
+                wait = next_retry(wait);
+                continue;
             }
         };
-        if let Err(error) = listener.listen(CHANNEL).await {
-            tracing::warn!(%error, "cannot listen for domain rule changes; retrying");
-            continue;
-        }
+        wait = FIRST_RETRY;
         // Changes made between the load above and LISTEN would be missed: load once more.
         let _ = policy.reload(&db).await;
         loop {
@@ -304,6 +319,15 @@ pub async fn keep_current(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listening_is_retried_ever_more_slowly_up_to_a_bound() {
+        let waits: Vec<u64> = std::iter::successors(Some(FIRST_RETRY), |w| Some(next_retry(*w)))
+            .take(8)
+            .map(|w| w.as_secs())
+            .collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30]);
+    }
 
     fn policy(blocks: &[(&str, Severity)], allows: &[&str], allowlist: bool) -> DomainPolicy {
         let mut config = Config::default();

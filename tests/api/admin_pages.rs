@@ -466,6 +466,11 @@ async fn an_admin_handles_a_member_s_report_from_the_reports_page() {
     );
     let (_, _, page) = admin.get("/admin/reports?resolved=1").await;
     assert!(page.contains("@troll"), "{page}");
+    // Moderators handle reports too, as in Mastodon and the admin API.
+    let mut moderator = signed_in(&app, "mod", "moderator").await;
+    let (status, _, page) = moderator.get("/admin/reports?resolved=1").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("@troll"), "{page}");
 
     let mut member = signed_in(&app, "nosy", "user").await;
     let (status, _, _) = member.get("/admin/reports").await;

@@ -426,7 +426,7 @@ fn ferrodon(app: &TestApp, args: &[&str]) -> Command {
     command
 }
 
-fn run(app: &TestApp, args: &[&str]) -> String {
+pub fn run(app: &TestApp, args: &[&str]) -> String {
     let output = ferrodon(app, args).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -62,7 +62,7 @@ pub async fn list_domain_blocks(
 ) -> AppResult<(HeaderMap, Json<Vec<AdminDomainBlock>>)> {
     federation_manager(&auth, READ)?;
     let limit = limit(&page);
-    let rows = db::domain_blocks::list_page(&state.db, page.max_id, page.lower(), limit).await?;
+    let rows = db::domain_blocks::list_page(&state.db, &page.page_of(limit)).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let headers = link_headers(&state.base_url, "/api/v1/admin/domain_blocks", &ids, limit);
     Ok((

@@ -94,12 +94,33 @@ impl IntoResponse for Refused {
 /// The signed-in administrator, or the answer for everyone else: anonymous browsers are sent
 /// to sign in (and brought back to `return_to`), other members get a 403 page.
 pub fn require_admin<'a>(browser: &'a Browser, return_to: &str) -> Result<&'a User, Refused> {
+    require_role(
+        browser,
+        return_to,
+        &["admin"],
+        "This page is for the server's administrators.",
+    )
+}
+
+/// As [`require_admin`], for pages moderators use too (reports, as in Mastodon and the API).
+pub fn require_staff<'a>(browser: &'a Browser, return_to: &str) -> Result<&'a User, Refused> {
+    require_role(
+        browser,
+        return_to,
+        &["admin", "moderator"],
+        "This page is for the server's moderators and administrators.",
+    )
+}
+
+fn require_role<'a>(
+    browser: &'a Browser,
+    return_to: &str,
+    roles: &[&str],
+    refusal: &str,
+) -> Result<&'a User, Refused> {
     match &browser.user {
-        Some(user) if user.role == "admin" => Ok(user),
-        Some(_) => Err(Refused::Page(PageError::new(
-            StatusCode::FORBIDDEN,
-            "This page is for the server's administrators.",
-        ))),
+        Some(user) if roles.contains(&user.role.as_str()) => Ok(user),
+        Some(_) => Err(Refused::Page(PageError::new(StatusCode::FORBIDDEN, refusal))),
         None => Err(Refused::SignIn(return_to.to_owned())),
     }
 }
@@ -108,6 +129,12 @@ pub fn require_admin<'a>(browser: &'a Browser, return_to: &str) -> Result<&'a Us
 pub fn admin_form<'a>(browser: &'a Browser, token: &str, return_to: &str) -> Result<&'a User, Refused> {
     browser.verify_csrf(token)?;
     require_admin(browser, return_to)
+}
+
+/// Refuses a form without this browser's CSRF token, then anyone but the staff.
+pub fn staff_form<'a>(browser: &'a Browser, token: &str, return_to: &str) -> Result<&'a User, Refused> {
+    browser.verify_csrf(token)?;
+    require_staff(browser, return_to)
 }
 
 /// An id from the path; anything else leads nowhere.

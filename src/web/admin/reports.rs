@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Refused, admin_form, not_found, parse_id, require_admin, shown_time};
+use super::{Refused, not_found, parse_id, require_staff, shown_time, staff_form};
 use crate::actions::account_moderation::{self, Moderator, Sanction};
 use crate::actions::reports::{self, Handling};
 use crate::app::AppState;
@@ -68,7 +68,7 @@ pub async fn show_reports(
     browser: Browser,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Refused> {
-    require_admin(&browser, LIST_PATH)?;
+    require_staff(&browser, LIST_PATH)?;
     let resolved = query.resolved.as_deref().is_some_and(|v| v == "1" || v == "true");
     let filter = db::reports::Filter {
         resolved,
@@ -130,7 +130,7 @@ pub async fn handle_report(
     Path(id): Path<String>,
     Params(form): Params<ReportForm>,
 ) -> Result<Response, Refused> {
-    let user = admin_form(&browser, &form.authenticity_token, LIST_PATH)?;
+    let user = staff_form(&browser, &form.authenticity_token, LIST_PATH)?;
     let id = parse_id(&id)?;
     let report = db::reports::find(&state.db, id).await?.ok_or_else(not_found)?;
     let moderator = Moderator {
