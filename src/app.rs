@@ -37,6 +37,8 @@ pub struct AppState {
     pub federation: Arc<federation::Federation>,
     /// Home timeline heads and rendered statuses, kept true by the change log.
     pub caches: crate::caches::Caches,
+    /// Where every media file is kept.
+    pub media: crate::media::store::MediaStore,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
         Ok(Self {
             base_url: Arc::from(config.base_url()),
             federation: Arc::new(federation::Federation::new(&config)?),
+            media: crate::media::store::MediaStore::local(&config.server.data_dir),
             config: Arc::new(config),
             caches: crate::caches::Caches::new(db.clone()),
             db,

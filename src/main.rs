@@ -177,7 +177,12 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
             } => create_account(&database, &name, &email, password, &role, if_missing).await,
             AccountsCommand::Delete { name } => {
                 let account = local_account(&database, &name).await?;
-                accounts::delete_local(&database.pool, &config.base_url(), &config.server.data_dir, account)
+                accounts::delete_local(
+                    &database.pool,
+                    &config.base_url(),
+                    &ferrodon::media::store::MediaStore::local(&config.server.data_dir),
+                    account,
+                )
                     .await?;
                 println!("deleted {name}: other servers are told by the running server's delivery worker");
                 Ok(())

@@ -221,7 +221,7 @@ fn admins_only(moderator: &Moderator<'_>) -> AppResult<()> {
 pub async fn delete_data(
     pool: &PgPool,
     base_url: &str,
-    data_dir: &std::path::Path,
+    store: &crate::media::store::MediaStore,
     moderator: Moderator<'_>,
     id: i64,
 ) -> AppResult<()> {
@@ -232,7 +232,7 @@ pub async fn delete_data(
     }
     // A member's deletion is announced to the servers that knew them (Delete(Person)).
     if standing.domain.is_none() {
-        return super::accounts::delete_local(pool, base_url, data_dir, id).await;
+        return super::accounts::delete_local(pool, base_url, store, id).await;
     }
     let mut tx = crate::db::begin(pool).await?;
     // A remote account's attachments are links to its server: no files here.

@@ -1,7 +1,5 @@
 //! Local accounts: creating them (name, email and password rules, keys), profiles, pictures, deletion.
 
-use std::path::Path;
-
 use sqlx::PgPool;
 
 use crate::config::RegistrationMode;
@@ -9,6 +7,7 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::federation::keys;
 use crate::media::profile_images::{self, Change};
+use crate::media::store::{Collection, MediaStore};
 use crate::passwords;
 
 /// Longest local username (Mastodon's rule).
@@ -348,7 +347,7 @@ pub struct ProfileChanges {
 pub async fn update_profile(
     pool: &PgPool,
     base_url: &str,
-    data_dir: &Path,
+    store: &MediaStore,
     account_id: i64,
     user_id: i64,
     changes: ProfileChanges,
@@ -366,13 +365,13 @@ pub async fn update_profile(
         *file = match change {
             Change::Keep => None,
             Change::Remove => Some(None),
-            Change::Replace(encoded) => match profile_images::write(data_dir, account_id, encoded).await {
+            Change::Replace(encoded) => match profile_images::write(store, account_id, encoded).await {
                 Ok(name) => {
                     written.push(name.clone());
                     Some(Some(name))
                 }
                 Err(error) => {
-                    profile_images::remove(data_dir, &written).await;
+                    profile_images::remove(store, &written).await;
                     return Err(AppError::Internal(error));
                 }
             },
@@ -389,11 +388,11 @@ pub async fn update_profile(
     .await;
     match saved {
         Ok(replaced) => {
-            profile_images::remove(data_dir, &replaced.into_names()).await;
+            profile_images::remove(store, &replaced.into_names()).await;
             Ok(())
         }
         Err(error) => {
-            profile_images::remove(data_dir, &written).await;
+            profile_images::remove(store, &written).await;
             Err(error)
         }
     }
@@ -420,7 +419,12 @@ fn map_unique(error: sqlx::Error, constraint: &str, to: fn() -> AppError) -> App
 /// follows name); then their statuses, media (rows, and files once committed), follows,
 /// favourites, notifications and sign-in go. The row stays, marked suspended: it reserves the
 /// name and keeps the key that signs the Delete.
-pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, account_id: i64) -> AppResult<()> {
+pub async fn delete_local(
+    pool: &PgPool,
+    base_url: &str,
+    store: &MediaStore,
+    account_id: i64,
+) -> AppResult<()> {
     let account = db::accounts::find(pool, account_id)
         .await?
         .filter(|a| a.domain.is_none())
@@ -432,8 +436,10 @@ pub async fn delete_local(pool: &PgPool, base_url: &str, data_dir: &Path, accoun
     db::account_moderation::delete_user(&mut *tx, account.id).await?;
     db::account_moderation::set_suspended(&mut *tx, account.id, true).await?;
     tx.commit().await?;
-    crate::media::storage::remove_all(data_dir, &files).await;
-    profile_images::remove(data_dir, &pictures.into_names()).await;
+    store
+        .delete(Collection::Attachments, &crate::media::storage::files_of(&files))
+        .await;
+    profile_images::remove(store, &pictures.into_names()).await;
     Ok(())
 }
 

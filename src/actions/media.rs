@@ -1,13 +1,12 @@
 //! Uploading media and changing an upload's description and focus.
 
-use std::path::Path;
-
 use sqlx::PgPool;
 
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::media;
 use crate::media::storage;
+use crate::media::store::{Collection, MediaStore};
 
 /// Longest description (alt text), in characters.
 pub const MAX_DESCRIPTION: usize = 1500;
@@ -33,7 +32,7 @@ pub fn check_description(description: &str) -> AppResult<()> {
 /// Checks, re-encodes and stores an upload for `account_id`; returns its row.
 pub async fn upload(
     pool: &PgPool,
-    data_dir: &Path,
+    store: &MediaStore,
     account_id: i64,
     upload: Upload,
 ) -> AppResult<db::media::Media> {
@@ -41,11 +40,18 @@ pub async fn upload(
     let processed = media::processing::process_off_runtime(upload.bytes).await?;
     let extension = storage::extension(processed.content_type)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no extension for {}", processed.content_type)))?;
-    let root = storage::root(data_dir);
     let id = db::media::next_id(pool).await?;
     let key = storage::new_key()?;
-    let file = (id, key.as_str(), extension);
-    storage::write(&root, file, &processed.original, &processed.small).await?;
+    let files = [
+        storage::file_name(id, &key, false, extension),
+        storage::file_name(id, &key, true, extension),
+    ];
+    for (name, bytes) in files.iter().zip([&processed.original, &processed.small]) {
+        if let Err(error) = store.put(Collection::Attachments, name, bytes).await {
+            store.delete(Collection::Attachments, &files).await;
+            return Err(AppError::Internal(error));
+        }
+    }
     let inserted = db::media::insert(
         pool,
         &db::media::NewMedia {
@@ -66,7 +72,7 @@ pub async fn upload(
     )
     .await;
     if let Err(error) = inserted {
-        storage::remove(&root, file).await;
+        store.delete(Collection::Attachments, &files).await;
         return Err(error.into());
     }
     db::media::find(pool, id).await?.ok_or(AppError::NotFound)
@@ -98,8 +104,10 @@ pub const UNATTACHED_KEPT_HOURS: i32 = 24;
 
 /// Removes uploads left unattached for [`UNATTACHED_KEPT_HOURS`], rows and files; returns how
 /// many went.
-pub async fn prune_unattached(pool: &PgPool, data_dir: &Path) -> AppResult<usize> {
-    let files = db::media::delete_unattached(pool, UNATTACHED_KEPT_HOURS).await?;
-    storage::remove_all(data_dir, &files).await;
-    Ok(files.len())
+pub async fn prune_unattached(pool: &PgPool, store: &MediaStore) -> AppResult<usize> {
+    let uploads = db::media::delete_unattached(pool, UNATTACHED_KEPT_HOURS).await?;
+    store
+        .delete(Collection::Attachments, &storage::files_of(&uploads))
+        .await;
+    Ok(uploads.len())
 }

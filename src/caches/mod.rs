@@ -5,6 +5,10 @@
 //! change committed before the request, by any process, is always seen: one read serves every
 //! request waiting at the time. A filled entry is kept only if no change read since the fill
 //! began concerns it; if the log cannot be read, requests go to the database.
+//!
+//! The same log is the one source of new notifications ([`Caches::notifications`]): each
+//! notification committed, by any path in any process, is handed to this process's subscribers
+//! once, after commit.
 
 pub mod home_feeds;
 pub mod members;
@@ -16,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 use crate::db;
 use crate::db::cache_events::{CacheEvent, Changes};
@@ -34,6 +38,12 @@ const IDLE_LIMIT: Duration = Duration::from_secs(120);
 /// Changes remembered for checking fills that began before they were read.
 const RECENT_CHANGES: usize = 16_384;
 
+/// New notifications a slow subscriber may fall behind by before it is told it lagged.
+const NOTIFICATION_BACKLOG: usize = 4096;
+
+/// The channel the notifications trigger (migration 0036) wakes readers on.
+const NOTIFICATIONS_CHANNEL: &str = "ferrodon_notifications";
+
 /// The caches of one process, and the reader of the change log behind them.
 #[derive(Clone)]
 pub struct Caches {
@@ -49,9 +59,12 @@ impl std::fmt::Debug for Caches {
 struct Shared {
     db: PgPool,
     reader_started: AtomicBool,
+    listener_started: AtomicBool,
     wake: Notify,
     read: watch::Sender<Read>,
     state: Mutex<State>,
+    /// Ids of notifications read from the log, for this process's subscribers.
+    notifications: broadcast::Sender<i64>,
 }
 
 /// The last finished read of the change log.
@@ -94,15 +107,31 @@ impl Caches {
             shared: Arc::new(Shared {
                 db,
                 reader_started: AtomicBool::new(false),
+                listener_started: AtomicBool::new(false),
                 wake: Notify::new(),
                 read: watch::Sender::new(Read::default()),
                 state: Mutex::new(State::default()),
+                notifications: broadcast::channel(NOTIFICATION_BACKLOG).0,
             }),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.shared.state)
+    }
+
+    /// Every notification committed from now on, by any path in any process, as its id, once:
+    /// where streaming and Web Push take their notifications. The log is read soon after each
+    /// commit (a NOTIFY wakes the reader) and again after a lost connection, so nothing is
+    /// missed while the log keeps its rows (minutes). Returns when the reader knows where "now"
+    /// is in the log, or `None` when the log cannot be read.
+    pub async fn notifications(&self) -> Option<broadcast::Receiver<i64>> {
+        let receiver = self.shared.notifications.subscribe();
+        if !self.shared.listener_started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(wake_on_notifications(self.shared.clone()));
+        }
+        self.fresh().await?;
+        Some(receiver)
     }
 
     /// Waits until the change log has been read from after this call began; `None` when it
@@ -155,7 +184,9 @@ impl State {
         self.members.clear();
     }
 
-    fn apply(&mut self, generation: u64, changes: Changes) {
+    /// Applies what a read found; returns the new notifications' ids.
+    fn apply(&mut self, generation: u64, changes: Changes) -> Vec<i64> {
+        let mut notifications = Vec::new();
         let idle = self.last_read_at.is_none_or(|at| at.elapsed() > IDLE_LIMIT);
         if idle {
             self.forget_everything();
@@ -176,11 +207,13 @@ impl State {
                 b'c' => self.rendered.forget_account(event.target),
                 b'v' => self.members.forget_marks(event.target),
                 b'f' => self.members.forget_filters(event.target),
+                b'n' => notifications.push(event.target),
                 b'*' => self.forget_everything(),
                 _ => {}
             }
         }
         self.snapshot = Some(changes.snapshot);
+        notifications
     }
 }
 
@@ -214,22 +247,59 @@ async fn read_changes(shared: Arc<Shared>) {
             (state.started, state.snapshot.clone())
         };
         let result = db::cache_events::since(&shared.db, snapshot.as_deref()).await;
-        let ok = {
+        let (ok, notifications) = {
             let mut state = lock(&shared.state);
             match result {
-                Ok(changes) => {
-                    state.apply(generation, changes);
-                    true
-                }
+                Ok(changes) => (true, state.apply(generation, changes)),
                 Err(error) => {
                     tracing::warn!(%error, "the cache change log could not be read");
                     state.forget_everything();
                     state.snapshot = None;
-                    false
+                    (false, Vec::new())
                 }
             }
         };
+        for id in notifications {
+            // No subscriber is no error: nobody in this process waits for notifications.
+            let _ = shared.notifications.send(id);
+        }
         shared.read.send_replace(Read { generation, ok });
+    }
+}
+
+/// Wakes the log reader whenever a notification is committed, and once after every (re)connect
+/// to catch up on what was committed meanwhile; retries ever more slowly while the database
+/// refuses.
+async fn wake_on_notifications(shared: Arc<Shared>) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        let listening = match sqlx::postgres::PgListener::connect_with(&shared.db).await {
+            Ok(mut listener) => listener.listen(NOTIFICATIONS_CHANNEL).await.map(|()| listener),
+            Err(error) => Err(error),
+        };
+        match listening {
+            Ok(mut listener) => {
+                wait = Duration::from_secs(1);
+                shared.wake.notify_one();
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(_)) => shared.wake.notify_one(),
+                        // The connection was lost (the next call makes it again): whatever was
+                        // committed meanwhile is in the log, so read it.
+                        Ok(None) => shared.wake.notify_one(),
+                        Err(error) => {
+                            tracing::warn!(%error, "lost the notifications channel; listening again");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, ?wait, "cannot listen for notifications; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+        }
     }
 }
 

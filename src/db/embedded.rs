@@ -1,7 +1,7 @@
 //! The embedded PostgreSQL cluster under `data_dir/postgres`: found, created, started and stopped
 //! with the server, listening on a unix socket inside the data directory only.
 //!
-//! Decisions (see README "Embedded database"):
+//! Decisions (see docs/operations.md, "Embedded database"):
 //! - One ferrodon process owns a data directory at a time (an exclusive lock on
 //!   `data_dir/ferrodon.lock`); a second process, such as `ferrodon accounts create` while the
 //!   server runs, attaches to the running cluster without starting or stopping it.

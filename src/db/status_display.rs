@@ -89,8 +89,16 @@ pub async fn list(
            left join oauth_applications app on app.id = s.application_id
            where s.id = any($1::bigint[] || array(select b.reblog_of_id from statuses b
                                                   where b.id = any($1) and b.reblog_of_id is not null))
-             and ($3 or (status_visible_to(s, $2)
-                         and ($2::bigint is null or not blocked_between(s.account_id, $2))))"#,
+             -- status_visible_to and blocked_between, with their common cases written out:
+             -- PostgreSQL does not inline a function holding a sub-select, and a call costs
+             -- about 0.15 ms a row (measured: the answer to a post went from 0.16 to 0.5 ms).
+             -- The function still decides every private and direct status.
+             and ($3 or s.account_id = $2
+                  or ((s.visibility in ('public', 'unlisted') or status_visible_to(s, $2))
+                      and ($2::bigint is null or not exists (
+                           select 1 from blocks k
+                           where (k.account_id = s.account_id and k.target_account_id = $2)
+                              or (k.account_id = $2 and k.target_account_id = s.account_id)))))"#,
         ids,
         viewer,
         audience == Audience::Staff,

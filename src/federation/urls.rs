@@ -117,7 +117,7 @@ pub fn status_replies(base: &str, username: &str, id: i64) -> String {
 
 /// A stored media file (`name` as `media::storage::file_name` makes it).
 pub fn media_file(base: &str, name: &str) -> String {
-    format!("{base}/system/media/{name}")
+    crate::media::store::MediaStore::url(base, crate::media::store::Collection::Attachments, name)
 }
 
 /// The About page the instance actor points people to.

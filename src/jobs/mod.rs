@@ -241,7 +241,7 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "processed activity ids could not be pruned"),
             }
-            match actions::media::prune_unattached(&state.db, &state.config.server.data_dir).await {
+            match actions::media::prune_unattached(&state.db, &state.media).await {
                 Ok(pruned) if pruned > 0 => tracing::info!(pruned, "removed uploads left unattached"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "unattached uploads could not be pruned"),

@@ -266,7 +266,7 @@ async fn save_profile(
     actions::accounts::update_profile(
         &state.db,
         &state.base_url,
-        &state.config.server.data_dir,
+        &state.media,
         account_id,
         user_id,
         changes,

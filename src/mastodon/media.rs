@@ -16,6 +16,7 @@ use crate::mastodon::auth::Auth;
 use crate::mastodon::entities::MediaAttachment;
 use crate::mastodon::params::{Params, multipart_error};
 use crate::media::processing::parse_focus;
+use crate::media::store::Collection;
 use crate::media::{MAX_SIZE, profile_images, storage};
 use crate::secrets;
 
@@ -59,8 +60,7 @@ async fn read_upload(mut multipart: Multipart) -> AppResult<Upload> {
 async fn create(state: &AppState, auth: &Auth, multipart: Multipart) -> AppResult<Json<MediaAttachment>> {
     let user = auth.require_user(&["write:media"])?;
     let upload = read_upload(multipart).await?;
-    let row =
-        actions::media::upload(&state.db, &state.config.server.data_dir, user.account_id, upload).await?;
+    let row = actions::media::upload(&state.db, &state.media, user.account_id, upload).await?;
     Ok(Json(MediaAttachment::from_row(&row, &state.base_url)))
 }
 
@@ -146,13 +146,13 @@ pub async fn get_file(State(state): State<AppState>, Path(file): Path<String>) -
                 && storage::extension(&row.content_type) == Some(name.extension)
         })
         .ok_or(AppError::NotFound)?;
-    let root = storage::root(&state.config.server.data_dir);
-    let file = (row.id, row.file_key.as_str(), name.extension);
-    let bytes = match storage::read(&root, file, name.small).await {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-        Err(error) => return Err(AppError::Internal(error.into())),
-    };
+    let stored = storage::file_name(row.id, &row.file_key, name.small, name.extension);
+    let bytes = state
+        .media
+        .get(Collection::Attachments, &stored)
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?
+        .ok_or(AppError::NotFound)?;
     image_response(&row.content_type, bytes)
 }
 
@@ -175,11 +175,12 @@ pub async fn get_profile_file(
     if !current {
         return Err(AppError::NotFound);
     }
-    let bytes = match profile_images::read(&state.config.server.data_dir, &file).await {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-        Err(error) => return Err(AppError::Internal(error.into())),
-    };
+    let bytes = state
+        .media
+        .get(Collection::Profiles, &file)
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?
+        .ok_or(AppError::NotFound)?;
     image_response(profile_images::content_type(&file), bytes)
 }
 

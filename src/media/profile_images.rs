@@ -1,9 +1,6 @@
-//! Members' avatars and headers: cropped to Mastodon's shapes, re-encoded, kept on the local
-//! disk under `data_dir/media/profiles`, and the URLs every account shows its pictures at.
+//! Members' avatars and headers: cropped to Mastodon's shapes, re-encoded, kept in the media
+//! store's profile collection, and the URLs every account shows its pictures at.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
 use image::DynamicImage;
 use image::imageops::FilterType;
 
@@ -12,6 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::federation::urls;
 use crate::media::processing::{decode, encode, off_runtime, stored_as};
 use crate::media::storage;
+use crate::media::store::{Collection, MediaStore};
 
 /// Largest avatar or header upload, in bytes (Mastodon's limit for each).
 pub const MAX_SIZE: usize = 8 * 1024 * 1024;
@@ -129,39 +127,22 @@ fn shape(image: &DynamicImage, (width, height): (u32, u32)) -> DynamicImage {
     }
 }
 
-/// The directory holding every member's pictures.
-pub fn root(data_dir: &Path) -> PathBuf {
-    storage::root(data_dir).join("profiles")
-}
-
 /// Writes a picture of `account_id` under a fresh random name; returns the name.
-pub async fn write(data_dir: &Path, account_id: i64, encoded: &Encoded) -> anyhow::Result<String> {
-    let root = root(data_dir);
-    tokio::fs::create_dir_all(&root)
-        .await
-        .with_context(|| format!("creating {}", root.display()))?;
+pub async fn write(store: &MediaStore, account_id: i64, encoded: &Encoded) -> anyhow::Result<String> {
     let name = storage::file_name(account_id, &storage::new_key()?, false, encoded.extension);
-    let path = root.join(&name);
-    tokio::fs::write(&path, &encoded.bytes)
-        .await
-        .with_context(|| format!("writing {}", path.display()))?;
+    store.put(Collection::Profiles, &name, &encoded.bytes).await?;
     Ok(name)
 }
 
 /// Removes pictures by name (missing files are fine).
-pub async fn remove(data_dir: &Path, names: &[String]) {
-    let root = root(data_dir);
-    for name in names {
-        // Only names we made: a stored value can never point outside the directory.
-        if storage::parse_file_name(name).is_some() {
-            let _ = tokio::fs::remove_file(root.join(name)).await;
-        }
-    }
-}
-
-/// Reads a stored picture by a name `storage::parse_file_name` accepted.
-pub async fn read(data_dir: &Path, name: &str) -> std::io::Result<Vec<u8>> {
-    tokio::fs::read(root(data_dir).join(name)).await
+pub async fn remove(store: &MediaStore, names: &[String]) {
+    // Only names we made: a stored value can never point outside the collection.
+    let ours: Vec<String> = names
+        .iter()
+        .filter(|name| storage::parse_file_name(name).is_some())
+        .cloned()
+        .collect();
+    store.delete(Collection::Profiles, &ours).await;
 }
 
 /// The content type of a stored picture, from its name.
@@ -176,7 +157,7 @@ pub fn content_type(name: &str) -> &'static str {
 
 /// Where a stored picture is served.
 pub fn url(base: &str, name: &str) -> String {
-    format!("{base}/system/profiles/{name}")
+    MediaStore::url(base, Collection::Profiles, name)
 }
 
 /// An account's avatar: a member's upload, a remote account's own, or the default picture.

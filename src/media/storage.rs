@@ -1,17 +1,8 @@
-//! Media files on the local disk, under `data_dir/media`, named from the attachment's id and
-//! random key alone.
-
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
+//! The names of stored media files: made from the attachment's id and a random key alone, and
+//! read back from requests (the files themselves live behind `media::store`).
 
 /// Length of a file key: 16 random bytes, hex.
 const KEY_LENGTH: usize = 32;
-
-/// The directory holding every media file.
-pub fn root(data_dir: &Path) -> PathBuf {
-    data_dir.join("media")
-}
 
 /// A fresh random key for an upload's file names (ids alone are time-ordered, so guessable).
 pub fn new_key() -> anyhow::Result<String> {
@@ -70,50 +61,25 @@ pub fn parse_file_name(name: &str) -> Option<FileName<'_>> {
     })
 }
 
-/// Writes an attachment's two files.
-pub async fn write(
-    root: &Path,
-    (id, key, extension): (i64, &str, &str),
-    original: &[u8],
-    small: &[u8],
-) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(root)
-        .await
-        .with_context(|| format!("creating {}", root.display()))?;
-    for (is_small, bytes) in [(false, original), (true, small)] {
-        let path = root.join(file_name(id, key, is_small, extension));
-        tokio::fs::write(&path, bytes)
-            .await
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+/// Both files of an attachment (original and preview), from what its row holds; none for a
+/// content type we never store.
+pub fn attachment_files(id: i64, key: &str, content_type: &str) -> Vec<String> {
+    extension(content_type)
+        .map(|extension| {
+            vec![
+                file_name(id, key, false, extension),
+                file_name(id, key, true, extension),
+            ]
+        })
+        .unwrap_or_default()
 }
 
-/// Removes an attachment's files (missing files are fine).
-pub async fn remove(root: &Path, (id, key, extension): (i64, &str, &str)) {
-    for small in [false, true] {
-        let _ = tokio::fs::remove_file(root.join(file_name(id, key, small, extension))).await;
-    }
-}
-
-/// Removes the files of these uploads, `(id, key, content type)` as their rows held them, under
-/// `data_dir`.
-pub async fn remove_all(data_dir: &Path, files: &[(i64, String, String)]) {
-    let root = root(data_dir);
-    for (id, key, content_type) in files {
-        if let Some(extension) = extension(content_type) {
-            remove(&root, (*id, key, extension)).await;
-        }
-    }
-}
-
-/// Reads one stored file.
-pub async fn read(
-    root: &Path,
-    (id, key, extension): (i64, &str, &str),
-    small: bool,
-) -> std::io::Result<Vec<u8>> {
-    tokio::fs::read(root.join(file_name(id, key, small, extension))).await
+/// The files of these uploads, `(id, key, content type)` as their rows held them.
+pub fn files_of(uploads: &[(i64, String, String)]) -> Vec<String> {
+    uploads
+        .iter()
+        .flat_map(|(id, key, content_type)| attachment_files(*id, key, content_type))
+        .collect()
 }
 
 #[cfg(test)]

@@ -92,3 +92,42 @@ fn handlers_write_only_through_actions() {
         direct.join("\n")
     );
 }
+
+#[test]
+fn media_files_are_reached_only_through_the_media_store() {
+    // The data directory is the configuration's, the embedded database's and the store's alone;
+    // files are read and written by the store (and by the command line's own imports).
+    let allowed_data_dir = [
+        "app.rs",
+        "main.rs",
+        "config.rs",
+        "db/mod.rs",
+        "db/embedded.rs",
+        "media/store.rs",
+    ];
+    let allowed_files = ["media/store.rs", "db/embedded.rs", "cli/domains.rs"];
+    let mut files = Vec::new();
+    rust_files(&source("src"), &mut files);
+    let mut stray = Vec::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(source("src"))
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains("data_dir") && !allowed_data_dir.contains(&relative.as_str()) {
+            stray.push(format!("{relative}: data_dir"));
+        }
+        if (text.contains("tokio::fs") || text.contains("std::fs"))
+            && !allowed_files.contains(&relative.as_str())
+        {
+            stray.push(format!("{relative}: file access"));
+        }
+    }
+    assert!(
+        stray.is_empty(),
+        "media outside media::store:\n{}",
+        stray.join("\n")
+    );
+}

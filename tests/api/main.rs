@@ -36,6 +36,7 @@ mod layers;
 mod lists;
 mod media;
 mod metrics;
+mod notification_feed;
 mod oauth;
 mod paging;
 mod polls;

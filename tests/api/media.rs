@@ -705,7 +705,7 @@ async fn deleting_an_account_removes_its_media_rows_and_files() {
     let media_dir = dir.path().join("media");
     assert_eq!(std::fs::read_dir(&media_dir).unwrap().count(), 4);
 
-    ferrodon::actions::accounts::delete_local(&app.pool, &app.base_url, dir.path(), alice.account_id)
+    ferrodon::actions::accounts::delete_local(&app.pool, &app.base_url, &app.state.media, alice.account_id)
         .await
         .unwrap();
 
@@ -723,7 +723,7 @@ async fn deleting_an_account_removes_its_media_rows_and_files() {
 
 #[tokio::test]
 async fn uploads_left_unattached_for_a_day_are_removed_with_their_files() {
-    let (app, dir) = spawn().await;
+    let (app, _dir) = spawn().await;
     let alice = app.member("alice", "read write").await;
     let unused = upload(&app, &alice, png(8, 8)).await;
     let fresh = upload(&app, &alice, png(8, 8)).await;
@@ -764,7 +764,7 @@ async fn uploads_left_unattached_for_a_day_are_removed_with_their_files() {
     .await;
     assert_eq!(code, 200);
 
-    let removed = ferrodon::actions::media::prune_unattached(&app.pool, dir.path())
+    let removed = ferrodon::actions::media::prune_unattached(&app.pool, &app.state.media)
         .await
         .unwrap();
     assert_eq!(removed, 1, "only the upload nothing uses, and only once old");

@@ -236,7 +236,7 @@ async fn a_replaced_or_removed_picture_stops_being_served_and_its_file_goes() {
         &[],
     )
     .await;
-    ferrodon::actions::accounts::delete_local(&app.pool, &app.base_url, dir.path(), alice.account_id)
+    ferrodon::actions::accounts::delete_local(&app.pool, &app.base_url, &app.state.media, alice.account_id)
         .await
         .unwrap();
     assert_eq!(fetch(&app, again["avatar"].as_str().unwrap()).await.0, 404);

@@ -274,13 +274,7 @@ pub async fn delete_account(
 ) -> AppResult<Json<AdminAccount>> {
     let user = require_staff(&auth, WRITE)?;
     let id = account_id(&id)?;
-    actions::account_moderation::delete_data(
-        &state.db,
-        &state.base_url,
-        &state.config.server.data_dir,
-        moderator(user),
-        id,
-    )
-    .await?;
+    actions::account_moderation::delete_data(&state.db, &state.base_url, &state.media, moderator(user), id)
+        .await?;
     Ok(Json(admin_account(&state, id).await?))
 }

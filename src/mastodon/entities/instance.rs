@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::Account;
 use crate::config::{Config, RegistrationMode};
 
-/// The Mastodon version whose features ferrodon serves (see README, "API version").
+/// The Mastodon version whose features ferrodon serves (see docs/decisions.md, "Version").
 pub const MASTODON_VERSION: &str = "4.0.0";
 /// `api_versions.mastodon`: 1 promises nothing past the 4.0 API (grouped notifications need 2).
 pub const MASTODON_API_VERSION: u32 = 1;
