@@ -89,6 +89,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let server_config = &state.config.server;
+    let limits = crate::connections::ConnectionLimits {
+        header_read: Duration::from_secs(server_config.header_timeout_seconds),
+        idle: Duration::from_secs(server_config.idle_timeout_seconds),
+        per_address: server_config.max_connections_per_address,
+        uncapped: server_config.trusted_proxies.clone(),
+    };
     // Trailing slashes are trimmed before routing, so `/api/v2/instance/` is `/api/v2/instance`.
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -96,11 +103,10 @@ pub async fn serve(
         shutdown.await;
         let _ = stopping_tx.send(());
     };
-    let server = axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(app),
-    )
-    .with_graceful_shutdown(shutdown);
+    let server = async {
+        crate::connections::serve(listener, app, limits, shutdown).await;
+        Ok::<(), std::io::Error>(())
+    };
     let grace = async {
         if stopping_rx.await.is_ok() {
             tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -64,6 +64,15 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is believed: addresses or CIDR blocks.
     #[serde(default, deserialize_with = "deserialize_networks")]
     pub trusted_proxies: Vec<Network>,
+    /// Seconds a client may take to send a request's header.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_seconds: u64,
+    /// Seconds a connection may pass with nothing sent either way.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: u64,
+    /// Connections one address may hold open at once (trusted proxies excepted); 0: no cap.
+    #[serde(default = "default_connections_per_address")]
+    pub max_connections_per_address: usize,
 }
 
 /// `[instance]`: what the instance says about itself.
@@ -414,6 +423,9 @@ impl Default for ServerConfig {
             https: false,
             data_dir: default_data_dir(),
             trusted_proxies: Vec::new(),
+            header_timeout_seconds: default_header_timeout(),
+            idle_timeout_seconds: default_idle_timeout(),
+            max_connections_per_address: default_connections_per_address(),
         }
     }
 }
@@ -511,6 +523,18 @@ fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+fn default_header_timeout() -> u64 {
+    20
+}
+
+fn default_idle_timeout() -> u64 {
+    60
+}
+
+fn default_connections_per_address() -> usize {
+    256
+}
+
 fn default_max_connections() -> u32 {
     10
 }
@@ -578,6 +602,12 @@ impl Config {
     fn validated(mut self) -> Result<Self, ConfigError> {
         self.server.domain = normalize_domain(&self.server.domain)
             .map_err(|problem| ConfigError::key("server.domain", problem))?;
+        if self.server.header_timeout_seconds == 0 || self.server.idle_timeout_seconds == 0 {
+            return Err(ConfigError::key(
+                "server.header_timeout_seconds",
+                "timeouts must be at least one second",
+            ));
+        }
         if self.server.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::key("server.data_dir", "must not be empty"));
         }

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod app;
 pub mod caches;
 pub mod config;
+pub mod connections;
 pub mod cross_origin;
 pub mod db;
 pub mod error;

@@ -10,6 +10,7 @@ mod admin_reports;
 mod blocklists;
 mod caches;
 mod cli;
+mod connections;
 mod conversations;
 mod cross_origin;
 mod delivery;
