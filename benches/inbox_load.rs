@@ -81,6 +81,8 @@ async fn main() {
         .arg("serve")
         .env("FERRODON_DATABASE__URL", &url)
         .env("FERRODON_DATABASE__MAX_CONNECTIONS", "24")
+        // The load driver is one address standing for many clients: no per-address cap.
+        .env("FERRODON_SERVER__MAX_CONNECTIONS_PER_ADDRESS", "0")
         .env("FERRODON_SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("FERRODON_SERVER__DOMAIN", "bench.test")
         .env("FERRODON_LOG", "error")
