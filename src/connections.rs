@@ -165,9 +165,13 @@ pub async fn serve<S>(
 }
 
 /// A connection that fails once nothing was read or written for `idle`.
+///
+/// Reads and writes only note the time; the timer is moved when it fires early, not on every
+/// read and write (moving a timer takes the timer wheel's lock, and a request makes several).
 struct IdleTimeout {
     inner: TcpStream,
     idle: Duration,
+    last_activity: tokio::time::Instant,
     deadline: Pin<Box<tokio::time::Sleep>>,
 }
 
@@ -176,24 +180,29 @@ impl IdleTimeout {
         Self {
             inner,
             idle,
+            last_activity: tokio::time::Instant::now(),
             deadline: Box::pin(tokio::time::sleep(idle)),
         }
     }
 
     fn touched(&mut self) {
-        let next = tokio::time::Instant::now() + self.idle;
-        self.deadline.as_mut().reset(next);
+        self.last_activity = tokio::time::Instant::now();
     }
 
-    /// Pending I/O: an error once the deadline passed (the timer wakes the task then).
+    /// Pending I/O: an error once `idle` passed since the last activity (the timer wakes the
+    /// task then).
     fn pending_or_expired<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        match self.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the connection was idle too long",
-            ))),
-            Poll::Pending => Poll::Pending,
+        while self.deadline.as_mut().poll(cx).is_ready() {
+            let due = self.last_activity + self.idle;
+            if due <= tokio::time::Instant::now() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the connection was idle too long",
+                )));
+            }
+            self.deadline.as_mut().reset(due);
         }
+        Poll::Pending
     }
 }
 
