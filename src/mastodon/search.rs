@@ -30,9 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/search", get(search_accounts))
 }
 
-/// What `/api/v2/search` reads. `resolve` (fetch a remote account or status named by handle or
-/// URL) is accepted and ignored until federation exists; `exclude_unreviewed` is not read at
-/// all, as hashtags are not reviewed here.
+/// What `/api/v2/search` reads. `resolve` fetches a remote account or status named by handle or
+/// URL (a status is shown only to those who may see it, as everywhere); `exclude_unreviewed` is
+/// not read at all, as hashtags are not reviewed here.
 #[derive(Debug, Deserialize)]
 pub struct SearchParams {
     #[serde(default)]
