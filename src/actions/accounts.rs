@@ -341,7 +341,88 @@ pub struct ProfileChanges {
     pub preferences: db::users::PreferencesUpdate,
 }
 
-/// Changes a member's profile, pictures and posting preferences together.
+fn too_long(field: &'static str, label: &str, max: usize) -> AppError {
+    AppError::Validation {
+        field,
+        code: "ERR_TOO_LONG",
+        description: format!("{label} is too long (maximum is {max} characters)"),
+    }
+}
+
+/// Profile fields as a profile keeps them: blank pairs dropped, names and values trimmed.
+pub fn profile_fields(pairs: &[(String, String)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        pairs
+            .iter()
+            .filter(|(name, value)| !(name.trim().is_empty() && value.trim().is_empty()))
+            .map(|(name, value)| serde_json::json!({ "name": name.trim(), "value": value.trim() }))
+            .collect(),
+    )
+}
+
+/// Refuses a profile change over Mastodon's limits (names, bio, fields) or with an unknown
+/// default visibility or language.
+pub fn check_profile(changes: &ProfileChanges) -> AppResult<()> {
+    use crate::mastodon::entities::instance::{
+        MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PROFILE_FIELDS, PROFILE_FIELD_NAME_LIMIT,
+        PROFILE_FIELD_VALUE_LIMIT,
+    };
+    let profile = &changes.profile;
+    if let Some(name) = &profile.display_name
+        && name.chars().count() > MAX_DISPLAY_NAME_LENGTH
+    {
+        return Err(too_long("display_name", "Display name", MAX_DISPLAY_NAME_LENGTH));
+    }
+    if let Some(note) = &profile.note
+        && note.chars().count() > MAX_NOTE_LENGTH
+    {
+        return Err(too_long("note", "Bio", MAX_NOTE_LENGTH));
+    }
+    if let Some(fields) = profile.fields.as_ref().and_then(|f| f.as_array()) {
+        if fields.len() > MAX_PROFILE_FIELDS {
+            return Err(AppError::Validation {
+                field: "fields",
+                code: "ERR_TOO_LONG",
+                description: format!("Fields are too many (maximum is {MAX_PROFILE_FIELDS})"),
+            });
+        }
+        let length = |field: &serde_json::Value, key: &str| {
+            field.get(key).and_then(|v| v.as_str()).map_or(0, |v| v.chars().count())
+        };
+        for field in fields {
+            if length(field, "name") > PROFILE_FIELD_NAME_LIMIT {
+                return Err(too_long("fields", "Field name", PROFILE_FIELD_NAME_LIMIT));
+            }
+            if length(field, "value") > PROFILE_FIELD_VALUE_LIMIT {
+                return Err(too_long("fields", "Field value", PROFILE_FIELD_VALUE_LIMIT));
+            }
+        }
+    }
+    let preferences = &changes.preferences;
+    if let Some(privacy) = &preferences.default_privacy
+        && !crate::actions::statuses::VISIBILITIES.contains(&privacy.as_str())
+    {
+        return Err(AppError::Validation {
+            field: "source.privacy",
+            code: "ERR_INCLUSION",
+            description: "Privacy is not one of public, unlisted, private or direct".into(),
+        });
+    }
+    if let Some(language) = &preferences.default_language
+        && !language.is_empty()
+        && !crate::mastodon::languages::is_known(language)
+    {
+        return Err(AppError::Validation {
+            field: "source.language",
+            code: "ERR_INCLUSION",
+            description: "Language is not a known ISO 639-1 code".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Changes a member's profile, pictures and posting preferences together (after
+/// [`check_profile`]).
 /// Remote followers are sent the new profile. New pictures are written before the transaction
 /// and removed if it fails; the pictures they replace are removed once it committed.
 pub async fn update_profile(
@@ -352,6 +433,7 @@ pub async fn update_profile(
     user_id: i64,
     changes: ProfileChanges,
 ) -> AppResult<()> {
+    check_profile(&changes)?;
     let ProfileChanges {
         mut profile,
         pictures,

@@ -224,3 +224,9 @@ pub async fn revoke(pool: &PgPool, application_id: i64, token: &str) -> AppResul
     db::oauth::revoke_token(pool, application_id, &secrets::digest(token)).await?;
     Ok(())
 }
+
+/// Takes back everything a member authorized an application to do (all its tokens of theirs);
+/// whether it held any.
+pub async fn revoke_application(pool: &PgPool, user_id: i64, application_id: i64) -> AppResult<bool> {
+    Ok(db::oauth::revoke_user_tokens(pool, user_id, application_id).await? > 0)
+}

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::{passwords, secrets};
 
 /// How long a browser stays signed in.
@@ -88,4 +88,50 @@ pub async fn note_activity(pool: &PgPool, user_id: i64) -> AppResult<()> {
 pub async fn end_session(pool: &PgPool, cookie_value: &str) -> AppResult<()> {
     db::sessions::delete(pool, &secrets::digest(cookie_value)).await?;
     Ok(())
+}
+
+/// Ends one of a member's sessions (named by its digest, as the sessions page lists them).
+pub async fn end_session_of(pool: &PgPool, user_id: i64, id_digest: &str) -> AppResult<bool> {
+    Ok(db::sessions::delete_for_user(pool, user_id, id_digest).await?)
+}
+
+/// Why a password was not changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordRefusal {
+    WrongCurrentPassword,
+    Unacceptable(String),
+}
+
+/// Changes a member's password after checking the current one. Every other browser session of
+/// theirs ends (the one named by `keep_session`, the member's own, stays); apps keep their
+/// tokens, as in Mastodon (they are revoked one by one on the applications page).
+pub async fn change_password(
+    pool: &PgPool,
+    user_id: i64,
+    current: &str,
+    new: &str,
+    keep_session: &str,
+) -> AppResult<Result<(), PasswordRefusal>> {
+    let user = db::users::find(pool, user_id).await?.ok_or(AppError::NotFound)?;
+    let hash = user.password_hash.clone();
+    let current = current.to_owned();
+    let matches = tokio::task::spawn_blocking(move || passwords::verify(&current, &hash))
+        .await
+        .map_err(anyhow::Error::from)?;
+    if !matches {
+        return Ok(Err(PasswordRefusal::WrongCurrentPassword));
+    }
+    if let Some(problem) = crate::actions::accounts::password_problem(new) {
+        return Ok(Err(PasswordRefusal::Unacceptable(problem.description)));
+    }
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(AppError::Internal)?;
+    let mut tx = db::begin(pool).await?;
+    db::users::update_password(&mut *tx, user_id, &hash).await?;
+    db::sessions::delete_others(&mut *tx, user_id, &secrets::digest(keep_session)).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }

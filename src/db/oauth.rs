@@ -252,3 +252,45 @@ pub async fn count_logins_since(
     .await?;
     Ok(rows.into_iter().map(|r| (r.week, r.logins)).collect())
 }
+
+/// An application a member has authorized (with live tokens).
+#[derive(Debug, Clone)]
+pub struct AuthorizedApplication {
+    pub id: i64,
+    pub name: String,
+    pub website: Option<String>,
+    pub scopes: String,
+    pub authorized_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The applications holding live tokens of `user_id`, most recently authorized first.
+pub async fn list_authorized(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<AuthorizedApplication>> {
+    sqlx::query_as!(
+        AuthorizedApplication,
+        r#"select a.id, a.name, a.website,
+                  string_agg(distinct t.scopes, ' ') as "scopes!",
+                  max(t.created_at) as "authorized_at!",
+                  max(t.last_used_at) as last_used_at
+           from oauth_access_tokens t join oauth_applications a on a.id = t.application_id
+           where t.user_id = $1 and t.revoked_at is null
+           group by a.id, a.name, a.website
+           order by max(t.created_at) desc"#,
+        user_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes every token `user_id` gave `application_id`; how many.
+pub async fn revoke_user_tokens(db: impl PgExecutor<'_>, user_id: i64, application_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update oauth_access_tokens set revoked_at = now()
+         where user_id = $1 and application_id = $2 and revoked_at is null",
+        user_id,
+        application_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -210,3 +210,15 @@ pub async fn approve(db: impl PgExecutor<'_>, account_id: i64) -> sqlx::Result<b
     .await?;
     Ok(result.rows_affected() > 0)
 }
+
+/// Replaces a member's password hash.
+pub async fn update_password(db: impl PgExecutor<'_>, id: i64, password_hash: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        id,
+        password_hash,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

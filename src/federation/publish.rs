@@ -246,13 +246,18 @@ pub async fn get_profile(
             let account = actor_account(&state, &name).await?;
             return actor_document(&state, &account).await;
         }
+        if let Some(name) = name.strip_suffix(".rss") {
+            let account = public_account(&state, name).await?;
+            return web::profile::feed(&state, &account).await;
+        }
         let account = public_account(&state, &name).await?;
         let max_id = query.as_deref().and_then(|q| {
             form_urlencoded::parse(q.as_bytes())
                 .find(|(key, _)| key == "max_id")
                 .and_then(|(_, value)| crate::ids::parse(&value))
         });
-        web::profile::show(&state, &account, max_id).await
+        let nav = web::nav::Nav::peek(&state, &headers).await;
+        web::profile::show(&state, &account, max_id, nav).await
     };
     negotiated(as_json, answer.await)
 }
@@ -293,7 +298,8 @@ pub async fn get_status_page(
         if as_json {
             return note_document(&state, &account, &id, &uri, &headers).await;
         }
-        web::status_page::show(&state, &account, &id).await
+        let nav = web::nav::Nav::peek(&state, &headers).await;
+        web::status_page::show(&state, &account, &id, nav).await
     };
     negotiated(as_json, answer.await)
 }

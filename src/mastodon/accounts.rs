@@ -14,10 +14,6 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ids;
 use crate::mastodon::auth::Auth;
-use crate::mastodon::entities::instance::{
-    MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PROFILE_FIELDS, PROFILE_FIELD_NAME_LIMIT,
-    PROFILE_FIELD_VALUE_LIMIT,
-};
 use crate::mastodon::entities::{Account, CredentialAccount, Token};
 use crate::mastodon::params::{File, Files, Params, ParamsWithFiles};
 use crate::mastodon::present;
@@ -139,20 +135,12 @@ pub struct UpdateCredentials {
     source: SourceParams,
 }
 
-fn too_long(field: &'static str, label: &str, max: usize) -> AppError {
-    AppError::Validation {
-        field,
-        code: "ERR_TOO_LONG",
-        description: format!("{label} is too long (maximum is {max} characters)"),
-    }
-}
-
 /// Largest update_credentials body: an avatar, a header and room for the other fields, so that
 /// a picture just over its limit is still read and answered with our own 422.
 pub const UPDATE_CREDENTIALS_BODY_LIMIT: usize = 2 * profile_images::MAX_SIZE + 1024 * 1024;
 
 /// Reads and prepares the picture sent as `picture`'s field, if any.
-async fn picture_change(files: &mut Files, picture: Picture) -> AppResult<Change> {
+pub async fn picture_change(files: &mut Files, picture: Picture) -> AppResult<Change> {
     match files.take(picture.field()) {
         None => Ok(Change::Keep),
         Some(File::TooLarge) => Err(profile_images::too_large(picture)),
@@ -171,64 +159,11 @@ pub async fn update_credentials(
     ParamsWithFiles(params, mut files): ParamsWithFiles<UpdateCredentials, { profile_images::MAX_SIZE }>,
 ) -> AppResult<Json<CredentialAccount>> {
     let user = auth.require_user(&["write:accounts"])?;
-    if let Some(name) = &params.display_name
-        && name.chars().count() > MAX_DISPLAY_NAME_LENGTH
-    {
-        return Err(too_long("display_name", "Display name", MAX_DISPLAY_NAME_LENGTH));
-    }
-    if let Some(note) = &params.note
-        && note.chars().count() > MAX_NOTE_LENGTH
-    {
-        return Err(too_long("note", "Bio", MAX_NOTE_LENGTH));
-    }
-    let fields = match &params.fields_attributes {
-        None => None,
-        Some(items) => {
-            let kept: Vec<&FieldParam> = items
-                .iter()
-                .filter(|f| !(f.name.trim().is_empty() && f.value.trim().is_empty()))
-                .collect();
-            if kept.len() > MAX_PROFILE_FIELDS {
-                return Err(AppError::Validation {
-                    field: "fields",
-                    code: "ERR_TOO_LONG",
-                    description: format!("Fields are too many (maximum is {MAX_PROFILE_FIELDS})"),
-                });
-            }
-            for field in &kept {
-                if field.name.chars().count() > PROFILE_FIELD_NAME_LIMIT {
-                    return Err(too_long("fields", "Field name", PROFILE_FIELD_NAME_LIMIT));
-                }
-                if field.value.chars().count() > PROFILE_FIELD_VALUE_LIMIT {
-                    return Err(too_long("fields", "Field value", PROFILE_FIELD_VALUE_LIMIT));
-                }
-            }
-            Some(Value::Array(
-                kept.iter()
-                    .map(|f| json!({ "name": f.name.trim(), "value": f.value.trim() }))
-                    .collect(),
-            ))
-        }
-    };
-    if let Some(privacy) = &params.source.privacy
-        && !["public", "unlisted", "private", "direct"].contains(&privacy.as_str())
-    {
-        return Err(AppError::Validation {
-            field: "source.privacy",
-            code: "ERR_INCLUSION",
-            description: "Privacy is not one of public, unlisted, private or direct".into(),
-        });
-    }
-    if let Some(language) = &params.source.language
-        && !language.is_empty()
-        && !crate::mastodon::languages::is_known(language)
-    {
-        return Err(AppError::Validation {
-            field: "source.language",
-            code: "ERR_INCLUSION",
-            description: "Language is not a known ISO 639-1 code".into(),
-        });
-    }
+    let fields = params.fields_attributes.as_ref().map(|items| {
+        let pairs: Vec<(String, String)> =
+            items.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
+        actions::accounts::profile_fields(&pairs)
+    });
     let pictures = actions::accounts::PictureChanges {
         avatar: picture_change(&mut files, Picture::Avatar).await?,
         header: picture_change(&mut files, Picture::Header).await?,

@@ -1,6 +1,6 @@
 //! The Mastodon client API (`/api/v1`, `/api/v2`, `/oauth`): handlers, entities, parameters.
 
-mod accounts;
+pub mod accounts;
 mod admin;
 mod announcements;
 pub mod auth;
@@ -8,7 +8,7 @@ mod conversations;
 mod domain_blocks;
 pub mod entities;
 mod featured;
-mod filtering;
+pub mod filtering;
 mod filters;
 mod follow_requests;
 mod followed_tags;
@@ -17,7 +17,7 @@ pub mod languages;
 mod lists;
 mod markers;
 mod media;
-mod notifications;
+pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
@@ -28,7 +28,7 @@ mod relationships;
 mod reports;
 mod scheduled_statuses;
 pub mod scopes;
-mod search;
+pub mod search;
 mod statuses;
 pub mod tags;
 mod timelines;

@@ -50,7 +50,9 @@ pub struct NotificationParams {
     limit: Option<i64>,
 }
 
-async fn render(
+/// Notifications as `viewer` reads them (those whose status they may no longer see left out);
+/// the web's notifications page shows the same.
+pub async fn render(
     state: &AppState,
     viewer: i64,
     rows: &[db::notifications::Notification],

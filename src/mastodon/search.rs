@@ -33,34 +33,34 @@ pub fn routes() -> Router<AppState> {
 /// What `/api/v2/search` reads. `resolve` fetches a remote account or status named by handle or
 /// URL (a status is shown only to those who may see it, as everywhere); `exclude_unreviewed` is
 /// not read at all, as hashtags are not reviewed here.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
 pub struct SearchParams {
     #[serde(default)]
-    q: Option<String>,
+    pub q: Option<String>,
     #[serde(default, rename = "type")]
-    kind: Option<String>,
+    pub kind: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    limit: Option<i64>,
+    pub limit: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    offset: Option<i64>,
+    pub offset: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    account_id: Option<i64>,
+    pub account_id: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    max_id: Option<i64>,
+    pub max_id: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    min_id: Option<i64>,
+    pub min_id: Option<i64>,
     #[serde(default)]
-    following: bool,
+    pub following: bool,
     #[serde(default)]
-    resolve: bool,
+    pub resolve: bool,
 }
 
 /// The answer of `/api/v2/search`.
 #[derive(Debug, Serialize)]
 pub struct SearchResults {
-    accounts: Vec<Account>,
-    statuses: Vec<Status>,
-    hashtags: Vec<Tag>,
+    pub accounts: Vec<Account>,
+    pub statuses: Vec<Status>,
+    pub hashtags: Vec<Tag>,
 }
 
 /// GET /api/v2/search
@@ -73,6 +73,15 @@ pub async fn search(
     Params(params): Params<SearchParams>,
 ) -> AppResult<Json<SearchResults>> {
     let viewer = crate::mastodon::auth::viewer(&auth, &["read:search"])?;
+    Ok(Json(search_for(&state, viewer, &params).await?))
+}
+
+/// What a search by `viewer` finds (the API's and the web's search page).
+pub async fn search_for(
+    state: &AppState,
+    viewer: Option<i64>,
+    params: &SearchParams,
+) -> AppResult<SearchResults> {
     let query = normalize_quotes(params.q.as_deref().unwrap_or("").trim());
     if query.is_empty() {
         return Err(AppError::BadRequest(
@@ -105,7 +114,7 @@ pub async fn search(
         hashtags: Vec::new(),
     };
     if limit == 0 {
-        return Ok(Json(results));
+        return Ok(results);
     }
     let has_at = query.contains('@');
     let has_space = query.contains(' ');
@@ -122,7 +131,7 @@ pub async fn search(
         // A status found by its URL is shown only if the searcher may see it (`present` applies
         // the visibility rule to every status it renders).
         results.statuses = present::statuses(&state, &[id], viewer).await?;
-        return Ok(Json(results));
+        return Ok(results);
     }
     if wants("accounts") && !hashtag_like && !(has_at && has_space) {
         results.accounts = find_accounts(&state, &query, params.following, window).await?;
@@ -152,7 +161,7 @@ pub async fn search(
     if wants("hashtags") && !has_at {
         results.hashtags = find_hashtags(&state, &query, window).await?;
     }
-    Ok(Json(results))
+    Ok(results)
 }
 
 /// What `/api/v1/accounts/search` reads; `resolve` looks a remote handle up.

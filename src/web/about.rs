@@ -15,6 +15,7 @@ use crate::web::session::Browser;
 #[derive(Template, WebTemplate)]
 #[template(path = "about.html")]
 pub struct AboutPage {
+    nav: crate::web::nav::Nav,
     title: String,
     domain: String,
     description: String,
@@ -40,6 +41,7 @@ pub async fn show_about(State(state): State<AppState>, browser: Browser) -> Resu
         None
     };
     let page = AboutPage {
+        nav: crate::web::nav::Nav::of(&browser),
         title: state.config.title().to_owned(),
         domain: state.config.server.domain.clone(),
         description: instance.description.clone(),

@@ -17,12 +17,14 @@ use crate::config::{Config, RegistrationMode};
 use crate::error::{AppError, PageError};
 use crate::mastodon::params::Params;
 use crate::mastodon::rate_limit::{ClientIp, Limit};
-use crate::web::session::{Browser, SESSION_COOKIE, cookie, local_path};
+use crate::web::nav::Nav;
+use crate::web::session::{Browser, SESSION_COOKIE, local_path, session_cookie};
 
 /// The sign-in form.
 #[derive(Template, WebTemplate)]
 #[template(path = "sign_in.html")]
 pub struct SignInPage {
+    nav: Nav,
     title: String,
     csrf_token: String,
     return_to: String,
@@ -34,6 +36,7 @@ impl SignInPage {
     /// The form, leading back to `return_to` once signed in.
     pub fn new(config: &Config, csrf_token: &str, return_to: &str, error: Option<String>) -> Self {
         Self {
+            nav: Nav::visitor(),
             title: config.title().to_owned(),
             csrf_token: csrf_token.to_owned(),
             return_to: return_to.to_owned(),
@@ -46,6 +49,7 @@ impl SignInPage {
 #[derive(Template, WebTemplate)]
 #[template(path = "sign_up.html")]
 struct SignUpPage {
+    nav: Nav,
     title: String,
     csrf_token: String,
     return_to: String,
@@ -175,7 +179,7 @@ pub async fn sign_in(
         }
     };
     let session = actions::sessions::start_session(&state.db, user.id).await?;
-    let jar = browser.jar.add(cookie(&state.config, SESSION_COOKIE, session));
+    let jar = browser.jar.add(session_cookie(&state.config, session));
     Ok((jar, Redirect::to(&return_to)).into_response())
 }
 
@@ -183,6 +187,26 @@ pub async fn sign_in(
 pub struct CsrfForm {
     #[serde(default)]
     authenticity_token: String,
+}
+
+/// The sign-out page, for a browser whose navigation had no form to sign out with.
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_out.html")]
+pub struct SignOutPage {
+    nav: Nav,
+    csrf_token: String,
+}
+
+/// GET /auth/sign_out
+pub async fn show_sign_out(browser: Browser) -> Response {
+    if browser.user.is_none() {
+        return Redirect::to("/").into_response();
+    }
+    let page = SignOutPage {
+        nav: Nav::of(&browser),
+        csrf_token: browser.csrf_token.clone(),
+    };
+    (browser.jar, page).into_response()
 }
 
 /// POST /auth/sign_out
@@ -207,6 +231,7 @@ pub async fn show_sign_up(
 ) -> Response {
     let mode = state.config.registrations.mode;
     let page = SignUpPage {
+        nav: Nav::visitor(),
         title: state.config.title().to_owned(),
         csrf_token: browser.csrf_token.clone(),
         return_to: safe_return(&query.return_to),
@@ -270,6 +295,7 @@ pub async fn sign_up_form(
     let return_to = safe_return(&form.return_to);
     let refuse = |message: String| {
         let page = SignUpPage {
+            nav: Nav::visitor(),
             title: state.config.title().to_owned(),
             csrf_token: browser.csrf_token.clone(),
             return_to: return_to.clone(),
@@ -312,6 +338,6 @@ pub async fn sign_up_form(
         return Ok(page.into_response());
     }
     let session = actions::sessions::start_session(&state.db, created.user_id).await?;
-    let jar = browser.jar.add(cookie(&state.config, SESSION_COOKIE, session));
+    let jar = browser.jar.add(session_cookie(&state.config, session));
     Ok((jar, Redirect::to(&return_to)).into_response())
 }

@@ -3,10 +3,13 @@
 mod about;
 mod admin;
 mod auth;
+mod feeds;
 mod health;
 mod home;
 mod interaction;
+pub mod member;
 mod moderated_servers;
+pub mod nav;
 pub mod profile;
 pub mod security_headers;
 pub mod session;
@@ -29,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::show_home))
         .route("/health", get(health::get_health))
         .route("/static/style.css", get(get_stylesheet))
+        .route("/static/member.js", get(get_script))
         .route(
             "/static/avatar.png",
             get(|| static_png(include_bytes!("../../static/avatar.png"))),
@@ -48,7 +52,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/privacy-policy", get(about::show_privacy_policy))
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
-        .route("/auth/sign_out", axum::routing::post(auth::sign_out))
+        .route("/auth/sign_out", get(auth::show_sign_out).post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
         .route(
             "/authorize_interaction",
@@ -63,6 +67,7 @@ pub fn routes() -> Router<AppState> {
             get(severed_relationships::get_severed_list),
         )
         .merge(admin::routes())
+        .merge(member::routes())
 }
 
 async fn static_png(bytes: &'static [u8]) -> impl IntoResponse {
@@ -102,6 +107,17 @@ async fn get_stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/style.css"),
+    )
+}
+
+/// GET /static/member.js: the pages' small enhancements (a character counter); nothing needs it.
+async fn get_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/member.js"),
     )
 }
 

@@ -1,4 +1,5 @@
-//! The public profile page (`/@NAME`): name, bio, fields, counts and recent public statuses.
+//! The public profile page (`/@NAME`): name, bio, fields, counts and recent public statuses,
+//! with the way to follow (for members, and from another server), and its RSS feed.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,6 +15,7 @@ use crate::federation::publish::host;
 use crate::federation::{loading, urls};
 use crate::media::profile_images;
 use crate::text;
+use crate::web::nav::Nav;
 
 /// Statuses shown per page of a profile.
 const STATUSES_SHOWN: i64 = 20;
@@ -28,6 +30,10 @@ pub struct FieldView {
 #[derive(Template, WebTemplate)]
 #[template(path = "profile.html")]
 pub struct ProfilePage {
+    nav: Nav,
+    /// The account's page for members (follow and the other buttons).
+    member_page: String,
+    username: String,
     site_title: String,
     display_name: String,
     handle: String,
@@ -52,6 +58,7 @@ pub async fn show(
     state: &AppState,
     account: &db::accounts::Account,
     max_id: Option<i64>,
+    nav: Nav,
 ) -> AppResult<Response> {
     let base = &state.base_url;
     let host = host(state);
@@ -98,6 +105,9 @@ pub async fn show(
         })
         .collect();
     Ok(ProfilePage {
+        nav,
+        member_page: format!("/accounts/{}", account.id),
+        username: account.username.clone(),
         site_title: state.config.title().to_owned(),
         display_name: if account.display_name.is_empty() {
             account.username.clone()
@@ -120,4 +130,36 @@ pub async fn show(
         profile_url,
     }
     .into_response())
+}
+
+/// The RSS feed of a local account's public posts (`/@NAME.rss`).
+pub async fn feed(state: &AppState, account: &db::accounts::Account) -> AppResult<Response> {
+    let filter = AccountFilter {
+        exclude_reblogs: true,
+        exclude_replies: true,
+        ..AccountFilter::default()
+    };
+    let paging = Page {
+        limit: STATUSES_SHOWN,
+        ..Page::default()
+    };
+    let ids = db::timelines::account(&state.db, account.id, None, &filter, &paging).await?;
+    let posts = super::member::timelines::posts(state, &ids, None, "account", None)
+        .await?;
+    let name = if account.display_name.is_empty() {
+        account.username.clone()
+    } else {
+        account.display_name.clone()
+    };
+    let feed = super::feeds::Feed {
+        title: format!("{name} (@{}@{})", account.username, state.config.server.domain),
+        link: urls::profile(&state.base_url, &account.username),
+        description: format!("Public posts from @{}@{}", account.username, state.config.server.domain),
+        posts: &posts,
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+        feed.render(),
+    )
+        .into_response())
 }

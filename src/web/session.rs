@@ -37,6 +37,14 @@ pub fn cookie(config: &Config, name: &'static str, value: String) -> Cookie<'sta
         .build()
 }
 
+/// The session cookie: as [`cookie`], kept for the session's lifetime (`Max-Age`), so that a
+/// browser restart does not sign the member out before the server would.
+pub fn session_cookie(config: &Config, value: String) -> Cookie<'static> {
+    let mut cookie = cookie(config, SESSION_COOKIE, value);
+    cookie.set_max_age(time::Duration::days(crate::actions::sessions::SESSION_DAYS));
+    cookie
+}
+
 impl Browser {
     /// Refuses a form whose `authenticity_token` does not match this browser's.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), PageError> {

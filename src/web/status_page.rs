@@ -14,10 +14,14 @@ use crate::error::{AppError, AppResult};
 use crate::federation::publish::{host, may_serve};
 use crate::federation::render;
 use crate::federation::{loading, urls};
+use crate::web::nav::Nav;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "status.html")]
 pub struct StatusPage {
+    nav: Nav,
+    /// The post's page for members (reply, boost, favourite, thread).
+    member_page: String,
     site_title: String,
     display_name: String,
     handle: String,
@@ -30,7 +34,12 @@ pub struct StatusPage {
 
 /// The page of status `id` of a local account the public may see (or a redirect, for a boost).
 /// Errors are the caller's to show (as a page).
-pub async fn show(state: &AppState, account: &db::accounts::Account, id: &str) -> AppResult<Response> {
+pub async fn show(
+    state: &AppState,
+    account: &db::accounts::Account,
+    id: &str,
+    nav: Nav,
+) -> AppResult<Response> {
     let base = &state.base_url;
     let host = host(state);
     let id = crate::ids::parse(id).ok_or(AppError::NotFound)?;
@@ -48,6 +57,8 @@ pub async fn show(state: &AppState, account: &db::accounts::Account, id: &str) -
         .ok_or(AppError::NotFound)?;
     let view = StatusView::new(host, &local, Utc::now());
     Ok(StatusPage {
+        nav,
+        member_page: format!("/statuses/{}", local.status.id),
         site_title: state.config.title().to_owned(),
         display_name: if account.display_name.is_empty() {
             account.username.clone()
