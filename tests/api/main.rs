@@ -54,3 +54,4 @@ mod transactions;
 mod two_instances;
 mod visibility;
 mod visibility_matrix;
+mod web_member;
