@@ -96,7 +96,8 @@ async fn read_tree<S: Send + Sync>(
             let Some(name) = field.name().map(str::to_owned) else {
                 continue;
             };
-            if field.file_name().is_some() {
+            if let Some(file_name) = field.file_name() {
+                let field_file_name_empty = file_name.is_empty();
                 // Files are read only by the endpoints that take them.
                 if let Some(files) = files.as_deref_mut() {
                     let mut bytes = Vec::new();
@@ -106,6 +107,11 @@ async fn read_tree<S: Send + Sync>(
                         if !too_large {
                             bytes.extend_from_slice(&chunk);
                         }
+                    }
+                    // A browser's file input with no file chosen sends an empty part with an
+                    // empty name: nothing was sent.
+                    if bytes.is_empty() && field_file_name_empty {
+                        continue;
                     }
                     let file = if too_large {
                         File::TooLarge
