@@ -387,7 +387,10 @@ pub fn check_profile(changes: &ProfileChanges) -> AppResult<()> {
             });
         }
         let length = |field: &serde_json::Value, key: &str| {
-            field.get(key).and_then(|v| v.as_str()).map_or(0, |v| v.chars().count())
+            field
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map_or(0, |v| v.chars().count())
         };
         for field in fields {
             if length(field, "name") > PROFILE_FIELD_NAME_LIMIT {

@@ -265,7 +265,10 @@ pub struct AuthorizedApplication {
 }
 
 /// The applications holding live tokens of `user_id`, most recently authorized first.
-pub async fn list_authorized(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<AuthorizedApplication>> {
+pub async fn list_authorized(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Vec<AuthorizedApplication>> {
     sqlx::query_as!(
         AuthorizedApplication,
         r#"select a.id, a.name, a.website,
@@ -283,7 +286,11 @@ pub async fn list_authorized(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Res
 }
 
 /// Revokes every token `user_id` gave `application_id`; how many.
-pub async fn revoke_user_tokens(db: impl PgExecutor<'_>, user_id: i64, application_id: i64) -> sqlx::Result<u64> {
+pub async fn revoke_user_tokens(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    application_id: i64,
+) -> sqlx::Result<u64> {
     let done = sqlx::query!(
         "update oauth_access_tokens set revoked_at = now()
          where user_id = $1 and application_id = $2 and revoked_at is null",

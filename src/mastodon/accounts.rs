@@ -160,8 +160,7 @@ pub async fn update_credentials(
 ) -> AppResult<Json<CredentialAccount>> {
     let user = auth.require_user(&["write:accounts"])?;
     let fields = params.fields_attributes.as_ref().map(|items| {
-        let pairs: Vec<(String, String)> =
-            items.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
+        let pairs: Vec<(String, String)> = items.iter().map(|f| (f.name.clone(), f.value.clone())).collect();
         actions::accounts::profile_fields(&pairs)
     });
     let pictures = actions::accounts::PictureChanges {

@@ -121,7 +121,7 @@ pub async fn search_for(
     let hashtag_like = query.starts_with('#');
     let resolved = match viewer {
         Some(_) if params.resolve && window.offset == 0 => {
-            crate::federation::resolve::by_query(&state, &query).await?
+            crate::federation::resolve::by_query(state, &query).await?
         }
         _ => None,
     };
@@ -130,15 +130,15 @@ pub async fn search_for(
     {
         // A status found by its URL is shown only if the searcher may see it (`present` applies
         // the visibility rule to every status it renders).
-        results.statuses = present::statuses(&state, &[id], viewer).await?;
+        results.statuses = present::statuses(state, &[id], viewer).await?;
         return Ok(results);
     }
     if wants("accounts") && !hashtag_like && !(has_at && has_space) {
-        results.accounts = find_accounts(&state, &query, params.following, window).await?;
+        results.accounts = find_accounts(state, &query, params.following, window).await?;
         if let Some(Resolved::Account(id)) = resolved {
             let id_text = crate::mastodon::entities::format_id(id);
             results.accounts.retain(|a| a.id != id_text);
-            if let Some(account) = present::account(&state, id).await? {
+            if let Some(account) = present::account(state, id).await? {
                 results.accounts.insert(0, account);
                 results
                     .accounts
@@ -156,10 +156,10 @@ pub async fn search_for(
             min_id: params.min_id,
         };
         let ids = db::search::list_statuses(&state.db, &query, viewer, filter, limit, window.offset).await?;
-        results.statuses = present::statuses(&state, &ids, Some(viewer)).await?;
+        results.statuses = present::statuses(state, &ids, Some(viewer)).await?;
     }
     if wants("hashtags") && !has_at {
-        results.hashtags = find_hashtags(&state, &query, window).await?;
+        results.hashtags = find_hashtags(state, &query, window).await?;
     }
     Ok(results)
 }

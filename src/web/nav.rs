@@ -26,7 +26,10 @@ impl Nav {
     pub fn of(browser: &Browser) -> Self {
         Nav {
             member: browser.user.as_ref().map(|user| user.account_id),
-            staff: browser.user.as_ref().is_some_and(|user| matches!(user.role.as_str(), "admin" | "moderator")),
+            staff: browser
+                .user
+                .as_ref()
+                .is_some_and(|user| matches!(user.role.as_str(), "admin" | "moderator")),
             csrf_token: Some(browser.csrf_token.clone()),
             known: true,
         }

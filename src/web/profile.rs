@@ -144,8 +144,7 @@ pub async fn feed(state: &AppState, account: &db::accounts::Account) -> AppResul
         ..Page::default()
     };
     let ids = db::timelines::account(&state.db, account.id, None, &filter, &paging).await?;
-    let posts = super::member::timelines::posts(state, &ids, None, "account", None)
-        .await?;
+    let posts = super::member::timelines::posts(state, &ids, None, "account", None).await?;
     let name = if account.display_name.is_empty() {
         account.username.clone()
     } else {
@@ -154,11 +153,17 @@ pub async fn feed(state: &AppState, account: &db::accounts::Account) -> AppResul
     let feed = super::feeds::Feed {
         title: format!("{name} (@{}@{})", account.username, state.config.server.domain),
         link: urls::profile(&state.base_url, &account.username),
-        description: format!("Public posts from @{}@{}", account.username, state.config.server.domain),
+        description: format!(
+            "Public posts from @{}@{}",
+            account.username, state.config.server.domain
+        ),
         posts: &posts,
     };
     Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/rss+xml; charset=utf-8",
+        )],
         feed.render(),
     )
         .into_response())

@@ -42,11 +42,21 @@ async fn a_member_posts_with_a_warning_and_a_picture_and_sees_it_at_home() {
     let mut browser = signed_in(&app, "alice").await;
 
     let (status, location, _) = browser.get("/").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/home")), "signed in: the front page is home");
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/home")),
+        "signed in: the front page is home"
+    );
     let (status, _, home) = browser.get("/home").await;
     assert_eq!(status, 200, "{home}");
-    assert!(home.contains("action=\"/statuses\""), "the composer is on the home page");
-    assert!(home.contains("action=\"/auth/sign_out\""), "a sign-out button on the page");
+    assert!(
+        home.contains("action=\"/statuses\""),
+        "the composer is on the home page"
+    );
+    assert!(
+        home.contains("action=\"/auth/sign_out\""),
+        "a sign-out button on the page"
+    );
 
     let png = encoded(&picture(64, 48), ImageFormat::Png);
     let csrf = token(&home);
@@ -67,20 +77,32 @@ async fn a_member_posts_with_a_warning_and_a_picture_and_sees_it_at_home() {
 
     // The API sees the post as typed, with its picture and description.
     let (_, statuses) = json_of(
-        app.get_with(&format!("/api/v1/accounts/{}/statuses", alice.account_id), &alice.token)
-            .await,
+        app.get_with(
+            &format!("/api/v1/accounts/{}/statuses", alice.account_id),
+            &alice.token,
+        )
+        .await,
     )
     .await;
     let posted = &statuses[0];
     assert_eq!(posted["spoiler_text"], "about the weather");
     assert_eq!(posted["language"], "en");
-    assert_eq!(posted["media_attachments"][0]["description"], "A gradient, red to green");
+    assert_eq!(
+        posted["media_attachments"][0]["description"],
+        "A gradient, red to green"
+    );
     assert_eq!(posted["tags"][0]["name"], "webtest");
 
     let (status, _, home) = browser.get("/home").await;
     assert_eq!(status, 200);
-    assert!(home.contains("<summary>about the weather"), "the warning hides the text: {home}");
-    assert!(home.contains("alt=\"A gradient, red to green\""), "alt text on the picture");
+    assert!(
+        home.contains("<summary>about the weather"),
+        "the warning hides the text: {home}"
+    );
+    assert!(
+        home.contains("alt=\"A gradient, red to green\""),
+        "alt text on the picture"
+    );
     assert!(home.contains("Hello from the browser"));
 
     // The hashtag link in the post leads to the tag page, which has it, and to its feed.
@@ -91,11 +113,22 @@ async fn a_member_posts_with_a_warning_and_a_picture_and_sees_it_at_home() {
     assert!(tag.contains("application/rss+xml"));
     let rss = app.get("/tags/webtest.rss").await;
     assert_eq!(rss.status(), 200);
-    assert!(rss.headers()["content-type"].to_str().unwrap().starts_with("application/rss+xml"));
+    assert!(
+        rss.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/rss+xml")
+    );
     let rss = rss.text().await.unwrap();
     assert!(rss.contains("<rss version=\"2.0\""), "{rss}");
-    assert!(rss.contains("Content warning: about the weather"), "the feed keeps the warning: {rss}");
-    assert!(!rss.contains("Hello from the browser"), "and not the text behind it");
+    assert!(
+        rss.contains("Content warning: about the weather"),
+        "the feed keeps the warning: {rss}"
+    );
+    assert!(
+        !rss.contains("Hello from the browser"),
+        "and not the text behind it"
+    );
 
     // Too long: the form comes back with the problem and what was typed.
     let long = "x".repeat(600);
@@ -129,7 +162,11 @@ async fn forms_without_the_token_are_refused_and_change_nothing() {
         assert_eq!(status, 422, "{path}: {page}");
     }
     let (status, _, _) = browser
-        .post_multipart("/statuses", &[("authenticity_token", ""), ("status", "forged")], &[])
+        .post_multipart(
+            "/statuses",
+            &[("authenticity_token", ""), ("status", "forged")],
+            &[],
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(count(&app, "select count(*) from favourites").await, 0);
@@ -140,12 +177,18 @@ async fn forms_without_the_token_are_refused_and_change_nothing() {
     let mut visitor = TestBrowser::new(&app);
     let (_, _, page) = visitor.get("/auth/sign_in").await;
     let (status, _, _) = visitor
-        .post(&format!("/statuses/{id}/favourite"), &[("authenticity_token", &token(&page))])
+        .post(
+            &format!("/statuses/{id}/favourite"),
+            &[("authenticity_token", &token(&page))],
+        )
         .await;
     assert_eq!(status, 401);
     let (status, location, _) = visitor.get("/notifications").await;
     assert_eq!(status, 303);
-    assert_eq!(location.as_deref(), Some("/auth/sign_in?return_to=%2Fnotifications"));
+    assert_eq!(
+        location.as_deref(),
+        Some("/auth/sign_in?return_to=%2Fnotifications")
+    );
 }
 
 #[tokio::test]
@@ -210,8 +253,13 @@ async fn members_favourite_boost_follow_and_read_their_notifications() {
     assert!(!favourites_only.contains("followed you"), "{favourites_only}");
 
     // Alice's home has bob's posts now that she follows him; her reply reaches him.
-    let (_, _, reply_form) = alice_browser.get(&format!("/statuses/new?in_reply_to_id={id}")).await;
-    assert!(reply_form.contains("@bob "), "the reply starts with the handle: {reply_form}");
+    let (_, _, reply_form) = alice_browser
+        .get(&format!("/statuses/new?in_reply_to_id={id}"))
+        .await;
+    assert!(
+        reply_form.contains("@bob "),
+        "the reply starts with the handle: {reply_form}"
+    );
     let (status, _, body) = alice_browser
         .post_multipart(
             "/statuses",
@@ -226,7 +274,10 @@ async fn members_favourite_boost_follow_and_read_their_notifications() {
         .await;
     assert_eq!(status, 303, "{body}");
     let (_, _, thread) = alice_browser.get(&here).await;
-    assert!(thread.contains("nice one"), "the reply is in the thread: {thread}");
+    assert!(
+        thread.contains("nice one"),
+        "the reply is in the thread: {thread}"
+    );
     let (_, _, mentions) = bob_browser.get("/notifications?type=mention").await;
     assert!(mentions.contains("nice one"), "{mentions}");
     let _ = alice;
@@ -238,9 +289,24 @@ async fn pages_show_only_what_the_reader_may_see_and_only_the_author_edits() {
     let alice = app.member("alice", "read write").await;
     let bob = app.member("bob", "read write").await;
     app.member("carol", "read write").await;
-    let private = post_by_api(&app, &alice.token, &[("status", "for followers only"), ("visibility", "private")]).await;
-    let direct = post_by_api(&app, &alice.token, &[("status", "@bob just for you"), ("visibility", "direct")]).await;
-    let public = post_by_api(&app, &alice.token, &[("status", "for everyone"), ("visibility", "public")]).await;
+    let private = post_by_api(
+        &app,
+        &alice.token,
+        &[("status", "for followers only"), ("visibility", "private")],
+    )
+    .await;
+    let direct = post_by_api(
+        &app,
+        &alice.token,
+        &[("status", "@bob just for you"), ("visibility", "direct")],
+    )
+    .await;
+    let public = post_by_api(
+        &app,
+        &alice.token,
+        &[("status", "for everyone"), ("visibility", "public")],
+    )
+    .await;
     let private_id = private["id"].as_str().unwrap();
     let direct_id = direct["id"].as_str().unwrap();
     let public_id = public["id"].as_str().unwrap();
@@ -254,7 +320,10 @@ async fn pages_show_only_what_the_reader_may_see_and_only_the_author_edits() {
         }
         let (_, _, profile) = browser.get(&format!("/accounts/{}", alice.account_id)).await;
         assert!(profile.contains("for everyone"), "{profile}");
-        assert!(!profile.contains("for followers only") && !profile.contains("just for you"), "{profile}");
+        assert!(
+            !profile.contains("for followers only") && !profile.contains("just for you"),
+            "{profile}"
+        );
     }
     let mut bob_browser = signed_in(&app, "bob").await;
     let (status, _, page) = bob_browser.get(&format!("/statuses/{direct_id}")).await;
@@ -276,10 +345,17 @@ async fn pages_show_only_what_the_reader_may_see_and_only_the_author_edits() {
         .await;
     assert_eq!(status, 404);
     let (status, _, _) = bob_browser
-        .post(&format!("/statuses/{public_id}/delete"), &[("authenticity_token", &csrf)])
+        .post(
+            &format!("/statuses/{public_id}/delete"),
+            &[("authenticity_token", &csrf)],
+        )
         .await;
     assert_eq!(status, 404);
-    let (_, body) = json_of(app.get_with(&format!("/api/v1/statuses/{public_id}"), &bob.token).await).await;
+    let (_, body) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{public_id}"), &bob.token)
+            .await,
+    )
+    .await;
     assert_eq!(body["content"], "<p>for everyone</p>");
 
     // The author edits and deletes.
@@ -290,17 +366,28 @@ async fn pages_show_only_what_the_reader_may_see_and_only_the_author_edits() {
     let (status, _, _) = alice_browser
         .post(
             &format!("/statuses/{public_id}/edit"),
-            &[("authenticity_token", &token(&form)), ("status", "for everyone, edited"), ("language", "en")],
+            &[
+                ("authenticity_token", &token(&form)),
+                ("status", "for everyone, edited"),
+                ("language", "en"),
+            ],
         )
         .await;
     assert_eq!(status, 303);
-    let (_, page) = json_of(app.get_with(&format!("/api/v1/statuses/{public_id}"), &bob.token).await).await;
+    let (_, page) = json_of(
+        app.get_with(&format!("/api/v1/statuses/{public_id}"), &bob.token)
+            .await,
+    )
+    .await;
     assert_eq!(page["content"], "<p>for everyone, edited</p>");
     assert!(page["edited_at"].is_string());
     let (status, location, _) = alice_browser
         .post(
             &format!("/statuses/{public_id}/delete"),
-            &[("authenticity_token", &token(&form)), ("return_to", &format!("/statuses/{public_id}"))],
+            &[
+                ("authenticity_token", &token(&form)),
+                ("return_to", &format!("/statuses/{public_id}")),
+            ],
         )
         .await;
     assert_eq!((status, location.as_deref()), (303, Some("/home")));
@@ -334,19 +421,32 @@ async fn settings_change_the_profile_preferences_password_and_apps() {
         .await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(location.as_deref(), Some("/settings/profile?saved=true"));
-    let (_, me) = json_of(app.get_with("/api/v1/accounts/verify_credentials", &alice.token).await).await;
+    let (_, me) = json_of(
+        app.get_with("/api/v1/accounts/verify_credentials", &alice.token)
+            .await,
+    )
+    .await;
     assert_eq!(me["display_name"], "Alice A.");
     assert_eq!(me["locked"], true);
     assert_eq!(me["fields"][0]["name"], "Pronouns");
-    assert!(!me["avatar"].as_str().unwrap().ends_with("/static/avatar.png"), "{me}");
+    assert!(
+        !me["avatar"].as_str().unwrap().ends_with("/static/avatar.png"),
+        "{me}"
+    );
     let (_, _, profile) = browser.get(&format!("/accounts/{}", alice.account_id)).await;
-    assert!(profile.contains("Gardener &amp; &lt;coder&gt;"), "the bio is escaped: {profile}");
+    assert!(
+        profile.contains("Gardener &amp; &lt;coder&gt;"),
+        "the bio is escaped: {profile}"
+    );
 
     // Over the limit: refused with the reason, what was typed kept.
     let (status, _, refused) = browser
         .post_multipart(
             "/settings/profile",
-            &[("authenticity_token", &token(&form)), ("display_name", &"n".repeat(31))],
+            &[
+                ("authenticity_token", &token(&form)),
+                ("display_name", &"n".repeat(31)),
+            ],
             &[],
         )
         .await;
@@ -383,7 +483,9 @@ async fn settings_change_the_profile_preferences_password_and_apps() {
         )
         .await;
     assert_eq!(status, 303);
-    let response = app.get_with("/api/v1/accounts/verify_credentials", &alice.token).await;
+    let response = app
+        .get_with("/api/v1/accounts/verify_credentials", &alice.token)
+        .await;
     assert_eq!(response.status(), 401);
 
     // A second browser is signed out by a password change; this one stays.
@@ -420,7 +522,9 @@ async fn settings_change_the_profile_preferences_password_and_apps() {
     assert_eq!(status, 200, "this browser stays signed in");
     let (status, _, _) = other.get("/home").await;
     assert_eq!(status, 303, "the other one is signed out");
-    let (status, _, _) = TestBrowser::new(&app).sign_in("alice", "a brand new passphrase").await;
+    let (status, _, _) = TestBrowser::new(&app)
+        .sign_in("alice", "a brand new passphrase")
+        .await;
     assert_eq!(status, 303);
 }
 
@@ -451,19 +555,27 @@ async fn the_session_cookie_lasts_as_long_as_the_session_and_search_finds_accoun
         .find(|v| v.starts_with("_ferrodon_session="))
         .unwrap();
     assert!(session.contains("Max-Age=2592000"), "{session}");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
 
     let mut browser = signed_in(&app, "alice").await;
     let (status, _, found) = browser.get("/search?q=bob").await;
     assert_eq!(status, 200, "{found}");
-    assert!(found.contains(&format!("/accounts/{}", bob.account_id)), "{found}");
+    assert!(
+        found.contains(&format!("/accounts/{}", bob.account_id)),
+        "{found}"
+    );
     let (status, _, _) = browser.get("/search?q=%23").await;
     assert_eq!(status, 200, "a bare # is no error page");
 
     // A visitor on a public profile is offered to follow from their own server.
     let (_, _, profile) = TestBrowser::new(&app).get("/@bob").await;
     assert!(profile.contains("action=\"/remote_follow\""), "{profile}");
-    let response = app.get("/remote_follow?acct=bob&server=%40me%40elsewhere.test").await;
+    let response = app
+        .get("/remote_follow?acct=bob&server=%40me%40elsewhere.test")
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(
         response.headers()["location"],

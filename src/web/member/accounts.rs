@@ -60,7 +60,10 @@ pub struct AccountPage {
 }
 
 fn missing() -> PageError {
-    PageError::new(StatusCode::NOT_FOUND, "That account does not exist here, or is not available.")
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "That account does not exist here, or is not available.",
+    )
 }
 
 async fn visible_account(state: &AppState, id: &str) -> Result<Account, PageError> {

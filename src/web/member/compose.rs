@@ -127,7 +127,12 @@ async fn visible_post(state: &AppState, member: &Member, id: i64) -> Result<Post
         .await?
         .into_iter()
         .find(|post| post.id == id.to_string())
-        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "That post does not exist or is not visible to you."))
+        .ok_or_else(|| {
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "That post does not exist or is not visible to you.",
+            )
+        })
 }
 
 /// The handles a reply starts with: the author's, then the others mentioned (not the member's).
@@ -171,7 +176,11 @@ pub async fn show_compose(
         signed_in: true,
         csrf_token: member.csrf_token(),
         here: here(&uri),
-        heading: if parent.is_some() { "Reply".into() } else { "New post".into() },
+        heading: if parent.is_some() {
+            "Reply".into()
+        } else {
+            "New post".into()
+        },
         parent,
         compose,
     };
@@ -294,7 +303,8 @@ pub async fn post_status(
             compose.spoiler_text = form.spoiler_text.clone();
             compose.sensitive = form.sensitive;
             compose.visibilities = visibility_choices(&form.visibility);
-            compose.languages = language_choices(Some(&form.language).filter(|l| !l.is_empty()).map(String::as_str));
+            compose.languages =
+                language_choices(Some(&form.language).filter(|l| !l.is_empty()).map(String::as_str));
             let message = error.public_message();
             compose.error = Some(format!(
                 "{} Attached files, if any, need choosing again.",
@@ -411,9 +421,14 @@ pub async fn save_edit(
                 text: form.status,
                 spoiler_text: form.spoiler_text,
                 sensitive: form.sensitive,
-                languages: language_choices(Some(&form.language).map(String::as_str)),
+                languages: language_choices(Some(form.language.as_str())),
                 max_characters: state.config.statuses.max_characters,
-                error: Some(error.public_message().trim_start_matches("Validation failed: ").to_owned()),
+                error: Some(
+                    error
+                        .public_message()
+                        .trim_start_matches("Validation failed: ")
+                        .to_owned(),
+                ),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -441,6 +456,10 @@ pub async fn delete_status(
     actions::statuses::delete(&state.db, &state.base_url, member.account_id(), status.id).await?;
     // The post's own page is gone: back to where the member was, unless that was it.
     let gone = format!("/statuses/{}", status.id);
-    let return_to = if form.return_to.starts_with(&gone) { "/home" } else { &form.return_to };
+    let return_to = if form.return_to.starts_with(&gone) {
+        "/home"
+    } else {
+        &form.return_to
+    };
     Ok(back_to(return_to, "/home").into_response())
 }

@@ -27,7 +27,8 @@ fn unknown_action() -> PageError {
 }
 
 fn parse_id(id: &str, what: &str) -> Result<i64, PageError> {
-    crate::ids::parse(id).ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, format!("There is no such {what}.")))
+    crate::ids::parse(id)
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, format!("There is no such {what}.")))
 }
 
 /// POST /statuses/:id/{favourite,unfavourite,reblog,unreblog,bookmark,unbookmark}
@@ -82,7 +83,14 @@ pub async fn vote(
             "Choose an option before voting. Go back and try again.",
         ));
     }
-    actions::polls::vote(&state.db, &state.base_url, member.account_id(), poll_id, &form.choices).await?;
+    actions::polls::vote(
+        &state.db,
+        &state.base_url,
+        member.account_id(),
+        poll_id,
+        &form.choices,
+    )
+    .await?;
     Ok(back_to(&form.return_to, "/home").into_response())
 }
 

@@ -38,8 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/statuses/new", get(compose::show_compose))
         .route(
             "/statuses",
-            post(compose::post_status)
-                .layer(axum::extract::DefaultBodyLimit::max(compose::BODY_LIMIT)),
+            post(compose::post_status).layer(axum::extract::DefaultBodyLimit::max(compose::BODY_LIMIT)),
         )
         .route("/statuses/{id}", get(thread::show_thread))
         .route(

@@ -111,7 +111,11 @@ pub struct PostView {
 }
 
 fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `2026-10-14T19:03:00.000Z` as `2026-10-14 19:03 UTC`.
@@ -185,7 +189,11 @@ impl PostView {
                     url: text(media, "url"),
                     preview_url: {
                         let preview = text(media, "preview_url");
-                        if preview.is_empty() { text(media, "url") } else { preview }
+                        if preview.is_empty() {
+                            text(media, "url")
+                        } else {
+                            preview
+                        }
                     },
                     description: text(media, "description"),
                 })

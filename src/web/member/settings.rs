@@ -29,11 +29,16 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(|| async { Redirect::to("/settings/profile") }))
         .route(
             "/settings/profile",
-            get(show_profile).post(save_profile).layer(axum::extract::DefaultBodyLimit::max(
-                crate::mastodon::accounts::UPDATE_CREDENTIALS_BODY_LIMIT,
-            )),
+            get(show_profile)
+                .post(save_profile)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::mastodon::accounts::UPDATE_CREDENTIALS_BODY_LIMIT,
+                )),
         )
-        .route("/settings/preferences", get(show_preferences).post(save_preferences))
+        .route(
+            "/settings/preferences",
+            get(show_preferences).post(save_preferences),
+        )
         .route("/settings/password", get(show_password).post(save_password))
         .route("/settings/applications", get(show_applications))
         .route("/settings/applications/{id}/revoke", post(revoke_application))
@@ -92,7 +97,13 @@ async fn profile_page(
         .unwrap_or_default()
         .iter()
         .map(|field| {
-            let text = |key: &str| field.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let text = |key: &str| {
+                field
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             (text("name"), text("value"))
         })
         .collect();
@@ -165,7 +176,12 @@ pub async fn save_profile(
             .to_owned()
     };
     let pairs: Vec<(String, String)> = (1..=FIELD_SLOTS)
-        .map(|slot| (text(format!("field_{slot}_name")), text(format!("field_{slot}_value"))))
+        .map(|slot| {
+            (
+                text(format!("field_{slot}_name")),
+                text(format!("field_{slot}_value")),
+            )
+        })
         .collect();
     let attempt = async {
         let pictures = actions::accounts::PictureChanges {
@@ -239,11 +255,15 @@ pub async fn show_preferences(
         label: "None (as each post says)".into(),
         selected: user.default_language.is_none(),
     }];
-    languages.extend(crate::mastodon::languages::LANGUAGES.iter().map(|(code, name)| Choice {
-        value: (*code).into(),
-        label: format!("{name} ({code})"),
-        selected: user.default_language.as_deref() == Some(*code),
-    }));
+    languages.extend(
+        crate::mastodon::languages::LANGUAGES
+            .iter()
+            .map(|(code, name)| Choice {
+                value: (*code).into(),
+                label: format!("{name} ({code})"),
+                selected: user.default_language.as_deref() == Some(*code),
+            }),
+    );
     let page = PreferencesPage {
         nav: member.nav(),
         csrf_token: member.csrf_token(),
@@ -415,7 +435,9 @@ pub async fn show_applications(State(state): State<AppState>, member: Member) ->
             ApplicationLine {
                 id: row.id,
                 name: row.name,
-                website: row.website.filter(|w| w.starts_with("https://") || w.starts_with("http://")),
+                website: row
+                    .website
+                    .filter(|w| w.starts_with("https://") || w.starts_with("http://")),
                 scopes: scopes.join(" "),
                 authorized: when(row.authorized_at),
                 last_used: row.last_used_at.map_or_else(|| "never".to_owned(), when),

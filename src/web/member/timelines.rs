@@ -111,7 +111,9 @@ async fn timeline_page(
     let posts = posts(state, ids, viewer, context, ticket).await?;
     let (newer, older) = page_links(listing.path, paging, PAGE_SIZE);
     // The first page has nothing newer to lead to.
-    let paged = uri.query().is_some_and(|q| q.contains("max_id=") || q.contains("min_id="));
+    let paged = uri
+        .query()
+        .is_some_and(|q| q.contains("max_id=") || q.contains("min_id="));
     let newer = newer.filter(|_| paged);
     Ok(TimelinePage {
         nav: Nav::of(browser),
@@ -145,7 +147,16 @@ pub async fn show_home(
         path: "/home",
         empty: "Nothing here yet. Follow people (find them with Search, or on the local timeline) and their posts will show here.",
     };
-    let mut page = timeline_page(&state, &member.browser, &uri, listing, (&ids, &ids), "home", ticket).await?;
+    let mut page = timeline_page(
+        &state,
+        &member.browser,
+        &uri,
+        listing,
+        (&ids, &ids),
+        "home",
+        ticket,
+    )
+    .await?;
     page.compose = Some(ComposeBox::new(&state, &member.user, None));
     Ok((member.browser.jar, page).into_response())
 }
@@ -160,7 +171,10 @@ async fn public_timeline(
     let viewer = browser.user.as_ref().map(|u| u.account_id);
     let ids = db::timelines::public(&state.db, viewer, scope, false, &query.page()).await?;
     let (heading, path) = match scope {
-        Scope::Local => (format!("Local timeline of {}", state.config.title()), "/public/local"),
+        Scope::Local => (
+            format!("Local timeline of {}", state.config.title()),
+            "/public/local",
+        ),
         _ => ("Federated timeline".to_owned(), "/public"),
     };
     let listing = Listing {
@@ -273,7 +287,16 @@ async fn marked(
             empty: "You have not bookmarked any post yet.",
         }
     };
-    let page = timeline_page(state, &member.browser, uri, listing, (&ids, &paging), "account", None).await?;
+    let page = timeline_page(
+        state,
+        &member.browser,
+        uri,
+        listing,
+        (&ids, &paging),
+        "account",
+        None,
+    )
+    .await?;
     Ok((member.browser.jar, page).into_response())
 }
 
