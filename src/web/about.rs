@@ -57,13 +57,18 @@ pub async fn show_about(State(state): State<AppState>, browser: Browser) -> Resu
 #[derive(Template, WebTemplate)]
 #[template(path = "privacy_policy.html")]
 pub struct PrivacyPolicyPage {
+    nav: crate::web::nav::Nav,
     title: String,
     policy: String,
 }
 
 /// GET /privacy-policy
-pub async fn show_privacy_policy(State(state): State<AppState>) -> PrivacyPolicyPage {
+pub async fn show_privacy_policy(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> PrivacyPolicyPage {
     PrivacyPolicyPage {
+        nav: crate::web::nav::Nav::peek(&state, &headers).await,
         title: state.config.title().to_owned(),
         policy: crate::mastodon::privacy_policy_html(&state),
     }

@@ -45,6 +45,7 @@ pub struct InteractionPage {
     post_url: Option<String>,
     account_id: i64,
     standing: Standing,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
 }
 
@@ -136,6 +137,7 @@ pub async fn show_interaction(
         post_url,
         account_id: account.id,
         standing,
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
     };
     Ok((browser.jar, page).into_response())

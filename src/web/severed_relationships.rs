@@ -25,6 +25,7 @@ pub struct EventRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "severed_relationships.html")]
 pub struct SeveredRelationshipsPage {
+    nav: crate::web::nav::Nav,
     title: String,
     events: Vec<EventRow>,
 }
@@ -52,6 +53,7 @@ pub async fn show_severed_relationships(
         })
         .collect();
     Ok(SeveredRelationshipsPage {
+        nav: crate::web::nav::Nav::of(&browser),
         title: state.config.title().to_owned(),
         events,
     })

@@ -55,3 +55,4 @@ mod two_instances;
 mod visibility;
 mod visibility_matrix;
 mod web_member;
+mod web_member_social;

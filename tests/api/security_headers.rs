@@ -33,7 +33,8 @@ async fn sign_in_consent_and_admin_pages_cannot_be_framed() {
     let mut browser = TestBrowser::new(&app);
     browser.sign_in("alice", "correct horse battery").await;
     for path in [
-        "/",
+        "/home",
+        "/settings/profile",
         "/about",
         "/auth/sign_in",
         "/auth/sign_up",

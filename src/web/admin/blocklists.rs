@@ -36,6 +36,7 @@ struct PlanGroup {
 #[template(path = "admin_import.html")]
 struct ImportPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     /// What the file would do (a preview) or did (after importing).
@@ -52,6 +53,7 @@ struct ImportPage {
 fn import_page(state: &AppState, browser: &Browser) -> ImportPage {
     ImportPage {
         title: state.config.title().to_owned(),
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
         current: "import",
         applied: false,
@@ -177,6 +179,7 @@ struct SubscriptionRow {
 #[template(path = "admin_subscriptions.html")]
 struct SubscriptionsPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     min_agreement: u32,
@@ -203,6 +206,7 @@ async fn subscriptions_page(
         .collect();
     Ok(SubscriptionsPage {
         title: state.config.title().to_owned(),
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
         current: "subscriptions",
         min_agreement: state.config.federation.blocklists.min_agreement,

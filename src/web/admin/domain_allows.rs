@@ -30,6 +30,7 @@ struct AllowRow {
 #[template(path = "admin_domain_allows.html")]
 struct DomainAllowsPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     allowlist_mode: bool,
@@ -55,6 +56,7 @@ async fn list_page(
         .collect();
     Ok(DomainAllowsPage {
         title: state.config.title().to_owned(),
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
         current: "domain_allows",
         allowlist_mode: state.config.federation.mode == FederationMode::Allowlist,

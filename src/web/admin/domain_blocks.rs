@@ -153,6 +153,7 @@ struct ConfiguredRow {
 #[template(path = "admin_domain_blocks.html")]
 struct DomainBlocksPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     rules: Vec<RuleRow>,
@@ -184,6 +185,7 @@ async fn list_page(
         .collect();
     Ok(DomainBlocksPage {
         title: state.config.title().to_owned(),
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
         current: "domain_blocks",
         rules: rows.iter().map(RuleRow::of).collect(),
@@ -260,6 +262,7 @@ fn refusal(error: AppError) -> String {
 #[template(path = "admin_domain_block_edit.html")]
 struct EditPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     id: i64,
@@ -278,6 +281,7 @@ impl EditPage {
     ) -> Self {
         Self {
             title: state.config.title().to_owned(),
+            nav: crate::web::nav::Nav::of(&browser),
             csrf_token: browser.csrf_token.clone(),
             current: "domain_blocks",
             id: rule.id,

@@ -35,6 +35,7 @@ struct ReportRow {
 #[template(path = "admin_reports.html")]
 struct ReportsPage {
     title: String,
+    nav: crate::web::nav::Nav,
     csrf_token: String,
     current: &'static str,
     resolved: bool,
@@ -106,6 +107,7 @@ pub async fn show_reports(
         .collect();
     let page = ReportsPage {
         title: state.config.title().to_owned(),
+        nav: crate::web::nav::Nav::of(&browser),
         csrf_token: browser.csrf_token.clone(),
         current: "reports",
         resolved,
