@@ -39,6 +39,8 @@ pub struct AppState {
     pub caches: crate::caches::Caches,
     /// Where every media file is kept.
     pub media: crate::media::store::MediaStore,
+    /// This process's streaming connections.
+    pub streaming: Arc<crate::streaming::hub::Hub>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             base_url: Arc::from(config.base_url()),
             federation: Arc::new(federation::Federation::new(&config)?),
             media: crate::media::store::MediaStore::local(&config.server.data_dir),
+            streaming: Arc::default(),
             config: Arc::new(config),
             caches: crate::caches::Caches::new(db.clone()),
             db,
@@ -61,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
         .merge(mastodon::routes())
+        .merge(crate::streaming::routes())
         .merge(federation::gated_routes(state.clone()))
         .route("/metrics", axum::routing::get(crate::metrics::get_metrics))
         .route_layer(middleware::from_fn(crate::metrics::time_requests))

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod moderation;
 pub mod passwords;
 pub mod secrets;
+pub mod streaming;
 pub mod telemetry;
 pub mod text;
 pub mod web;

@@ -133,6 +133,10 @@ pub async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> R
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let mut text = render_registry();
+    let _ = writeln!(text, "# TYPE ferrodon_streaming_connections gauge");
+    for (kind, open) in state.streaming.open_by_kind() {
+        let _ = writeln!(text, "ferrodon_streaming_connections{{kind=\"{kind}\"}} {open}");
+    }
     match (
         db::deliveries::totals(&state.db).await,
         db::jobs::queue_gauges(&state.db).await,
@@ -220,4 +224,15 @@ mod tests {
     fn label_values_are_escaped() {
         assert_eq!(labels(&[("route", "a\"b\\c")]), "route=\"a\\\"b\\\\c\"");
     }
+}
+
+/// A streaming event sent to one subscription (`update`, `notification`, ...).
+pub fn streaming_event(event: &str) {
+    count("ferrodon_streaming_events_total", &[("event", event)]);
+}
+
+/// A streaming connection closed by the server: `slow` (its buffer overflowed), `revoked` (its
+/// token no longer works) or `lagged` (this process fell behind the change log).
+pub fn streaming_drop(reason: &str) {
+    count("ferrodon_streaming_disconnects_total", &[("reason", reason)]);
 }

@@ -41,6 +41,13 @@ const RECENT_CHANGES: usize = 16_384;
 /// New notifications a slow subscriber may fall behind by before it is told it lagged.
 const NOTIFICATION_BACKLOG: usize = 4096;
 
+/// Live events a slow subscriber may fall behind by before it is told it lagged.
+const LIVE_BACKLOG: usize = 16_384;
+
+/// How often the log is read while anyone waits for live events: statuses wake nobody (migration
+/// 0037 says why), so this bounds how late a post reaches a stream.
+const LIVE_TICK: Duration = Duration::from_millis(100);
+
 /// The channel the notifications trigger (migration 0036) wakes readers on.
 const NOTIFICATIONS_CHANNEL: &str = "ferrodon_notifications";
 
@@ -65,6 +72,24 @@ struct Shared {
     state: Mutex<State>,
     /// Ids of notifications read from the log, for this process's subscribers.
     notifications: broadcast::Sender<i64>,
+    /// What live clients are told of, read from the log, for this process's streaming.
+    live: broadcast::Sender<LiveEvent>,
+    ticker_started: AtomicBool,
+}
+
+/// A committed change a live client is told of, read from the change log once, after commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveEvent {
+    Notification(i64),
+    /// A status (or boost) was stored, local or remote.
+    Posted(i64),
+    Edited(i64),
+    /// A status was deleted; `public` when it was public or unlisted.
+    Deleted {
+        status: i64,
+        author: i64,
+        public: bool,
+    },
 }
 
 /// The last finished read of the change log.
@@ -112,6 +137,8 @@ impl Caches {
                 read: watch::Sender::new(Read::default()),
                 state: Mutex::new(State::default()),
                 notifications: broadcast::channel(NOTIFICATION_BACKLOG).0,
+                live: broadcast::channel(LIVE_BACKLOG).0,
+                ticker_started: AtomicBool::new(false),
             }),
         }
     }
@@ -129,6 +156,21 @@ impl Caches {
         let receiver = self.shared.notifications.subscribe();
         if !self.shared.listener_started.swap(true, Ordering::AcqRel) {
             tokio::spawn(wake_on_notifications(self.shared.clone()));
+        }
+        self.fresh().await?;
+        Some(receiver)
+    }
+
+    /// Every live event committed from now on, by any path in any process, once (see
+    /// [`LiveEvent`]): where streaming takes what it sends. While anyone listens, the log is read
+    /// at least every [`LIVE_TICK`]. `None` when the log cannot be read.
+    pub async fn live(&self) -> Option<broadcast::Receiver<LiveEvent>> {
+        let receiver = self.shared.live.subscribe();
+        if !self.shared.listener_started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(wake_on_notifications(self.shared.clone()));
+        }
+        if !self.shared.ticker_started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(tick_while_live(self.shared.clone()));
         }
         self.fresh().await?;
         Some(receiver)
@@ -184,9 +226,9 @@ impl State {
         self.members.clear();
     }
 
-    /// Applies what a read found; returns the new notifications' ids.
-    fn apply(&mut self, generation: u64, changes: Changes) -> Vec<i64> {
-        let mut notifications = Vec::new();
+    /// Applies what a read found; returns what live clients are to be told.
+    fn apply(&mut self, generation: u64, changes: Changes) -> Vec<LiveEvent> {
+        let mut live = Vec::new();
         let idle = self.last_read_at.is_none_or(|at| at.elapsed() > IDLE_LIMIT);
         if idle {
             self.forget_everything();
@@ -207,13 +249,20 @@ impl State {
                 b'c' => self.rendered.forget_account(event.target),
                 b'v' => self.members.forget_marks(event.target),
                 b'f' => self.members.forget_filters(event.target),
-                b'n' => notifications.push(event.target),
+                b'n' => live.push(LiveEvent::Notification(event.target)),
+                b'p' => live.push(LiveEvent::Posted(event.target)),
+                b'e' => live.push(LiveEvent::Edited(event.target)),
+                b'd' | b'D' => live.push(LiveEvent::Deleted {
+                    status: event.target,
+                    author: event.detail.unwrap_or_default(),
+                    public: event.kind == b'd',
+                }),
                 b'*' => self.forget_everything(),
                 _ => {}
             }
         }
         self.snapshot = Some(changes.snapshot);
-        notifications
+        live
     }
 }
 
@@ -247,7 +296,7 @@ async fn read_changes(shared: Arc<Shared>) {
             (state.started, state.snapshot.clone())
         };
         let result = db::cache_events::since(&shared.db, snapshot.as_deref()).await;
-        let (ok, notifications) = {
+        let (ok, live) = {
             let mut state = lock(&shared.state);
             match result {
                 Ok(changes) => (true, state.apply(generation, changes)),
@@ -259,11 +308,26 @@ async fn read_changes(shared: Arc<Shared>) {
                 }
             }
         };
-        for id in notifications {
-            // No subscriber is no error: nobody in this process waits for notifications.
-            let _ = shared.notifications.send(id);
+        for event in live {
+            // No subscriber is no error: nobody in this process waits for these.
+            if let LiveEvent::Notification(id) = event {
+                let _ = shared.notifications.send(id);
+            }
+            let _ = shared.live.send(event);
         }
         shared.read.send_replace(Read { generation, ok });
+    }
+}
+
+/// Wakes the log reader every [`LIVE_TICK`] while this process has live subscribers.
+async fn tick_while_live(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(LIVE_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if shared.live.receiver_count() > 0 {
+            shared.wake.notify_one();
+        }
     }
 }
 
@@ -312,7 +376,11 @@ mod tests {
             snapshot: String::new(),
             events: events
                 .iter()
-                .map(|&(kind, target)| CacheEvent { kind, target })
+                .map(|&(kind, target)| CacheEvent {
+                    kind,
+                    target,
+                    detail: None,
+                })
                 .collect(),
         }
     }

@@ -3,11 +3,13 @@
 
 use sqlx::PgExecutor;
 
-/// One change: what kind of thing (`a`, `m`, `s`, `c` or `*`, see the migration) and which.
+/// One change: what kind of thing (`a`, `m`, `s`, `c`, `*` and the others the migrations name)
+/// and which; `detail` says more for some kinds (a deleted status's author).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheEvent {
     pub kind: u8,
     pub target: i64,
+    pub detail: Option<i64>,
 }
 
 /// What a read of the log found.
@@ -23,10 +25,10 @@ pub struct Changes {
 /// `after` is `None`: the first read only learns where to start).
 pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result<Changes> {
     let rows = sqlx::query!(
-        r#"select h.snapshot as "snapshot!", e.kind as "kind?", e.target as "target?"
+        r#"select h.snapshot as "snapshot!", e.kind as "kind?", e.target as "target?", e.detail
            from (select pg_current_snapshot()::text as snapshot) h
            left join lateral (
-               select c.kind, c.target from cache_events c
+               select c.kind, c.target, c.detail from cache_events c
                where $1::text is not null
                  and c.xid >= pg_snapshot_xmin($1::text::pg_snapshot)
                  and not pg_visible_in_snapshot(c.xid, $1::text::pg_snapshot)
@@ -42,6 +44,7 @@ pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result
             Some(CacheEvent {
                 kind: r.kind? as u8,
                 target: r.target?,
+                detail: r.detail,
             })
         })
         .collect();

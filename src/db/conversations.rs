@@ -96,3 +96,33 @@ pub async fn delete(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::
     .await?;
     Ok(result.rows_affected() > 0)
 }
+
+/// The conversations whose latest status is `status_id`, by participant, for `account_ids`.
+pub async fn list_by_last_status(
+    db: impl PgExecutor<'_>,
+    status_id: i64,
+    account_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, Conversation)>> {
+    let rows = sqlx::query!(
+        "select account_id, id, participant_ids, last_status_id, unread from account_conversations
+         where last_status_id = $1 and account_id = any($2::bigint[])",
+        status_id,
+        account_ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.account_id,
+                Conversation {
+                    id: r.id,
+                    participant_ids: r.participant_ids,
+                    last_status_id: r.last_status_id,
+                    unread: r.unread,
+                },
+            )
+        })
+        .collect())
+}

@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod severances;
 pub mod status_display;
 pub mod statuses;
+pub mod streaming;
 pub mod tags;
 pub mod timelines;
 pub mod users;

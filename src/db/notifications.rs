@@ -211,3 +211,10 @@ pub async fn insert_from_self_allowed(
     .await?;
     Ok(())
 }
+
+/// Whose notification `id` is.
+pub async fn find_owner(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("select account_id from notifications where id = $1", id)
+        .fetch_optional(db)
+        .await
+}

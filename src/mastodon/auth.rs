@@ -89,7 +89,9 @@ fn invalid_token() -> AppError {
     AppError::Unauthorized("The access token is invalid".into())
 }
 
-async fn authenticate(state: &AppState, token: &str) -> AppResult<Auth> {
+/// The token `token` as a request presents it (also streaming's, which may come in the WebSocket
+/// protocol header).
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Auth> {
     let owner = db::oauth::find_live_token(&state.db, &secrets::digest(token))
         .await?
         .ok_or_else(invalid_token)?;

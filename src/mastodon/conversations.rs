@@ -16,7 +16,8 @@ use crate::mastodon::pagination::{PageParams, link_headers};
 use crate::mastodon::params::Params;
 use crate::mastodon::present;
 
-async fn render(
+/// Conversations as `viewer` reads them (the API's, and streaming's `conversation` events).
+pub async fn render(
     state: &AppState,
     viewer: i64,
     rows: &[db::conversations::Conversation],

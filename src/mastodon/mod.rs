@@ -4,7 +4,7 @@ pub mod accounts;
 mod admin;
 mod announcements;
 pub mod auth;
-mod conversations;
+pub mod conversations;
 mod domain_blocks;
 pub mod entities;
 mod featured;

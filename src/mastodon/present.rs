@@ -121,6 +121,16 @@ pub async fn statuses_for_staff(state: &AppState, ids: &[i64], staff: i64) -> Ap
     statuses_for(state, ids, Some(staff), None, Audience::Staff).await
 }
 
+/// A status for live recipients already chosen by the timelines' rules (streaming): rendered once
+/// for all of them, so without any viewer's marks, whatever its visibility. The caller must have
+/// applied the rule to every recipient.
+pub async fn status_for_recipients(state: &AppState, id: i64) -> AppResult<Option<Status>> {
+    Ok(statuses_for(state, &[id], None, None, Audience::Staff)
+        .await?
+        .into_iter()
+        .next())
+}
+
 /// As [`statuses`], for a timeline that holds a ticket for the caches (`None`: render all from
 /// the database). Statuses and accounts as everyone sees them come from the caches where kept
 /// (and are kept once rendered); statuses with a poll, which differ by viewer and by the minute,

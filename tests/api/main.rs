@@ -50,6 +50,7 @@ mod security_headers;
 mod signed_requests;
 mod social;
 mod statuses;
+mod streaming;
 mod transactions;
 mod two_instances;
 mod visibility;

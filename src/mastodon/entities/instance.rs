@@ -137,6 +137,15 @@ fn thumbnail_url(config: &Config) -> String {
     format!("{}/static/thumbnail.png", config.base_url())
 }
 
+/// Where clients open the streaming API (`/api/v1/streaming` is added by them).
+fn streaming_url(config: &Config) -> String {
+    format!(
+        "{}://{}",
+        if config.server.https { "wss" } else { "ws" },
+        config.server.domain
+    )
+}
+
 impl InstanceV2 {
     /// Renders the instance from its configuration and live figures.
     pub fn new(config: &Config, facts: InstanceFacts) -> Self {
@@ -154,8 +163,7 @@ impl InstanceV2 {
             languages: config.instance.languages.clone(),
             configuration: json!({
                 "urls": {
-                    // No streaming yet: null keeps clients from trying.
-                    "streaming": null,
+                    "streaming": streaming_url(config),
                     "status": null,
                     "about": format!("{base}/about"),
                     "privacy_policy": format!("{base}/privacy-policy"),
@@ -198,11 +206,7 @@ impl InstanceV1 {
     /// Renders the instance from its configuration and live figures.
     pub fn new(config: &Config, facts: InstanceFacts) -> Self {
         let mode = config.registrations.mode;
-        let streaming = format!(
-            "{}://{}",
-            if config.server.https { "wss" } else { "ws" },
-            config.server.domain
-        );
+        let streaming = streaming_url(config);
         Self {
             uri: config.server.domain.clone(),
             title: config.title().to_owned(),

@@ -1,0 +1,329 @@
+//! From the change log to the connections: each live event of this process's log reader is
+//! decided once per event for every connected candidate (the timelines' rules, in `db::streaming`),
+//! rendered once, filtered per viewer, and handed to the connections' buffers.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::broadcast::error::RecvError;
+
+use super::hub::{Frame, Hub, Subscriber};
+use super::streams::{Origin, Stream};
+use crate::app::AppState;
+use crate::caches::LiveEvent;
+use crate::db;
+use crate::error::AppResult;
+use crate::mastodon::entities::Status;
+use crate::mastodon::{filtering, present};
+
+/// Reads this process's live events for as long as it runs, retrying when the log is unreadable.
+pub async fn run(state: AppState, hub: Arc<Hub>) {
+    loop {
+        let Some(mut events) = state.caches.live().await else {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        };
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let Err(error) = deliver(&state, &hub, event).await {
+                        tracing::warn!(%error, ?event, "streaming: an event could not be sent");
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "streaming fell behind the change log");
+                    crate::metrics::streaming_drop("lagged");
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }
+}
+
+/// Sends one event to every connection entitled to it.
+pub async fn deliver(state: &AppState, hub: &Hub, event: LiveEvent) -> AppResult<()> {
+    let subscribers = hub.subscribers();
+    if subscribers.is_empty() {
+        return Ok(());
+    }
+    match event {
+        LiveEvent::Notification(id) => notification(state, hub, &subscribers, id).await,
+        LiveEvent::Posted(id) => status(state, hub, &subscribers, id, "update").await,
+        LiveEvent::Edited(id) => status(state, hub, &subscribers, id, "status.update").await,
+        LiveEvent::Deleted {
+            status,
+            author,
+            public,
+        } => deleted(state, hub, &subscribers, status, author, public).await,
+    }
+}
+
+fn account_of(subscriber: &Subscriber) -> Option<i64> {
+    subscriber.viewer.map(|v| v.account_id)
+}
+
+/// The accounts among `subscribers` with a stream `wanted` says yes to.
+fn accounts_with(subscribers: &[Subscriber], wanted: impl Fn(&Stream) -> bool) -> Vec<i64> {
+    let mut ids: Vec<i64> = subscribers
+        .iter()
+        .filter(|s| s.streams.iter().any(&wanted))
+        .filter_map(account_of)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+async fn notification(state: &AppState, hub: &Hub, subscribers: &[Subscriber], id: i64) -> AppResult<()> {
+    let Some(owner) = db::notifications::find_owner(&state.db, id).await? else {
+        return Ok(());
+    };
+    let wants = |s: &Stream| matches!(s, Stream::User | Stream::UserNotification);
+    if !subscribers
+        .iter()
+        .any(|s| account_of(s) == Some(owner) && s.streams.iter().any(wants))
+    {
+        return Ok(());
+    }
+    let Some(row) = db::notifications::find(&state.db, owner, id).await? else {
+        return Ok(());
+    };
+    // Rendered as the API lists it (a notification whose status the owner may not see is none).
+    let Some(rendered) = crate::mastodon::notifications::render(state, owner, &[row])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let payload = serde_json::to_string(&rendered).map_err(anyhow::Error::from)?;
+    for subscriber in subscribers.iter().filter(|s| account_of(s) == Some(owner)) {
+        for stream in subscriber.streams.iter().filter(|s| wants(s)) {
+            hub.send(
+                subscriber.id,
+                Frame {
+                    stream: stream.names(),
+                    event: "notification",
+                    payload: payload.clone(),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether a public or hashtag stream carries `status` (the rule for the viewer is applied apart).
+fn carries(stream: &Stream, status: &Status, local: bool) -> bool {
+    let from = |origin: &Origin| match origin {
+        Origin::All => true,
+        Origin::Local => local,
+        Origin::Remote => !local,
+    };
+    match stream {
+        Stream::Public { origin, only_media } => {
+            from(origin) && (!only_media || !status.media_attachments.is_empty())
+        }
+        Stream::Hashtag {
+            tag,
+            local: only_local,
+        } => (!only_local || local) && status.tags.iter().any(|t| t.name.eq_ignore_ascii_case(tag)),
+        _ => false,
+    }
+}
+
+async fn status(
+    state: &AppState,
+    hub: &Hub,
+    subscribers: &[Subscriber],
+    id: i64,
+    event: &'static str,
+) -> AppResult<()> {
+    let Some(row) = db::statuses::find(&state.db, id).await? else {
+        return Ok(());
+    };
+    let Some(rendered) = present::status_for_recipients(state, id).await? else {
+        return Ok(());
+    };
+    let db = &state.db;
+    // Who may have it, stream kind by stream kind, by the timelines' rules.
+    let home: HashSet<i64> = {
+        let candidates = accounts_with(subscribers, |s| matches!(s, Stream::User));
+        if candidates.is_empty() {
+            HashSet::new()
+        } else {
+            db::streaming::home_viewers(db, id, &candidates)
+                .await?
+                .into_iter()
+                .collect()
+        }
+    };
+    let public_candidates: Vec<i64> = {
+        let publicly = |s: &Stream| matches!(s, Stream::Public { .. } | Stream::Hashtag { .. });
+        let mut ids: Vec<i64> = subscribers
+            .iter()
+            .filter(|s| s.streams.iter().any(publicly))
+            .map(|s| account_of(s).unwrap_or(0))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let public: HashSet<i64> = if public_candidates.is_empty() {
+        HashSet::new()
+    } else {
+        db::streaming::public_viewers(db, id, &public_candidates)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let lists: HashSet<i64> = {
+        let mut ids: Vec<i64> = subscribers
+            .iter()
+            .flat_map(|s| s.streams.iter())
+            .filter_map(|s| match s {
+                Stream::List(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            HashSet::new()
+        } else {
+            db::streaming::list_matches(db, id, &ids)
+                .await?
+                .into_iter()
+                .collect()
+        }
+    };
+    let shared = serde_json::to_string(&rendered).map_err(anyhow::Error::from)?;
+    for subscriber in subscribers {
+        let viewer = account_of(subscriber);
+        for stream in &subscriber.streams {
+            let (entitled, context) = match stream {
+                Stream::User => (viewer.is_some_and(|v| home.contains(&v)), "home"),
+                Stream::List(list) => (lists.contains(list), "home"),
+                Stream::Public { .. } | Stream::Hashtag { .. } => (
+                    public.contains(&viewer.unwrap_or(0)) && carries(stream, &rendered, row.local),
+                    "public",
+                ),
+                _ => (false, ""),
+            };
+            if !entitled {
+                continue;
+            }
+            let Some(payload) = filtered_payload(state, viewer, context, &rendered, &shared).await? else {
+                continue;
+            };
+            hub.send(
+                subscriber.id,
+                Frame {
+                    stream: stream.names(),
+                    event,
+                    payload,
+                },
+            );
+        }
+    }
+    if row.visibility == "direct" && event == "update" {
+        conversation(state, hub, subscribers, id).await?;
+    }
+    Ok(())
+}
+
+/// The status as `viewer`'s filters leave it: `None` when a `hide` filter drops it, the shared
+/// rendering when nothing matched, else its own with `filtered` filled.
+async fn filtered_payload(
+    state: &AppState,
+    viewer: Option<i64>,
+    context: &str,
+    rendered: &Status,
+    shared: &str,
+) -> AppResult<Option<String>> {
+    let Some(viewer) = viewer else {
+        return Ok(Some(shared.to_owned()));
+    };
+    let kept = filtering::apply(state, Some(viewer), context, vec![rendered.clone()]).await?;
+    Ok(match kept.into_iter().next() {
+        None => None,
+        Some(status) if status.filtered.is_empty() => Some(shared.to_owned()),
+        Some(status) => Some(serde_json::to_string(&status).map_err(anyhow::Error::from)?),
+    })
+}
+
+/// A direct status, as the `conversation` event of each participant's `direct` stream.
+async fn conversation(state: &AppState, hub: &Hub, subscribers: &[Subscriber], id: i64) -> AppResult<()> {
+    let candidates = accounts_with(subscribers, |s| matches!(s, Stream::Direct));
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let entitled = db::streaming::visible_to(&state.db, id, &candidates).await?;
+    let rows = db::conversations::list_by_last_status(&state.db, id, &entitled).await?;
+    for (account_id, row) in rows {
+        let Some(conversation) = crate::mastodon::conversations::render(state, account_id, &[row])
+            .await?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let payload = serde_json::to_string(&conversation).map_err(anyhow::Error::from)?;
+        for subscriber in subscribers
+            .iter()
+            .filter(|s| account_of(s) == Some(account_id) && s.streams.contains(&Stream::Direct))
+        {
+            hub.send(
+                subscriber.id,
+                Frame {
+                    stream: Stream::Direct.names(),
+                    event: "conversation",
+                    payload: payload.clone(),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A deletion: to public and hashtag streams when the status was public or unlisted, and to the
+/// user streams of the author and their followers (a deleted status's id says nothing more).
+async fn deleted(
+    state: &AppState,
+    hub: &Hub,
+    subscribers: &[Subscriber],
+    status: i64,
+    author: i64,
+    public: bool,
+) -> AppResult<()> {
+    let candidates = accounts_with(subscribers, |s| matches!(s, Stream::User | Stream::List(_)));
+    let followers: HashSet<i64> = if candidates.is_empty() {
+        HashSet::new()
+    } else {
+        db::streaming::followers_among(&state.db, author, &candidates)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let payload = status.to_string();
+    for subscriber in subscribers {
+        let viewer = account_of(subscriber);
+        for stream in &subscriber.streams {
+            let entitled = match stream {
+                Stream::User | Stream::List(_) => viewer.is_some_and(|v| followers.contains(&v)),
+                Stream::Public { .. } | Stream::Hashtag { .. } => public,
+                _ => false,
+            };
+            if entitled {
+                hub.send(
+                    subscriber.id,
+                    Frame {
+                        stream: stream.names(),
+                        event: "delete",
+                        payload: payload.clone(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
