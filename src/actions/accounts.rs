@@ -462,11 +462,15 @@ pub async fn update_profile(
             },
         };
     }
+    // Posting preferences are the member's own: other servers hear only of profile changes.
+    let profile_changed = !profile.is_empty();
     let saved = async {
         let mut tx = crate::db::begin(pool).await?;
         let replaced = db::accounts::update_profile(&mut *tx, account_id, &profile).await?;
         db::users::update_preferences(&mut *tx, user_id, &preferences).await?;
-        crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
+        if profile_changed {
+            crate::federation::events::profile_updated(&mut tx, base_url, account_id).await?;
+        }
         tx.commit().await?;
         Ok::<_, AppError>(replaced)
     }

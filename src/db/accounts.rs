@@ -252,6 +252,22 @@ pub struct ProfileUpdate {
     pub header_file: Option<Option<String>>,
 }
 
+impl ProfileUpdate {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.note.is_none()
+            && self.locked.is_none()
+            && self.bot.is_none()
+            && self.discoverable.is_none()
+            && self.indexable.is_none()
+            && self.hide_collections.is_none()
+            && self.fields.is_none()
+            && self.avatar_file.is_none()
+            && self.header_file.is_none()
+    }
+}
+
 /// The avatar and header files a profile update replaced (to be removed once it committed).
 #[derive(Debug, Default)]
 pub struct ReplacedFiles {

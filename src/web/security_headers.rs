@@ -27,18 +27,41 @@ const DOCUMENT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandb
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// Middleware: adds the headers a handler did not set itself.
+///
+/// A page answered to a signed-in browser is the member's own (their navigation, their forms'
+/// tokens): a shared cache must not keep it, nor hand a public page's cached copy to them.
 pub async fn add_security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let signed_in = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|cookies| cookies.contains(crate::web::session::SESSION_COOKIE));
     let mut response = next.run(request).await;
     let https = state.config.server.https;
-    secure(response.headers_mut(), https);
+    let headers = response.headers_mut();
+    secure(headers, https);
+    if is_page(headers) {
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+        if signed_in {
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
+    }
     response
 }
 
-fn secure(headers: &mut HeaderMap, https: bool) {
-    let is_page = headers
+fn is_page(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("text/html"))
+}
+
+fn secure(headers: &mut HeaderMap, https: bool) {
+    let is_page = is_page(headers);
     let policy = if is_page { PAGE_POLICY } else { DOCUMENT_POLICY };
     set_default(headers, header::CONTENT_SECURITY_POLICY, policy);
     if is_page {

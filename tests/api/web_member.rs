@@ -573,17 +573,18 @@ async fn the_session_cookie_lasts_as_long_as_the_session_and_search_finds_accoun
     // A visitor on a public profile is offered to follow from their own server.
     let (_, _, profile) = TestBrowser::new(&app).get("/@bob").await;
     assert!(profile.contains("action=\"/remote_follow\""), "{profile}");
-    let response = app
+    let (status, _, leaving) = TestBrowser::new(&app)
         .get("/remote_follow?acct=bob&server=%40me%40elsewhere.test")
         .await;
-    assert_eq!(response.status(), 303);
     assert_eq!(
-        response.headers()["location"],
-        format!(
-            "https://elsewhere.test/authorize_interaction?uri=acct%3Abob%40{}",
-            form_urlencoded::byte_serialize(app.config.server.domain.as_bytes()).collect::<String>()
-        )
+        status, 200,
+        "a page naming where the visitor goes, not a blind redirect"
     );
+    let destination = format!(
+        "https://elsewhere.test/authorize_interaction?uri=acct%3Abob%40{}",
+        form_urlencoded::byte_serialize(app.config.server.domain.as_bytes()).collect::<String>()
+    );
+    assert!(leaving.contains(&format!("href=\"{destination}\"")), "{leaving}");
     let response = app.get("/remote_follow?acct=bob&server=evil.test%2F%2Fx").await;
     assert_eq!(response.status(), 422);
     let rss = app.get("/@bob.rss").await;

@@ -263,3 +263,92 @@ async fn lists_are_listed_and_read() {
     let (status, _, _) = bob_browser.get(&format!("/lists/{list_id}")).await;
     assert_eq!(status, 404, "another member's list");
 }
+
+#[tokio::test]
+async fn replies_stay_as_private_as_what_they_answer_and_pages_stay_private() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write").await;
+    app.member("bob", "read write").await;
+    let (_, direct) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "@bob psst"), ("visibility", "direct")],
+        )
+        .await,
+    )
+    .await;
+    let id = direct["id"].as_str().unwrap();
+    let mut bob = signed_in(&app, "bob").await;
+    let (status, _, form) = bob.get(&format!("/statuses/new?in_reply_to_id={id}")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("<option value=\"direct\" selected>"), "{form}");
+    assert!(form.contains("@alice "), "{form}");
+    let (_, _, thread) = bob.get(&format!("/statuses/{id}")).await;
+    assert!(
+        thread.contains("<option value=\"direct\" selected>"),
+        "the thread's reply box too"
+    );
+
+    // The same form sent twice posts once.
+    let fields = [
+        ("authenticity_token", token(&form)),
+        (
+            "idempotency_key",
+            TestBrowser::input_value(&form, "idempotency_key").unwrap(),
+        ),
+        ("status", "@alice once".to_owned()),
+        ("in_reply_to_id", id.to_owned()),
+        ("visibility", "direct".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, first, _) = bob.post_multipart("/statuses", &fields, &[]).await;
+    let (_, second, _) = bob.post_multipart("/statuses", &fields, &[]).await;
+    assert_eq!(first, second);
+    assert_eq!(count(&app, "select count(*) from statuses").await, 2);
+
+    // A member's pages are theirs alone: no shared cache keeps them.
+    let response = app
+        .client
+        .get(format!("{}/@alice", app.base_url))
+        .header("cookie", bob.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
+    let anonymous = app.get("/@alice").await;
+    assert!(anonymous.headers().get("cache-control").is_none());
+    assert!(
+        anonymous.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Cookie")),
+        "{:?}",
+        anonymous.headers()
+    );
+
+    // A boost's page is its original's; unreadable input is an error page, not JSON.
+    let (_, boost) = json_of(
+        app.post_form(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            &[("status", "boost me"), ("visibility", "public")],
+        )
+        .await,
+    )
+    .await;
+    let original = boost["id"].as_str().unwrap();
+    let (_, reblog) = json_of(
+        app.post_form(
+            &format!("/api/v1/statuses/{original}/reblog"),
+            Some(&alice.token),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    let (status, location, _) = bob
+        .get(&format!("/statuses/{}", reblog["id"].as_str().unwrap()))
+        .await;
+    assert_eq!((status, location), (303, Some(format!("/statuses/{original}"))));
+    let (status, _, page) = bob.get("/home?max_id=nonsense").await;
+    assert_eq!(status, 422, "as the API answers it: {page}");
+    assert!(page.contains("<html"), "{page}");
+}

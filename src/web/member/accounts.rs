@@ -5,9 +5,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::PageParams;
 use super::post_view::{AccountLine, PostView};
 use super::timelines::{PAGE_SIZE, PageQuery, page_links, posts};
 use super::{Member, here, plural};
@@ -16,15 +17,14 @@ use crate::db;
 use crate::db::timelines::AccountFilter;
 use crate::error::PageError;
 use crate::mastodon::entities::Account;
-use crate::mastodon::params::Params;
 use crate::mastodon::present;
 use crate::web::nav::Nav;
 use crate::web::session::Browser;
 
-/// A profile field: the name escaped, the value sanitized HTML.
+/// A profile field: both parts HTML (the name escaped text, the value sanitized links).
 #[derive(Debug, Clone)]
 pub struct FieldLine {
-    pub name: String,
+    pub name_html: String,
     pub value_html: String,
 }
 
@@ -77,7 +77,7 @@ pub async fn show_account(
     browser: Browser,
     uri: Uri,
     Path(id): Path<String>,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     let account = visible_account(&state, &id).await?;
     let target = crate::ids::parse(&account.id).ok_or_else(missing)?;
@@ -118,7 +118,12 @@ pub async fn show_account(
             .fields
             .iter()
             .map(|field| FieldLine {
-                name: field.name.clone(),
+                // The API escapes local names itself; remote names are plain text.
+                name_html: if local {
+                    field.name.clone()
+                } else {
+                    crate::text::escape_html(&field.name)
+                },
                 value_html: field.value.clone(),
             })
             .collect(),
@@ -207,7 +212,7 @@ pub async fn show_followers(
     browser: Browser,
     uri: Uri,
     Path(id): Path<String>,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     follow_list(&state, browser, &uri, &id, &query, true).await
 }
@@ -218,7 +223,7 @@ pub async fn show_following(
     browser: Browser,
     uri: Uri,
     Path(id): Path<String>,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     follow_list(&state, browser, &uri, &id, &query, false).await
 }
@@ -228,7 +233,7 @@ pub async fn show_follow_requests(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     let pairs = db::follow_requests::list_requesters(
         &state.db,
@@ -271,18 +276,9 @@ pub struct RemoteFollowQuery {
 /// server, which is sent the handle at its `/authorize_interaction` (as Mastodon's are).
 pub async fn remote_follow(
     State(state): State<AppState>,
-    Params(query): Params<RemoteFollowQuery>,
+    PageParams(query): PageParams<RemoteFollowQuery>,
 ) -> Result<Response, PageError> {
-    let server = query
-        .server
-        .trim()
-        .trim_start_matches('@')
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
+    let server = server_name(&query.server);
     let plausible = !server.is_empty()
         && server.len() <= 253
         && server.contains('.')
@@ -303,5 +299,41 @@ pub async fn remote_follow(
         format!("acct:{}@{}", account.username, state.config.server.domain).as_bytes(),
     )
     .collect();
-    Ok(Redirect::to(&format!("https://{server}/authorize_interaction?uri={uri}")).into_response())
+    // A page naming the destination rather than a redirect: this site never sends a browser
+    // elsewhere unseen (anyone can make such a link with any server name in it).
+    let page = LeavingPage {
+        nav: Nav::visitor(),
+        handle: format!("@{}@{}", account.username, state.config.server.domain),
+        server,
+        destination: format!("https://{}/authorize_interaction?uri={uri}", query.server_name()),
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "leaving.html")]
+pub struct LeavingPage {
+    nav: Nav,
+    handle: String,
+    server: String,
+    destination: String,
+}
+
+impl RemoteFollowQuery {
+    fn server_name(&self) -> String {
+        server_name(&self.server)
+    }
+}
+
+/// The host a visitor named, from a server name, a URL or a handle.
+fn server_name(given: &str) -> String {
+    given
+        .trim()
+        .trim_start_matches('@')
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
 }

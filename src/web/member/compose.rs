@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::post_view::PostView;
 use super::timelines::posts;
 use super::{Member, back_to, here};
+use super::{PageParams, PageParamsWithFiles};
 use crate::actions;
 use crate::actions::media::Upload;
 use crate::actions::statuses::{Change, Composer, Draft, PollDraft};
@@ -18,7 +19,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::db::users::User;
 use crate::error::{AppError, PageError};
-use crate::mastodon::params::{File, Params, ParamsWithFiles, empty_as_none};
+use crate::mastodon::params::{File, empty_as_none};
 use crate::media::MAX_SIZE;
 use crate::web::nav::Nav;
 
@@ -50,6 +51,8 @@ pub struct ComposeBox {
     pub media_slots: Vec<usize>,
     pub poll_slots: Vec<usize>,
     pub error: Option<String>,
+    /// Sent back with the form: the same form sent twice (a double click, a reload) posts once.
+    pub idempotency_key: String,
 }
 
 fn visibility_choices(selected: &str) -> Vec<Choice> {
@@ -68,23 +71,48 @@ fn visibility_choices(selected: &str) -> Vec<Choice> {
     .collect()
 }
 
+/// Of two visibilities, the one that shows the post to fewer people.
+fn narrower<'a>(a: &'a str, b: &'a str) -> &'a str {
+    let rank = |v: &str| {
+        actions::statuses::VISIBILITIES
+            .iter()
+            .position(|x| *x == v)
+            .unwrap_or(0)
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// The language choices, `selected` chosen; "not set" first (a post without a language is not
+/// hidden by anyone's language filter).
 fn language_choices(selected: Option<&str>) -> Vec<Choice> {
-    let selected = selected.unwrap_or("en");
-    crate::mastodon::languages::LANGUAGES
-        .iter()
-        .map(|(code, name)| Choice {
-            value: (*code).into(),
-            label: format!("{name} ({code})"),
-            selected: *code == selected,
-        })
-        .collect()
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: "Not set".into(),
+        selected: selected.is_none_or(str::is_empty),
+    }];
+    choices.extend(
+        crate::mastodon::languages::LANGUAGES
+            .iter()
+            .map(|(code, name)| Choice {
+                value: (*code).into(),
+                label: format!("{name} ({code})"),
+                selected: Some(*code) == selected,
+            }),
+    );
+    choices
 }
 
 impl ComposeBox {
-    /// An empty composer with `user`'s defaults, replying to `in_reply_to` when given.
-    pub fn new(state: &AppState, user: &User, in_reply_to: Option<(&str, String)>) -> Self {
+    /// An empty composer with `user`'s defaults, replying to `in_reply_to` when given (its id,
+    /// the handles to start with, and its visibility: a reply is never more open than what it
+    /// answers, so a reply to a direct message stays direct).
+    pub fn new(state: &AppState, user: &User, in_reply_to: Option<(&str, String, &str)>) -> Self {
         let (in_reply_to_id, text, visibility) = match in_reply_to {
-            Some((id, mentions)) => (Some(id.to_owned()), mentions, user.default_privacy.as_str()),
+            Some((id, mentions, parent)) => (
+                Some(id.to_owned()),
+                mentions,
+                narrower(&user.default_privacy, parent),
+            ),
             None => (None, String::new(), user.default_privacy.as_str()),
         };
         ComposeBox {
@@ -98,6 +126,7 @@ impl ComposeBox {
             media_slots: (1..=MEDIA_SLOTS).collect(),
             poll_slots: (1..=POLL_SLOTS).collect(),
             error: None,
+            idempotency_key: crate::secrets::random_token().unwrap_or_default(),
         }
     }
 }
@@ -136,14 +165,14 @@ async fn visible_post(state: &AppState, member: &Member, id: i64) -> Result<Post
 }
 
 /// The handles a reply starts with: the author's, then the others mentioned (not the member's).
-async fn reply_mentions(state: &AppState, member: &Member, parent: &PostView) -> Result<String, PageError> {
-    let me = member.account_id().to_string();
+pub async fn reply_mentions(state: &AppState, viewer: i64, parent: &PostView) -> Result<String, PageError> {
+    let me = viewer.to_string();
     let mut handles = Vec::new();
     if parent.author.id != me {
         handles.push(parent.author.handle.clone());
     }
     let id = crate::ids::parse(&parent.id).unwrap_or_default();
-    if let Some(status) = crate::mastodon::present::status(state, id, Some(member.account_id())).await? {
+    if let Some(status) = crate::mastodon::present::status(state, id, Some(viewer)).await? {
         let shown = status.reblog.as_deref().unwrap_or(&status);
         for mention in &shown.mentions {
             let handle = format!("@{}", mention.acct);
@@ -160,13 +189,17 @@ pub async fn show_compose(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<ComposeQuery>,
+    PageParams(query): PageParams<ComposeQuery>,
 ) -> Result<Response, PageError> {
     let (parent, compose) = match query.in_reply_to_id {
         Some(id) => {
             let parent = visible_post(&state, &member, id).await?;
-            let mentions = reply_mentions(&state, &member, &parent).await?;
-            let compose = ComposeBox::new(&state, &member.user, Some((&parent.id, mentions)));
+            let mentions = reply_mentions(&state, member.account_id(), &parent).await?;
+            let compose = ComposeBox::new(
+                &state,
+                &member.user,
+                Some((&parent.id, mentions, &parent.visibility)),
+            );
             (Some(parent), compose)
         }
         None => (None, ComposeBox::new(&state, &member.user, None)),
@@ -203,6 +236,8 @@ pub struct ComposeForm {
     language: String,
     #[serde(default, deserialize_with = "empty_as_none")]
     in_reply_to_id: Option<i64>,
+    #[serde(default)]
+    idempotency_key: String,
     #[serde(flatten)]
     rest: std::collections::HashMap<String, serde_json::Value>,
 }
@@ -261,7 +296,7 @@ async fn upload_media(
 pub async fn post_status(
     State(state): State<AppState>,
     member: Member,
-    ParamsWithFiles(form, mut files): ParamsWithFiles<ComposeForm, MAX_SIZE>,
+    PageParamsWithFiles(form, mut files): PageParamsWithFiles<ComposeForm, MAX_SIZE>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let viewer = member.account_id();
@@ -286,7 +321,8 @@ pub async fn post_status(
             language,
             in_reply_to_id: form.in_reply_to_id,
             application_id: None,
-            idempotency_key: None,
+            idempotency_key: Some(form.idempotency_key.chars().take(255).collect::<String>())
+                .filter(|key| !key.is_empty()),
             poll: form.poll(),
             media_ids,
         };
@@ -310,13 +346,21 @@ pub async fn post_status(
                 "{} Attached files, if any, need choosing again.",
                 message.trim_start_matches("Validation failed: ")
             ));
+            let parent = match form.in_reply_to_id {
+                Some(id) => visible_post(&state, &member, id).await.ok(),
+                None => None,
+            };
             let page = ComposePage {
                 nav: member.nav(),
                 signed_in: true,
                 csrf_token: member.csrf_token(),
                 here: "/statuses/new".into(),
-                heading: "New post".into(),
-                parent: None,
+                heading: if form.in_reply_to_id.is_some() {
+                    "Reply".into()
+                } else {
+                    "New post".into()
+                },
+                parent,
                 compose,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -389,7 +433,7 @@ pub async fn save_edit(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    Params(form): Params<EditForm>,
+    PageParams(form): PageParams<EditForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let status = own_status(&state, &member, &id).await?;
@@ -449,7 +493,7 @@ pub async fn delete_status(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    Params(form): Params<DeleteForm>,
+    PageParams(form): PageParams<DeleteForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let status = own_status(&state, &member, &id).await?;

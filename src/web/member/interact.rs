@@ -6,13 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::PageParams;
 use super::{Member, back_to};
 use crate::actions;
 use crate::app::AppState;
 use crate::db;
 use crate::db::follows::FollowOptions;
 use crate::error::PageError;
-use crate::mastodon::params::Params;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ActionForm {
@@ -36,7 +36,7 @@ pub async fn act_on_status(
     State(state): State<AppState>,
     member: Member,
     Path((id, action)): Path<(String, String)>,
-    Params(form): Params<ActionForm>,
+    PageParams(form): PageParams<ActionForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let id = parse_id(&id, "post")?;
@@ -73,7 +73,7 @@ pub async fn vote(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    Params(form): Params<VoteForm>,
+    PageParams(form): PageParams<VoteForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let poll_id = parse_id(&id, "poll")?;
@@ -99,7 +99,7 @@ pub async fn act_on_account(
     State(state): State<AppState>,
     member: Member,
     Path((id, action)): Path<(String, String)>,
-    Params(form): Params<ActionForm>,
+    PageParams(form): PageParams<ActionForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let id = parse_id(&id, "account")?;

@@ -12,17 +12,19 @@ mod thread;
 pub mod timelines;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
 
 use super::nav::Nav;
 use super::session::{Browser, local_path};
 use crate::app::AppState;
 use crate::db::users::User;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
+use crate::mastodon::params::{Files, Params, ParamsWithFiles};
 
 /// The routes of the member's pages.
 pub fn routes() -> Router<AppState> {
@@ -57,6 +59,46 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search::show_search))
         .route("/remote_follow", get(accounts::remote_follow))
         .merge(settings::routes())
+}
+
+/// A page's query or form, read as the API reads parameters; what cannot be read is an error
+/// page (not the API's JSON).
+pub struct PageParams<T>(pub T);
+
+fn unreadable(error: AppError) -> PageError {
+    let status = error.status();
+    let message = error.public_message();
+    PageError::new(
+        status,
+        format!("{} Go back and try again.", message.trim_end_matches('.')),
+    )
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageParams<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Params(params) = Params::<T>::from_request(request, state)
+            .await
+            .map_err(unreadable)?;
+        Ok(PageParams(params))
+    }
+}
+
+/// As [`PageParams`], with the files of a multipart form (each up to `LIMIT` bytes).
+pub struct PageParamsWithFiles<T, const LIMIT: usize>(pub T, pub Files);
+
+impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S>
+    for PageParamsWithFiles<T, LIMIT>
+{
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ParamsWithFiles(params, files) = ParamsWithFiles::<T, LIMIT>::from_request(request, state)
+            .await
+            .map_err(unreadable)?;
+        Ok(PageParamsWithFiles(params, files))
+    }
 }
 
 /// A signed-in member on a member page. Anyone else is sent to sign in and brought back.

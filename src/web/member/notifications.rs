@@ -7,13 +7,14 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::PageParams;
 use super::post_view::{AccountLine, PostView, shown_time};
 use super::timelines::{PAGE_SIZE, page_links};
 use super::{Member, here};
 use crate::app::AppState;
 use crate::db;
 use crate::error::PageError;
-use crate::mastodon::params::{Params, empty_as_none};
+use crate::mastodon::params::empty_as_none;
 use crate::web::nav::Nav;
 
 /// The filters the page offers: (type, label). Empty means every kind.
@@ -94,7 +95,7 @@ pub async fn show_notifications(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<NotificationsQuery>,
+    PageParams(query): PageParams<NotificationsQuery>,
 ) -> Result<Response, PageError> {
     let viewer = member.account_id();
     let kind = FILTERS

@@ -7,11 +7,11 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::PageParams;
 use super::here;
 use super::post_view::{AccountLine, PostView};
 use crate::app::AppState;
 use crate::error::PageError;
-use crate::mastodon::params::Params;
 use crate::mastodon::search::{SearchParams, search_for};
 use crate::web::nav::Nav;
 use crate::web::session::Browser;
@@ -42,7 +42,7 @@ pub async fn show_search(
     State(state): State<AppState>,
     browser: Browser,
     uri: Uri,
-    Params(query): Params<SearchQuery>,
+    PageParams(query): PageParams<SearchQuery>,
 ) -> Result<Response, PageError> {
     let viewer = browser.user.as_ref().map(|user| user.account_id);
     let q = query.q.trim().to_owned();

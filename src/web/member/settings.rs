@@ -12,13 +12,14 @@ use serde::Deserialize;
 
 use super::Member;
 use super::compose::Choice;
+use super::{PageParams, PageParamsWithFiles};
 use crate::actions;
 use crate::actions::sessions::PasswordRefusal;
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, PageError};
 use crate::mastodon::accounts::picture_change;
-use crate::mastodon::params::{Params, ParamsWithFiles};
+use crate::mastodon::rate_limit::Limit;
 use crate::media::profile_images::{self, Picture};
 use crate::web::nav::Nav;
 use crate::web::session::SESSION_COOKIE;
@@ -137,7 +138,7 @@ fn saved(query: &NoticeQuery) -> Option<String> {
 pub async fn show_profile(
     State(state): State<AppState>,
     member: Member,
-    Params(query): Params<NoticeQuery>,
+    PageParams(query): PageParams<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let page = profile_page(&state, &member, saved(&query), None).await?;
     Ok((member.browser.jar, page).into_response())
@@ -165,7 +166,7 @@ pub struct ProfileForm {
 pub async fn save_profile(
     State(state): State<AppState>,
     member: Member,
-    ParamsWithFiles(form, mut files): ParamsWithFiles<ProfileForm, { profile_images::MAX_SIZE }>,
+    PageParamsWithFiles(form, mut files): PageParamsWithFiles<ProfileForm, { profile_images::MAX_SIZE }>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let text = |key: String| {
@@ -247,7 +248,7 @@ pub struct PreferencesPage {
 pub async fn show_preferences(
     State(_state): State<AppState>,
     member: Member,
-    Params(query): Params<NoticeQuery>,
+    PageParams(query): PageParams<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let user = &member.user;
     let mut languages = vec![Choice {
@@ -303,7 +304,7 @@ pub struct PreferencesForm {
 pub async fn save_preferences(
     State(state): State<AppState>,
     member: Member,
-    Params(form): Params<PreferencesForm>,
+    PageParams(form): PageParams<PreferencesForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let changes = actions::accounts::ProfileChanges {
@@ -336,7 +337,7 @@ pub struct PasswordPage {
 }
 
 /// GET /settings/password
-pub async fn show_password(member: Member, Params(query): Params<NoticeQuery>) -> Response {
+pub async fn show_password(member: Member, PageParams(query): PageParams<NoticeQuery>) -> Response {
     let page = PasswordPage {
         nav: member.nav(),
         csrf_token: member.csrf_token(),
@@ -364,7 +365,7 @@ pub struct PasswordForm {
 pub async fn save_password(
     State(state): State<AppState>,
     member: Member,
-    Params(form): Params<PasswordForm>,
+    PageParams(form): PageParams<PasswordForm>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let refuse = |message: &str| {
@@ -378,6 +379,17 @@ pub async fn save_password(
     };
     if form.password != form.password_confirmation {
         return Ok(refuse("The new password and its confirmation differ."));
+    }
+    // Guesses of the current password are counted as sign-in attempts of the account are.
+    let limit = Limit {
+        name: "password_change",
+        max: state.config.rate_limits.sign_in_per_account,
+        period: std::time::Duration::from_secs(300),
+    };
+    if state.limiter.hit(limit, &member.user.id.to_string()).is_err() {
+        let mut response = refuse("Too many attempts. Wait a few minutes and try again.");
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     let session = member
         .browser
@@ -463,7 +475,7 @@ pub async fn revoke_application(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    Params(form): Params<CsrfOnly>,
+    PageParams(form): PageParams<CsrfOnly>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     let id = crate::ids::parse(&id).ok_or(AppError::NotFound)?;
@@ -519,7 +531,7 @@ pub async fn revoke_session(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    Params(form): Params<CsrfOnly>,
+    PageParams(form): PageParams<CsrfOnly>,
 ) -> Result<Response, PageError> {
     member.verify_csrf(&form.authenticity_token)?;
     actions::sessions::end_session_of(&state.db, member.user.id, &id).await?;

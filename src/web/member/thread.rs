@@ -49,6 +49,9 @@ pub async fn show_thread(
     let status = db::statuses::find_visible(&state.db, id, viewer)
         .await?
         .ok_or_else(not_found)?;
+    if let Some(original) = status.reblog_of_id {
+        return Ok(axum::response::Redirect::to(&format!("/statuses/{original}")).into_response());
+    }
     let ancestors = db::statuses::list_ancestor_ids(&state.db, status.id, viewer).await?;
     let descendants = db::statuses::list_descendant_ids(&state.db, status.id, viewer).await?;
     let focus = posts(&state, &[status.id], viewer, "thread", None)
@@ -58,11 +61,12 @@ pub async fn show_thread(
         .ok_or_else(not_found)?;
     let compose = match &browser.user {
         Some(user) => {
-            let mut mentions = String::new();
-            if focus.author.id != user.account_id.to_string() {
-                mentions = format!("{} ", focus.author.handle);
-            }
-            Some(ComposeBox::new(&state, user, Some((&focus.id, mentions))))
+            let mentions = super::compose::reply_mentions(&state, user.account_id, &focus).await?;
+            Some(ComposeBox::new(
+                &state,
+                user,
+                Some((&focus.id, mentions, &focus.visibility)),
+            ))
         }
         None => None,
     };

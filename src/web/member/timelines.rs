@@ -8,6 +8,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::PageParams;
 use super::compose::ComposeBox;
 use super::post_view::PostView;
 use super::{Member, here};
@@ -18,7 +19,7 @@ use crate::db::paging::Page;
 use crate::db::timelines::Scope;
 use crate::error::{AppResult, PageError};
 use crate::mastodon::entities::Status;
-use crate::mastodon::params::{Params, empty_as_none};
+use crate::mastodon::params::empty_as_none;
 use crate::mastodon::{filtering, present};
 use crate::web::nav::Nav;
 use crate::web::session::Browser;
@@ -65,13 +66,23 @@ pub struct TimelinePage {
     pub links: Vec<(String, String)>,
 }
 
-/// Newer and older links for a page of `paging` ids (newest first) at `path`.
+/// Newer and older links for a page of `paging` ids (newest first) at `path`. A full page has
+/// older ones; so does any page reached upward (`min_id`), which may be short near the top.
 pub fn page_links(path: &str, paging: &[i64], limit: i64) -> (Option<String>, Option<String>) {
+    links_for(path, paging, limit, false)
+}
+
+fn links_for(path: &str, paging: &[i64], limit: i64, upward: bool) -> (Option<String>, Option<String>) {
     let join = if path.contains('?') { '&' } else { '?' };
     let newer = paging.first().map(|first| format!("{path}{join}min_id={first}"));
-    let older = (paging.len() as i64 >= limit)
-        .then(|| paging.last().map(|last| format!("{path}{join}max_id={last}")))
-        .flatten();
+    let older = if paging.len() as i64 >= limit || upward {
+        Some(match paging.last() {
+            Some(last) => format!("{path}{join}max_id={last}"),
+            None => path.to_owned(),
+        })
+    } else {
+        None
+    };
     (newer, older)
 }
 
@@ -109,7 +120,8 @@ async fn timeline_page(
 ) -> Result<TimelinePage, PageError> {
     let viewer = browser.user.as_ref().map(|u| u.account_id);
     let posts = posts(state, ids, viewer, context, ticket).await?;
-    let (newer, older) = page_links(listing.path, paging, PAGE_SIZE);
+    let upward = uri.query().is_some_and(|q| q.contains("min_id="));
+    let (newer, older) = links_for(listing.path, paging, PAGE_SIZE, upward);
     // The first page has nothing newer to lead to.
     let paged = uri
         .query()
@@ -137,7 +149,7 @@ pub async fn show_home(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     let viewer = member.account_id();
     let (ids, ticket) =
@@ -191,7 +203,7 @@ pub async fn show_local(
     State(state): State<AppState>,
     browser: Browser,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     public_timeline(&state, browser, &uri, &query, Scope::Local).await
 }
@@ -201,7 +213,7 @@ pub async fn show_federated(
     State(state): State<AppState>,
     browser: Browser,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     public_timeline(&state, browser, &uri, &query, Scope::All).await
 }
@@ -212,7 +224,7 @@ pub async fn show_tag(
     browser: Browser,
     uri: Uri,
     Path(name): Path<String>,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     let (name, rss) = match name.strip_suffix(".rss") {
         Some(name) => (name.to_owned(), true),
@@ -305,7 +317,7 @@ pub async fn show_bookmarks(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     marked(&state, member, &uri, &query, false).await
 }
@@ -315,7 +327,7 @@ pub async fn show_favourites(
     State(state): State<AppState>,
     member: Member,
     uri: Uri,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     marked(&state, member, &uri, &query, true).await
 }
@@ -356,7 +368,7 @@ pub async fn show_list(
     member: Member,
     uri: Uri,
     Path(id): Path<String>,
-    Params(query): Params<PageQuery>,
+    PageParams(query): PageParams<PageQuery>,
 ) -> Result<Response, PageError> {
     let viewer = member.account_id();
     let missing = || PageError::new(StatusCode::NOT_FOUND, "There is no such list.");
