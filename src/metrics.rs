@@ -205,6 +205,17 @@ fn render_registry() -> String {
     text
 }
 
+/// A streaming event sent to one subscription (`update`, `notification`, ...).
+pub fn streaming_event(event: &str) {
+    count("ferrodon_streaming_events_total", &[("event", event)]);
+}
+
+/// A streaming connection closed by the server: `slow` (its buffer overflowed), `revoked` (its
+/// token no longer works) or `lagged` (this process fell behind the change log).
+pub fn streaming_drop(reason: &str) {
+    count("ferrodon_streaming_disconnects_total", &[("reason", reason)]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +235,4 @@ mod tests {
     fn label_values_are_escaped() {
         assert_eq!(labels(&[("route", "a\"b\\c")]), "route=\"a\\\"b\\\\c\"");
     }
-}
-
-/// A streaming event sent to one subscription (`update`, `notification`, ...).
-pub fn streaming_event(event: &str) {
-    count("ferrodon_streaming_events_total", &[("event", event)]);
-}
-
-/// A streaming connection closed by the server: `slow` (its buffer overflowed), `revoked` (its
-/// token no longer works) or `lagged` (this process fell behind the change log).
-pub fn streaming_drop(reason: &str) {
-    count("ferrodon_streaming_disconnects_total", &[("reason", reason)]);
 }

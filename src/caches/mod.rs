@@ -90,6 +90,8 @@ pub enum LiveEvent {
         author: i64,
         public: bool,
     },
+    /// A member's filters changed.
+    FiltersChanged(i64),
 }
 
 /// The last finished read of the change log.
@@ -248,7 +250,10 @@ impl State {
                 b's' => self.rendered.forget_status(event.target),
                 b'c' => self.rendered.forget_account(event.target),
                 b'v' => self.members.forget_marks(event.target),
-                b'f' => self.members.forget_filters(event.target),
+                b'f' => {
+                    self.members.forget_filters(event.target);
+                    live.push(LiveEvent::FiltersChanged(event.target));
+                }
                 b'n' => live.push(LiveEvent::Notification(event.target)),
                 b'p' => live.push(LiveEvent::Posted(event.target)),
                 b'e' => live.push(LiveEvent::Edited(event.target)),

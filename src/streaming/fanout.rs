@@ -55,6 +55,26 @@ pub async fn deliver(state: &AppState, hub: &Hub, event: LiveEvent) -> AppResult
             author,
             public,
         } => deleted(state, hub, &subscribers, status, author, public).await,
+        LiveEvent::FiltersChanged(account) => {
+            filters_changed(hub, &subscribers, account);
+            Ok(())
+        }
+    }
+}
+
+/// Tells a member's user streams that their filters changed (clients fetch them again).
+fn filters_changed(hub: &Hub, subscribers: &[Subscriber], account: i64) {
+    for subscriber in subscribers.iter().filter(|s| account_of(s) == Some(account)) {
+        if subscriber.streams.contains(&Stream::User) {
+            hub.send(
+                subscriber.id,
+                Frame {
+                    stream: Stream::User.names(),
+                    event: "filters_changed",
+                    payload: String::new(),
+                },
+            );
+        }
     }
 }
 

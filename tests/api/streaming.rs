@@ -145,6 +145,52 @@ async fn a_follower_receives_posts_edits_deletions_and_notifications_live() {
     let event = next_event(&mut socket, SOON).await.expect("a deletion");
     assert_eq!(event["event"], "delete", "{event}");
     assert_eq!(event["payload"], id, "the payload is the id itself");
+
+    // Bob adds a filter: his streams hear of it, and what it matches arrives marked (warn) or
+    // not at all (hide).
+    let (status, filter) = json_of(
+        app.post_form(
+            "/api/v2/filters",
+            Some(&bob.token),
+            &[
+                ("title", "spoilers"),
+                ("context[]", "home"),
+                ("filter_action", "warn"),
+                ("keywords_attributes[][keyword]", "finale"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{filter}");
+    let event = next_event(&mut socket, SOON).await.expect("filters_changed");
+    assert_eq!(event["event"], "filters_changed", "{event}");
+    post(&app, &alice, &[("status", "the finale was wild")]).await;
+    let event = next_event(&mut socket, SOON).await.expect("the filtered post");
+    assert_eq!(
+        payload(&event)["filtered"][0]["filter"]["title"],
+        "spoilers",
+        "{event}"
+    );
+    let hide = json_of(
+        app.post_form(
+            "/api/v2/filters",
+            Some(&bob.token),
+            &[
+                ("title", "never"),
+                ("context[]", "home"),
+                ("filter_action", "hide"),
+                ("keywords_attributes[][keyword]", "crypto"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(hide.0, 200);
+    drain(&mut socket, Duration::from_millis(500)).await;
+    post(&app, &alice, &[("status", "buy crypto now")]).await;
+    let events = drain(&mut socket, Duration::from_secs(1)).await;
+    assert!(events.is_empty(), "a hide filter drops it: {events:?}");
 }
 
 #[tokio::test]

@@ -319,7 +319,11 @@ async fn replies_stay_as_private_as_what_they_answer_and_pages_stay_private() {
     let anonymous = app.get("/@alice").await;
     assert!(anonymous.headers().get("cache-control").is_none());
     assert!(
-        anonymous.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Cookie")),
+        anonymous
+            .headers()
+            .get_all("vary")
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("Cookie")),
         "{:?}",
         anonymous.headers()
     );

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import sys
+import time
 import traceback
 import urllib.parse
 import warnings
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import requests
 from jsonschema.exceptions import best_match
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonError, MastodonUnauthorizedError
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
@@ -548,6 +549,30 @@ def run_social_core(check, client, raw, last_json, suffix, have_app):
 
     check("follows: followers and following lists (account_followers, account_following)", follow_lists,
           needs=need("follows"))
+
+    def stream_user():
+        received = {}
+
+        class Listener(StreamListener):
+            def on_update(self, status):
+                received.setdefault("update", status)
+
+        handle = api("alice").stream_user(Listener(), run_async=True, reconnect_async=False)
+        try:
+            time.sleep(1.0)
+            posted = post("bob", f"streamed to alice {suffix}")
+            deadline = time.time() + 10
+            while "update" not in received and time.time() < deadline:
+                time.sleep(0.1)
+        finally:
+            handle.close()
+        update = received.get("update")
+        expect(update is not None, "no update arrived on alice's user stream within 10 s")
+        expect(str(update.get("id")) == str(posted["id"]),
+               f"the update is {short(update, 200)}, expected bob's post {posted['id']}")
+
+    check("streaming: alice's user stream receives bob's post (stream_user, server-sent events)",
+          stream_user, needs=need("follows"))
 
     def unfollow():
         answer = api("alice").account_unfollow(uid("bob"))

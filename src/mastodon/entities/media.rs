@@ -44,10 +44,11 @@ impl MediaAttachment {
             return Self::remote(row, remote);
         }
         let extension = storage::extension(&row.content_type).unwrap_or("bin");
+        // Every media address is made by the store (one place for object storage to change).
         let url = |small| {
-            format!(
-                "{base_url}/system/media/{}",
-                storage::file_name(row.id, &row.file_key, small, extension)
+            crate::federation::urls::media_file(
+                base_url,
+                &storage::file_name(row.id, &row.file_key, small, extension),
             )
         };
         MediaAttachment {

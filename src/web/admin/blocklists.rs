@@ -53,7 +53,7 @@ struct ImportPage {
 fn import_page(state: &AppState, browser: &Browser) -> ImportPage {
     ImportPage {
         title: state.config.title().to_owned(),
-        nav: crate::web::nav::Nav::of(&browser),
+        nav: crate::web::nav::Nav::of(browser),
         csrf_token: browser.csrf_token.clone(),
         current: "import",
         applied: false,
@@ -206,7 +206,7 @@ async fn subscriptions_page(
         .collect();
     Ok(SubscriptionsPage {
         title: state.config.title().to_owned(),
-        nav: crate::web::nav::Nav::of(&browser),
+        nav: crate::web::nav::Nav::of(browser),
         csrf_token: browser.csrf_token.clone(),
         current: "subscriptions",
         min_agreement: state.config.federation.blocklists.min_agreement,

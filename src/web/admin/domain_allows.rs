@@ -56,7 +56,7 @@ async fn list_page(
         .collect();
     Ok(DomainAllowsPage {
         title: state.config.title().to_owned(),
-        nav: crate::web::nav::Nav::of(&browser),
+        nav: crate::web::nav::Nav::of(browser),
         csrf_token: browser.csrf_token.clone(),
         current: "domain_allows",
         allowlist_mode: state.config.federation.mode == FederationMode::Allowlist,

@@ -185,7 +185,7 @@ async fn list_page(
         .collect();
     Ok(DomainBlocksPage {
         title: state.config.title().to_owned(),
-        nav: crate::web::nav::Nav::of(&browser),
+        nav: crate::web::nav::Nav::of(browser),
         csrf_token: browser.csrf_token.clone(),
         current: "domain_blocks",
         rules: rows.iter().map(RuleRow::of).collect(),
@@ -281,7 +281,7 @@ impl EditPage {
     ) -> Self {
         Self {
             title: state.config.title().to_owned(),
-            nav: crate::web::nav::Nav::of(&browser),
+            nav: crate::web::nav::Nav::of(browser),
             csrf_token: browser.csrf_token.clone(),
             current: "domain_blocks",
             id: rule.id,
