@@ -38,7 +38,11 @@ async fn instance_v2_reports_configuration_and_live_counts() {
         body["configuration"]["statuses"]["characters_reserved_per_url"],
         23
     );
-    assert!(body["configuration"]["urls"]["streaming"].is_null());
+    assert_eq!(
+        body["configuration"]["urls"]["streaming"],
+        format!("ws://{}", app.config.server.domain),
+        "streaming is served, so it is advertised"
+    );
     assert_eq!(body["configuration"]["polls"]["max_options"], 4);
     assert_eq!(body["registrations"]["enabled"], true);
     assert_eq!(body["contact"]["email"], "staff@example.com");
