@@ -85,6 +85,59 @@ const LISTINGS: &[&str] = &[
     "GET /api/v1/statuses/:id/context of a reply",
 ];
 
+/// The member's web pages, each read as the API route it mirrors (the same rule decides): a
+/// signed-in browser for the members, none for the public.
+const WEB_PAGES: &[(&str, &str)] = &[
+    ("page /statuses/:id", "GET /api/v1/statuses/:id"),
+    (
+        "page /statuses/:id of a reply",
+        "GET /api/v1/statuses/:id/context of a reply",
+    ),
+    ("page /accounts/:id", "GET /api/v1/accounts/:id/statuses"),
+    ("page /home", "GET /api/v1/timelines/home"),
+    ("page /public", "GET /api/v1/timelines/public"),
+    ("page /public/local", "GET /api/v1/timelines/public?local=true"),
+    ("page /tags/matrix", "GET /api/v1/timelines/tag/matrix"),
+    ("page /notifications", "GET /api/v1/notifications"),
+    ("page /search full text", "GET /api/v2/search full text"),
+];
+
+/// Whether a web page shows the status to `browser` (`None`: a visitor).
+async fn page_shows(
+    app: &TestApp,
+    route: &str,
+    subject: &Subject,
+    browser: Option<&mut crate::helpers::TestBrowser<'_>>,
+    reply_id: &str,
+) -> bool {
+    let path = match route {
+        "page /statuses/:id" => format!("/statuses/{}", subject.id),
+        "page /statuses/:id of a reply" => format!("/statuses/{reply_id}"),
+        "page /accounts/:id" => format!("/accounts/{}", subject.author_id),
+        "page /search full text" => format!("/search?q={}", subject.word),
+        other => other.trim_start_matches("page ").to_owned(),
+    };
+    let (code, page) = match browser {
+        Some(browser) => {
+            let (code, _, page) = browser.get(&path).await;
+            (code, page)
+        }
+        None => {
+            let response = app.get(&path).await;
+            (
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    match code {
+        200 => page.contains(&format!("id=\"post-{}\"", subject.id)),
+        // Not found, or (member pages, for a visitor) the way to the sign-in.
+        303 | 404 => false,
+        other => panic!("{route} for {}: {other} {page}", subject.name),
+    }
+}
+
 /// Pages and documents the public reads (without a token).
 const PUBLIC_DOCUMENTS: &[&str] = &[
     "GET /@user/:id",
@@ -416,6 +469,18 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
     ];
     let mut wrong = Vec::new();
     let mut checked = 0;
+    let signed_in = |name: &'static str| {
+        let app = &app;
+        async move {
+            let mut browser = crate::helpers::TestBrowser::new(app);
+            let (code, _, page) = browser.sign_in(name, "correct horse battery").await;
+            assert_eq!(code, 303, "{page}");
+            browser
+        }
+    };
+    let mut stranger_browser = signed_in("stranger").await;
+    let mut follower_browser = signed_in("follower").await;
+    let mut mentioned_browser = signed_in("mentioned").await;
     for (subject, reply_id) in subjects.iter().zip(&replies) {
         for route in EXACT.iter().chain(LISTINGS) {
             for (viewer, token) in viewers {
@@ -436,6 +501,30 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
                 }
             }
         }
+        for (page, mirrored) in WEB_PAGES {
+            for (viewer, browser) in [
+                (Viewer::Public, None),
+                (Viewer::Stranger, Some(&mut stranger_browser)),
+                (Viewer::Follower, Some(&mut follower_browser)),
+                (Viewer::Mentioned, Some(&mut mentioned_browser)),
+            ] {
+                let wanted = expect(mirrored, subject, viewer);
+                let shown = page_shows(&app, page, subject, browser, reply_id).await;
+                checked += 1;
+                let right = match wanted {
+                    Expect::Shown => shown,
+                    Expect::Hidden => !shown,
+                    Expect::Either => true,
+                };
+                if !right {
+                    wrong.push(format!(
+                        "{page}: the {} status {} to {viewer:?}",
+                        subject.name,
+                        if shown { "shown" } else { "not shown" }
+                    ));
+                }
+            }
+        }
         if subject.local {
             for route in PUBLIC_DOCUMENTS {
                 checked += 1;
@@ -449,7 +538,7 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
             }
         }
     }
-    assert!(checked > 250, "{checked}");
+    assert!(checked > 380, "{checked}");
     assert!(
         wrong.is_empty(),
         "{} wrong answers:\n{}",
