@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection};
 
-use support::BINARY;
+use support::{BINARY, percentile, resident_mb};
 const READER_TOKEN: &str = "bench-reader-token-0000000000000000000000000";
 const POSTER_TOKEN: &str = "bench-poster-token-0000000000000000000000000";
 
@@ -276,21 +276,4 @@ async fn open_loop(
     }
     let all = all.into_iter().map(|(_, ms)| ms).collect();
     (all, failures.load(std::sync::atomic::Ordering::Relaxed), missed)
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let index = ((p / 100.0) * (values.len().saturating_sub(1)) as f64).round() as usize;
-    values.get(index).copied().unwrap_or(f64::NAN)
-}
-
-fn resident_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
 }

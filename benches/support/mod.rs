@@ -43,3 +43,22 @@ pub async fn start_database(prefix: &str) -> BenchDatabase {
     );
     BenchDatabase { dir, cluster, url }
 }
+
+/// The `p`th percentile of `values` (sorted in place); NaN when empty.
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let index = ((p / 100.0) * (values.len().saturating_sub(1)) as f64).round() as usize;
+    values.get(index).copied().unwrap_or(f64::NAN)
+}
+
+/// A process's resident memory, in MB (0 when it cannot be read).
+pub fn resident_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}

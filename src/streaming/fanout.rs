@@ -2,7 +2,7 @@
 //! decided once per event for every connected candidate (the timelines' rules, in `db::streaming`),
 //! rendered once, filtered per viewer, and handed to the connections' buffers.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::broadcast::error::RecvError;
@@ -68,11 +68,7 @@ fn filters_changed(hub: &Hub, subscribers: &[Subscriber], account: i64) {
         if subscriber.streams.contains(&Stream::User) {
             hub.send(
                 subscriber.id,
-                Frame {
-                    stream: Stream::User.names(),
-                    event: "filters_changed",
-                    payload: String::new(),
-                },
+                Frame::new(Stream::User.names(), "filters_changed", "".into()),
             );
         }
     }
@@ -116,16 +112,14 @@ async fn notification(state: &AppState, hub: &Hub, subscribers: &[Subscriber], i
     else {
         return Ok(());
     };
-    let payload = serde_json::to_string(&rendered).map_err(anyhow::Error::from)?;
+    let payload: Arc<str> = serde_json::to_string(&rendered)
+        .map_err(anyhow::Error::from)?
+        .into();
     for subscriber in subscribers.iter().filter(|s| account_of(s) == Some(owner)) {
         for stream in subscriber.streams.iter().filter(|s| wants(s)) {
             hub.send(
                 subscriber.id,
-                Frame {
-                    stream: stream.names(),
-                    event: "notification",
-                    payload: payload.clone(),
-                },
+                Frame::new(stream.names(), "notification", payload.clone()),
             );
         }
     }
@@ -158,6 +152,7 @@ async fn status(
     id: i64,
     event: &'static str,
 ) -> AppResult<()> {
+    let started = std::time::Instant::now();
     let Some(row) = db::statuses::find(&state.db, id).await? else {
         return Ok(());
     };
@@ -216,7 +211,13 @@ async fn status(
                 .collect()
         }
     };
-    let shared = serde_json::to_string(&rendered).map_err(anyhow::Error::from)?;
+    let shared: Arc<str> = serde_json::to_string(&rendered)
+        .map_err(anyhow::Error::from)?
+        .into();
+    let mut shared_frames: HashMap<Vec<String>, Frame> = HashMap::new();
+    // One read of the change log for the whole event: each member's filters then come from the
+    // caches rather than a query per recipient.
+    let ticket = state.caches.fresh().await;
     for subscriber in subscribers {
         let viewer = account_of(subscriber);
         for stream in &subscriber.streams {
@@ -232,42 +233,60 @@ async fn status(
             if !entitled {
                 continue;
             }
-            let Some(payload) = filtered_payload(state, viewer, context, &rendered, &shared).await? else {
-                continue;
+            let frame = match filtered_payload(state, (viewer, ticket), context, &rendered).await? {
+                Filtered::Hidden => continue,
+                // Most recipients share one frame per stream, made once.
+                Filtered::Unchanged => shared_frames
+                    .entry(stream.names())
+                    .or_insert_with_key(|names| Frame::new(names.clone(), event, shared.clone()))
+                    .clone(),
+                Filtered::Marked(own) => Frame::new(stream.names(), event, own.into()),
             };
-            hub.send(
-                subscriber.id,
-                Frame {
-                    stream: stream.names(),
-                    event,
-                    payload,
-                },
-            );
+            hub.send(subscriber.id, frame);
         }
     }
+    tracing::debug!(
+        status = id,
+        event,
+        home = home.len(),
+        public = public.len(),
+        took_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "streaming: status fanned out"
+    );
     if row.visibility == "direct" && event == "update" {
         conversation(state, hub, subscribers, id).await?;
     }
     Ok(())
 }
 
-/// The status as `viewer`'s filters leave it: `None` when a `hide` filter drops it, the shared
-/// rendering when nothing matched, else its own with `filtered` filled.
+/// What a member's filters make of a status.
+enum Filtered {
+    /// A `hide` filter drops it.
+    Hidden,
+    /// No filter matched: the shared rendering.
+    Unchanged,
+    /// A `warn` filter matched: its own rendering, with `filtered` filled.
+    Marked(String),
+}
+
+/// The status as `viewer`'s filters leave it.
 async fn filtered_payload(
     state: &AppState,
-    viewer: Option<i64>,
+    (viewer, ticket): (Option<i64>, Option<crate::caches::Ticket>),
     context: &str,
     rendered: &Status,
-    shared: &str,
-) -> AppResult<Option<String>> {
+) -> AppResult<Filtered> {
     let Some(viewer) = viewer else {
-        return Ok(Some(shared.to_owned()));
+        return Ok(Filtered::Unchanged);
     };
-    let kept = filtering::apply(state, Some(viewer), context, vec![rendered.clone()]).await?;
+    if !filtering::has_filters(state, viewer, context, ticket).await? {
+        return Ok(Filtered::Unchanged);
+    }
+    let kept = filtering::apply_under(state, Some(viewer), context, vec![rendered.clone()], ticket).await?;
     Ok(match kept.into_iter().next() {
-        None => None,
-        Some(status) if status.filtered.is_empty() => Some(shared.to_owned()),
-        Some(status) => Some(serde_json::to_string(&status).map_err(anyhow::Error::from)?),
+        None => Filtered::Hidden,
+        Some(status) if status.filtered.is_empty() => Filtered::Unchanged,
+        Some(status) => Filtered::Marked(serde_json::to_string(&status).map_err(anyhow::Error::from)?),
     })
 }
 
@@ -287,18 +306,16 @@ async fn conversation(state: &AppState, hub: &Hub, subscribers: &[Subscriber], i
         else {
             continue;
         };
-        let payload = serde_json::to_string(&conversation).map_err(anyhow::Error::from)?;
+        let payload: Arc<str> = serde_json::to_string(&conversation)
+            .map_err(anyhow::Error::from)?
+            .into();
         for subscriber in subscribers
             .iter()
             .filter(|s| account_of(s) == Some(account_id) && s.streams.contains(&Stream::Direct))
         {
             hub.send(
                 subscriber.id,
-                Frame {
-                    stream: Stream::Direct.names(),
-                    event: "conversation",
-                    payload: payload.clone(),
-                },
+                Frame::new(Stream::Direct.names(), "conversation", payload.clone()),
             );
         }
     }
@@ -324,7 +341,8 @@ async fn deleted(
             .into_iter()
             .collect()
     };
-    let payload = status.to_string();
+    let payload: Arc<str> = status.to_string().into();
+    let mut frames: HashMap<Vec<String>, Frame> = HashMap::new();
     for subscriber in subscribers {
         let viewer = account_of(subscriber);
         for stream in &subscriber.streams {
@@ -336,11 +354,10 @@ async fn deleted(
             if entitled {
                 hub.send(
                     subscriber.id,
-                    Frame {
-                        stream: stream.names(),
-                        event: "delete",
-                        payload: payload.clone(),
-                    },
+                    frames
+                        .entry(stream.names())
+                        .or_insert_with_key(|names| Frame::new(names.clone(), "delete", payload.clone()))
+                        .clone(),
                 );
             }
         }

@@ -19,12 +19,23 @@ const BUFFER: usize = 512;
 /// suspended: the connection is closed).
 const REVALIDATE: Duration = Duration::from_secs(5);
 
-/// One event for one stream of one connection.
+/// One event for one stream: its parts (for server-sent events) and the WebSocket text made of
+/// them, both shared by every connection it goes to (made once per event and stream, not per
+/// connection).
 #[derive(Debug, Clone)]
 pub struct Frame {
-    pub stream: Vec<String>,
     pub event: &'static str,
-    pub payload: String,
+    pub payload: Arc<str>,
+    pub text: Arc<str>,
+}
+
+impl Frame {
+    pub fn new(stream: Vec<String>, event: &'static str, payload: Arc<str>) -> Self {
+        let text = serde_json::json!({ "stream": stream, "event": event, "payload": &*payload })
+            .to_string()
+            .into();
+        Frame { event, payload, text }
+    }
 }
 
 /// Who a connection speaks for.

@@ -19,6 +19,9 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::mastodon::auth::Auth;
 
+/// The read buffer of a socket.
+const READ_BUFFER: usize = 4096;
+
 /// How often an idle socket is pinged (proxies close silent connections).
 const PING: Duration = Duration::from_secs(30);
 
@@ -98,7 +101,12 @@ pub async fn stream(
         },
         _ => upgrade,
     };
-    upgrade.on_upgrade(move |socket| serve_socket(state, auth, first, socket))
+    // Clients send little (subscriptions): a small read buffer keeps an idle connection small
+    // (tungstenite's default is 128 KiB each way).
+    upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| serve_socket(state, auth, first, socket))
 }
 
 pub fn media(query: &StreamQuery) -> bool {
@@ -120,11 +128,7 @@ fn error_frame(message: &str, status: u16) -> Message {
 }
 
 fn text_frame(frame: &Frame) -> Message {
-    Message::Text(
-        json!({ "stream": frame.stream, "event": frame.event, "payload": frame.payload })
-            .to_string()
-            .into(),
-    )
+    Message::Text((*frame.text).into())
 }
 
 async fn serve_socket(state: AppState, auth: Option<Auth>, first: Option<Stream>, mut socket: WebSocket) {

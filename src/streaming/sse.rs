@@ -62,7 +62,7 @@ pub async fn serve(
     // The registration lives as long as the response's body: the client leaving ends it.
     let events = futures_util::stream::unfold(registration, |mut registration| async move {
         let frame = registration.frames.recv().await?;
-        let event = Event::default().event(frame.event).data(frame.payload);
+        let event = Event::default().event(frame.event).data(&*frame.payload);
         Some((Ok::<_, Infallible>(event), registration))
     });
     Sse::new(events)
