@@ -294,3 +294,20 @@ pub async fn exists_visible_status(
     .await?
     .unwrap_or(false))
 }
+
+/// Of `accounts`, those with a live filter for `context` (one query for a whole fan-out).
+pub async fn list_owners_filtering(
+    db: impl PgExecutor<'_>,
+    accounts: &[i64],
+    context: &str,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select distinct account_id as "account_id!" from filters
+           where account_id = any($1::bigint[]) and $2 = any(context)
+             and (expires_at is null or expires_at > now())"#,
+        accounts,
+        context,
+    )
+    .fetch_all(db)
+    .await
+}

@@ -78,21 +78,6 @@ async fn filters_of(
     Ok(filters)
 }
 
-/// Whether `viewer` has a live filter for `context` (most have none: their statuses need no
-/// per-member work).
-pub async fn has_filters(
-    state: &AppState,
-    viewer: i64,
-    context: &str,
-    ticket: Option<Ticket>,
-) -> AppResult<bool> {
-    let now = Utc::now();
-    Ok(filters_of(state, viewer, ticket)
-        .await?
-        .iter()
-        .any(|f| f.expires_at.is_none_or(|at| at > now) && f.context.iter().any(|c| c == context)))
-}
-
 /// As [`apply`], for a request holding a ticket for the caches.
 pub async fn apply_under(
     state: &AppState,

@@ -215,8 +215,25 @@ async fn status(
         .map_err(anyhow::Error::from)?
         .into();
     let mut shared_frames: HashMap<Vec<String>, Frame> = HashMap::new();
-    // One read of the change log for the whole event: each member's filters then come from the
-    // caches rather than a query per recipient.
+    // Who among the recipients filters at all, asked once: the others share the one rendering.
+    let filtering_home: HashSet<i64> = if home.is_empty() && lists.is_empty() {
+        HashSet::new()
+    } else {
+        let members = accounts_with(subscribers, |s| matches!(s, Stream::User | Stream::List(_)));
+        db::filters::list_owners_filtering(db, &members, "home")
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let filtering_public: HashSet<i64> = if public.is_empty() {
+        HashSet::new()
+    } else {
+        let members: Vec<i64> = public.iter().copied().filter(|v| *v != 0).collect();
+        db::filters::list_owners_filtering(db, &members, "public")
+            .await?
+            .into_iter()
+            .collect()
+    };
     let ticket = state.caches.fresh().await;
     for subscriber in subscribers {
         let viewer = account_of(subscriber);
@@ -233,7 +250,19 @@ async fn status(
             if !entitled {
                 continue;
             }
-            let frame = match filtered_payload(state, (viewer, ticket), context, &rendered).await? {
+            let filters = viewer.is_some_and(|v| {
+                if context == "home" {
+                    filtering_home.contains(&v)
+                } else {
+                    filtering_public.contains(&v)
+                }
+            });
+            let outcome = if filters {
+                filtered_payload(state, (viewer, ticket), context, &rendered).await?
+            } else {
+                Filtered::Unchanged
+            };
+            let frame = match outcome {
                 Filtered::Hidden => continue,
                 // Most recipients share one frame per stream, made once.
                 Filtered::Unchanged => shared_frames
@@ -269,7 +298,7 @@ enum Filtered {
     Marked(String),
 }
 
-/// The status as `viewer`'s filters leave it.
+/// The status as the filters of `viewer` (who has some for `context`) leave it.
 async fn filtered_payload(
     state: &AppState,
     (viewer, ticket): (Option<i64>, Option<crate::caches::Ticket>),
@@ -279,9 +308,6 @@ async fn filtered_payload(
     let Some(viewer) = viewer else {
         return Ok(Filtered::Unchanged);
     };
-    if !filtering::has_filters(state, viewer, context, ticket).await? {
-        return Ok(Filtered::Unchanged);
-    }
     let kept = filtering::apply_under(state, Some(viewer), context, vec![rendered.clone()], ticket).await?;
     Ok(match kept.into_iter().next() {
         None => Filtered::Hidden,
