@@ -17,7 +17,8 @@ async fn spawn() -> (TestApp, tempfile::TempDir) {
     (app, dir)
 }
 
-async fn signed_in<'a>(app: &'a TestApp, username: &str) -> TestBrowser<'a> {
+/// A browser signed in as `username` (a member made by `TestApp::member`).
+pub async fn signed_in<'a>(app: &'a TestApp, username: &str) -> TestBrowser<'a> {
     let mut browser = TestBrowser::new(app);
     let (status, _, page) = browser.sign_in(username, PASSWORD).await;
     assert_eq!(status, 303, "{page}");
@@ -25,7 +26,7 @@ async fn signed_in<'a>(app: &'a TestApp, username: &str) -> TestBrowser<'a> {
 }
 
 /// The CSRF token of a page (every form on it carries the same one).
-fn token(page: &str) -> String {
+pub fn token(page: &str) -> String {
     TestBrowser::input_value(page, "authenticity_token").expect("a form with a token")
 }
 

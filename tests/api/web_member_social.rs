@@ -6,19 +6,7 @@ use serde_json::Value;
 use crate::fake_remote::{FakeRemote, route_to};
 use crate::federation_in::count;
 use crate::helpers::{TestApp, TestBrowser, json_of};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn signed_in<'a>(app: &'a TestApp, username: &str) -> TestBrowser<'a> {
-    let mut browser = TestBrowser::new(app);
-    let (status, _, page) = browser.sign_in(username, PASSWORD).await;
-    assert_eq!(status, 303, "{page}");
-    browser
-}
-
-fn token(page: &str) -> String {
-    TestBrowser::input_value(page, "authenticity_token").expect("a form with a token")
-}
+use crate::web_member::{signed_in, token};
 
 #[tokio::test]
 async fn a_poll_is_made_in_the_composer_and_voted_in_from_a_page() {
