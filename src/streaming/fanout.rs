@@ -234,7 +234,13 @@ async fn status(
             .into_iter()
             .collect()
     };
-    let ticket = state.caches.fresh().await;
+    // A read of the change log (for the filters kept in the caches) only when someone filters:
+    // most events need none, and it would wait for a database round trip.
+    let ticket = if filtering_home.is_empty() && filtering_public.is_empty() {
+        None
+    } else {
+        state.caches.fresh().await
+    };
     for subscriber in subscribers {
         let viewer = account_of(subscriber);
         for stream in &subscriber.streams {
