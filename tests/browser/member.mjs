@@ -166,6 +166,8 @@ await check("the page can be used by keyboard", async () => {
   const first = await page.evaluate(() => document.activeElement && document.activeElement.textContent);
   expect(first === "Skip to content", `the first stop is the skip link, not ${first}`);
   await page.keyboard.press("Enter");
+  // The fragment change lands a moment after the key press: wait for it rather than race it.
+  await page.waitForURL((url) => url.hash === "#main", { timeout: 5000 });
   expect(page.url().endsWith("#main"), "it skips to the content");
 }, page);
 
