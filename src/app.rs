@@ -100,12 +100,15 @@ pub async fn serve(
         per_address: server_config.max_connections_per_address,
         uncapped: server_config.trusted_proxies.clone(),
     };
+    let streaming = state.streaming.clone();
     // Trailing slashes are trimmed before routing, so `/api/v2/instance/` is `/api/v2/instance`.
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         shutdown.await;
         let _ = stopping_tx.send(());
+        // Streams never finish by themselves: end them so the requests above can.
+        streaming.close_all().await;
     };
     let server = async {
         crate::connections::serve(listener, app, limits, shutdown).await;

@@ -4,6 +4,7 @@
 pub mod account_moderation;
 pub mod account_moves;
 pub mod accounts;
+pub mod announcements;
 pub mod blocklist_import;
 pub mod blocklist_subscriptions;
 pub mod conversations;

@@ -46,7 +46,7 @@ const LIVE_BACKLOG: usize = 16_384;
 
 /// How often the log is read while anyone waits for live events: statuses wake nobody (migration
 /// 0037 says why), so this bounds how late a post reaches a stream.
-const LIVE_TICK: Duration = Duration::from_millis(100);
+const LIVE_TICK: Duration = Duration::from_millis(50);
 
 /// The channel the notifications trigger (migration 0036) wakes readers on.
 const NOTIFICATIONS_CHANNEL: &str = "ferrodon_notifications";
@@ -78,7 +78,7 @@ struct Shared {
 }
 
 /// A committed change a live client is told of, read from the change log once, after commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveEvent {
     Notification(i64),
     /// A status (or boost) was stored, local or remote.
@@ -92,6 +92,15 @@ pub enum LiveEvent {
     },
     /// A member's filters changed.
     FiltersChanged(i64),
+    /// An announcement was published, or changed while published.
+    Announced(i64),
+    /// An announcement was withdrawn (unpublished or deleted).
+    AnnouncementWithdrawn(i64),
+    /// Someone reacted to an announcement with `name`, or took the reaction back.
+    AnnouncementReaction {
+        announcement: i64,
+        name: String,
+    },
 }
 
 /// The last finished read of the change log.
@@ -242,7 +251,6 @@ impl State {
             {
                 self.recent_complete_after = read;
             }
-            self.recent.push_back((generation, event));
             match event.kind {
                 b'a' => self.home.forget_followers_of(event.target),
                 b'm' => self.home.forget(event.target),
@@ -262,9 +270,16 @@ impl State {
                     author: event.detail.unwrap_or_default(),
                     public: event.kind == b'd',
                 }),
+                b'A' => live.push(LiveEvent::Announced(event.target)),
+                b'X' => live.push(LiveEvent::AnnouncementWithdrawn(event.target)),
+                b'R' => live.push(LiveEvent::AnnouncementReaction {
+                    announcement: event.target,
+                    name: event.note.clone().unwrap_or_default(),
+                }),
                 b'*' => self.forget_everything(),
                 _ => {}
             }
+            self.recent.push_back((generation, event));
         }
         self.snapshot = Some(changes.snapshot);
         live
@@ -315,8 +330,8 @@ async fn read_changes(shared: Arc<Shared>) {
         };
         for event in live {
             // No subscriber is no error: nobody in this process waits for these.
-            if let LiveEvent::Notification(id) = event {
-                let _ = shared.notifications.send(id);
+            if let LiveEvent::Notification(id) = &event {
+                let _ = shared.notifications.send(*id);
             }
             let _ = shared.live.send(event);
         }
@@ -385,6 +400,7 @@ mod tests {
                     kind,
                     target,
                     detail: None,
+                    note: None,
                 })
                 .collect(),
         }

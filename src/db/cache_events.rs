@@ -4,12 +4,14 @@
 use sqlx::PgExecutor;
 
 /// One change: what kind of thing (`a`, `m`, `s`, `c`, `*` and the others the migrations name)
-/// and which; `detail` says more for some kinds (a deleted status's author).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// and which; `detail` and `note` say more for some kinds (a deleted status's author, the emoji
+/// of a reaction).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheEvent {
     pub kind: u8,
     pub target: i64,
     pub detail: Option<i64>,
+    pub note: Option<String>,
 }
 
 /// What a read of the log found.
@@ -25,10 +27,10 @@ pub struct Changes {
 /// `after` is `None`: the first read only learns where to start).
 pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result<Changes> {
     let rows = sqlx::query!(
-        r#"select h.snapshot as "snapshot!", e.kind as "kind?", e.target as "target?", e.detail
+        r#"select h.snapshot as "snapshot!", e.kind as "kind?", e.target as "target?", e.detail, e.note
            from (select pg_current_snapshot()::text as snapshot) h
            left join lateral (
-               select c.kind, c.target, c.detail from cache_events c
+               select c.kind, c.target, c.detail, c.note from cache_events c
                where $1::text is not null
                  and c.xid >= pg_snapshot_xmin($1::text::pg_snapshot)
                  and not pg_visible_in_snapshot(c.xid, $1::text::pg_snapshot)
@@ -45,6 +47,7 @@ pub async fn since(db: impl PgExecutor<'_>, after: Option<&str>) -> sqlx::Result
                 kind: r.kind? as u8,
                 target: r.target?,
                 detail: r.detail,
+                note: r.note,
             })
         })
         .collect();

@@ -2,7 +2,7 @@
 
 pub mod accounts;
 mod admin;
-mod announcements;
+pub mod announcements;
 pub mod auth;
 pub mod conversations;
 mod domain_blocks;
@@ -35,7 +35,7 @@ mod timelines;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 use crate::actions::account_moderation::Lift;
 use crate::actions::reports::Handling;
@@ -306,6 +306,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/instance/languages", get(instance::get_languages))
         .route("/api/v1/custom_emojis", get(announcements::get_custom_emojis))
         .route("/api/v1/announcements", get(announcements::get_announcements))
+        .route("/api/v1/announcements/{id}/dismiss", post(announcements::dismiss))
+        .route(
+            "/api/v1/announcements/{id}/reactions/{name}",
+            put(announcements::add_reaction).delete(announcements::remove_reaction),
+        )
         .route(
             "/api/v1/markers",
             get(markers::get_markers).post(markers::save_markers),

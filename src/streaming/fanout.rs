@@ -12,7 +12,7 @@ use super::streams::{Origin, Stream};
 use crate::app::AppState;
 use crate::caches::LiveEvent;
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::mastodon::entities::Status;
 use crate::mastodon::{filtering, present};
 
@@ -26,7 +26,7 @@ pub async fn run(state: AppState, hub: Arc<Hub>) {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    if let Err(error) = deliver(&state, &hub, event).await {
+                    if let Err(error) = deliver(&state, &hub, event.clone()).await {
                         tracing::warn!(%error, ?event, "streaming: an event could not be sent");
                     }
                 }
@@ -59,6 +59,55 @@ pub async fn deliver(state: &AppState, hub: &Hub, event: LiveEvent) -> AppResult
             filters_changed(hub, &subscribers, account);
             Ok(())
         }
+        LiveEvent::Announced(id) => announced(state, hub, &subscribers, id).await,
+        LiveEvent::AnnouncementWithdrawn(id) => {
+            to_every_member(hub, &subscribers, "announcement.delete", id.to_string().into());
+            Ok(())
+        }
+        LiveEvent::AnnouncementReaction { announcement, name } => {
+            let count = db::announcements::count_reaction(&state.db, announcement, &name).await?;
+            let payload = serde_json::json!({
+                "name": name,
+                "count": count,
+                "announcement_id": announcement.to_string(),
+            });
+            to_every_member(
+                hub,
+                &subscribers,
+                "announcement.reaction",
+                payload.to_string().into(),
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Tells every member's user streams of an announcement published or changed (one in force
+/// now; as nobody in particular sees it: unread, their own reactions unmarked).
+async fn announced(state: &AppState, hub: &Hub, subscribers: &[Subscriber], id: i64) -> AppResult<()> {
+    let Some(row) = db::announcements::find_active(&state.db, id, None).await? else {
+        return Ok(());
+    };
+    let Some(rendered) = crate::mastodon::announcements::render(state, &[row], None)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let payload = serde_json::to_string(&rendered).map_err(anyhow::Error::from)?;
+    to_every_member(hub, subscribers, "announcement", payload.into());
+    Ok(())
+}
+
+/// Sends `event` to the user stream of every signed-in connection (announcements concern all).
+fn to_every_member(hub: &Hub, subscribers: &[Subscriber], event: &'static str, payload: Arc<str>) {
+    let frame = Frame::new(Stream::User.names(), event, payload);
+    for subscriber in subscribers
+        .iter()
+        .filter(|s| s.viewer.is_some() && s.streams.contains(&Stream::User))
+    {
+        hub.send(subscriber.id, frame.clone());
     }
 }
 
@@ -153,25 +202,8 @@ async fn status(
     event: &'static str,
 ) -> AppResult<()> {
     let started = std::time::Instant::now();
-    let Some(row) = db::statuses::find(&state.db, id).await? else {
-        return Ok(());
-    };
-    let Some(rendered) = present::status_for_recipients(state, id).await? else {
-        return Ok(());
-    };
     let db = &state.db;
-    // Who may have it, stream kind by stream kind, by the timelines' rules.
-    let home: HashSet<i64> = {
-        let candidates = accounts_with(subscribers, |s| matches!(s, Stream::User));
-        if candidates.is_empty() {
-            HashSet::new()
-        } else {
-            db::streaming::home_viewers(db, id, &candidates)
-                .await?
-                .into_iter()
-                .collect()
-        }
-    };
+    let home_candidates = accounts_with(subscribers, |s| matches!(s, Stream::User));
     let public_candidates: Vec<i64> = {
         let publicly = |s: &Stream| matches!(s, Stream::Public { .. } | Stream::Hashtag { .. });
         let mut ids: Vec<i64> = subscribers
@@ -183,15 +215,7 @@ async fn status(
         ids.dedup();
         ids
     };
-    let public: HashSet<i64> = if public_candidates.is_empty() {
-        HashSet::new()
-    } else {
-        db::streaming::public_viewers(db, id, &public_candidates)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let lists: HashSet<i64> = {
+    let list_ids: Vec<i64> = {
         let mut ids: Vec<i64> = subscribers
             .iter()
             .flat_map(|s| s.streams.iter())
@@ -202,38 +226,53 @@ async fn status(
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        if ids.is_empty() {
-            HashSet::new()
-        } else {
-            db::streaming::list_matches(db, id, &ids)
-                .await?
-                .into_iter()
-                .collect()
-        }
+        ids
     };
+    // Who may have it, stream kind by stream kind, by the timelines' rules: the questions asked
+    // side by side (each on its own connection), as they do not depend on each other.
+    let home_members = accounts_with(subscribers, |s| matches!(s, Stream::User | Stream::List(_)));
+    let public_members: Vec<i64> = public_candidates.iter().copied().filter(|v| *v != 0).collect();
+    let (row, rendered, home, public, lists, filtering_home, filtering_public) = tokio::try_join!(
+        async { Ok::<_, AppError>(db::statuses::find(db, id).await?) },
+        present::status_for_recipients(state, id),
+        async {
+            Ok::<_, AppError>(if home_candidates.is_empty() {
+                Vec::new()
+            } else {
+                db::streaming::home_viewers(db, id, &home_candidates).await?
+            })
+        },
+        async {
+            Ok::<_, AppError>(if public_candidates.is_empty() {
+                Vec::new()
+            } else {
+                db::streaming::public_viewers(db, id, &public_candidates).await?
+            })
+        },
+        async {
+            Ok::<_, AppError>(if list_ids.is_empty() {
+                Vec::new()
+            } else {
+                db::streaming::list_matches(db, id, &list_ids).await?
+            })
+        },
+        // Who among them filters at all: the others share the one rendering.
+        owners_filtering(db, &home_members, "home"),
+        owners_filtering(db, &public_members, "public"),
+    )?;
+    let (Some(row), Some(rendered)) = (row, rendered) else {
+        return Ok(());
+    };
+    let home: HashSet<i64> = home.into_iter().collect();
+    let public: HashSet<i64> = public.into_iter().collect();
+    let lists: HashSet<i64> = lists.into_iter().collect();
+    let filtering_home: HashSet<i64> = filtering_home.into_iter().collect();
+    let filtering_public: HashSet<i64> = filtering_public.into_iter().collect();
+    let decided = started.elapsed();
     let shared: Arc<str> = serde_json::to_string(&rendered)
         .map_err(anyhow::Error::from)?
         .into();
     let mut shared_frames: HashMap<Vec<String>, Frame> = HashMap::new();
-    // Who among the recipients filters at all, asked once: the others share the one rendering.
-    let filtering_home: HashSet<i64> = if home.is_empty() && lists.is_empty() {
-        HashSet::new()
-    } else {
-        let members = accounts_with(subscribers, |s| matches!(s, Stream::User | Stream::List(_)));
-        db::filters::list_owners_filtering(db, &members, "home")
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let filtering_public: HashSet<i64> = if public.is_empty() {
-        HashSet::new()
-    } else {
-        let members: Vec<i64> = public.iter().copied().filter(|v| *v != 0).collect();
-        db::filters::list_owners_filtering(db, &members, "public")
-            .await?
-            .into_iter()
-            .collect()
-    };
     // A read of the change log (for the filters kept in the caches) only when someone filters:
     // most events need none, and it would wait for a database round trip.
     let ticket = if filtering_home.is_empty() && filtering_public.is_empty() {
@@ -285,6 +324,7 @@ async fn status(
         event,
         home = home.len(),
         public = public.len(),
+        decided_ms = decided.as_secs_f64() * 1000.0,
         took_ms = started.elapsed().as_secs_f64() * 1000.0,
         "streaming: status fanned out"
     );
@@ -292,6 +332,14 @@ async fn status(
         conversation(state, hub, subscribers, id).await?;
     }
     Ok(())
+}
+
+/// Of `members`, those with filters for `context`.
+async fn owners_filtering(db: &sqlx::PgPool, members: &[i64], context: &str) -> AppResult<Vec<i64>> {
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db::filters::list_owners_filtering(db, members, context).await?)
 }
 
 /// What a member's filters make of a status.

@@ -3,7 +3,7 @@
 //! client reconnects), so one slow client never holds memory or slows the others.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -26,7 +26,8 @@ const REVALIDATE: Duration = Duration::from_secs(5);
 pub struct Frame {
     pub event: &'static str,
     pub payload: Arc<str>,
-    pub text: Arc<str>,
+    /// Shared bytes: each connection's message is the same buffer, not a copy.
+    pub text: axum::extract::ws::Utf8Bytes,
 }
 
 impl Frame {
@@ -70,7 +71,15 @@ struct Registry {
 pub struct Hub {
     registry: Mutex<Registry>,
     started: AtomicBool,
+    /// Set once the process stops: connections are closed as "going away", not refused.
+    closing: AtomicBool,
+    /// Registrations not yet dropped (their connections' tasks still running).
+    open: AtomicUsize,
+    all_gone: tokio::sync::Notify,
 }
+
+/// How long a stopping process waits for its connections to say goodbye.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,6 +97,9 @@ pub struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         self.hub.lock().connections.remove(&self.id);
+        if self.hub.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.hub.all_gone.notify_waiters();
+        }
     }
 }
 
@@ -105,10 +117,24 @@ impl Hub {
             tokio::spawn(super::fanout::run(state.clone(), self.clone()));
             tokio::spawn(revalidate(state.clone(), self.clone()));
         }
+        self.add(viewer)
+    }
+
+    /// Registers a connection for `viewer` (what [`Hub::register`] does once fan-out runs).
+    fn add(self: &Arc<Self>, viewer: Option<Viewer>) -> Registration {
         let (sender, frames) = mpsc::channel(BUFFER);
+        self.open.fetch_add(1, Ordering::AcqRel);
         let mut registry = self.lock();
         registry.next_id += 1;
         let id = registry.next_id;
+        if self.closing.load(Ordering::Acquire) {
+            // A connection made while the process stops ends at once (its sender dropped).
+            return Registration {
+                id,
+                frames,
+                hub: self.clone(),
+            };
+        }
         registry.connections.insert(
             id,
             Connection {
@@ -121,6 +147,23 @@ impl Hub {
             id,
             frames,
             hub: self.clone(),
+        }
+    }
+
+    /// Whether the process is stopping (connections end with "going away").
+    pub fn closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Closes every connection because the process stops: WebSockets with 1001 ("going away",
+    /// clients reconnect to another process), event streams by ending them. Waits a moment for
+    /// the connections to say so.
+    pub async fn close_all(&self) {
+        self.closing.store(true, Ordering::Release);
+        let gone = self.all_gone.notified();
+        self.lock().connections.clear();
+        if self.open.load(Ordering::Acquire) > 0 {
+            let _ = tokio::time::timeout(CLOSE_WAIT, gone).await;
         }
     }
 
@@ -241,5 +284,63 @@ async fn revalidate(state: AppState, hub: Arc<Hub>) {
             Ok(live) => hub.keep_tokens(&ids, &live.into_iter().collect()),
             Err(error) => tracing::warn!(%error, "streaming: tokens could not be checked"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> Frame {
+        Frame::new(Stream::User.names(), "update", "{}".into())
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_falls_a_buffer_behind_is_dropped_and_the_others_kept() {
+        let hub = Arc::new(Hub::default());
+        let mut reader = hub.add(None);
+        let slow = hub.add(None);
+        hub.subscribe(reader.id, Stream::User);
+        hub.subscribe(slow.id, Stream::User);
+        for _ in 0..BUFFER {
+            hub.send(reader.id, frame());
+            hub.send(slow.id, frame());
+            assert!(reader.frames.recv().await.is_some());
+        }
+        assert_eq!(hub.subscribers().len(), 2, "a full buffer is not yet too slow");
+        hub.send(reader.id, frame());
+        hub.send(slow.id, frame());
+        let left: Vec<u64> = hub.subscribers().iter().map(|s| s.id).collect();
+        assert_eq!(left, vec![reader.id], "the one that stopped reading is dropped");
+        // Its client still gets what was queued, then the end (the socket closes with 1008).
+        let mut slow = slow;
+        let mut queued = 0;
+        while slow.frames.recv().await.is_some() {
+            queued += 1;
+        }
+        assert_eq!(queued, BUFFER);
+    }
+
+    #[tokio::test]
+    async fn closing_all_ends_every_connection_and_refuses_new_ones() {
+        let hub = Arc::new(Hub::default());
+        let mut first = hub.add(None);
+        hub.subscribe(first.id, Stream::User);
+        let waiting = {
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.close_all().await })
+        };
+        assert!(first.frames.recv().await.is_none(), "its sender is gone");
+        assert!(hub.closing());
+        drop(first);
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("close_all returns once every connection is gone")
+            .unwrap();
+        let mut late = hub.add(None);
+        assert!(
+            late.frames.recv().await.is_none(),
+            "a connection made while stopping ends at once"
+        );
     }
 }

@@ -128,7 +128,7 @@ fn error_frame(message: &str, status: u16) -> Message {
 }
 
 fn text_frame(frame: &Frame) -> Message {
-    Message::Text((*frame.text).into())
+    Message::Text(frame.text.clone())
 }
 
 async fn serve_socket(state: AppState, auth: Option<Auth>, first: Option<Stream>, mut socket: WebSocket) {
@@ -146,11 +146,15 @@ async fn serve_socket(state: AppState, auth: Option<Auth>, first: Option<Stream>
                         break;
                     }
                 }
-                // Dropped by the hub: too slow, or its token no longer works.
+                // Dropped by the hub: the process stops, the client is too slow, or its
+                // token no longer works.
                 None => {
-                    let _ = socket
-                        .send(Message::Close(Some(CloseFrame { code: 1008, reason: "closed by the server".into() })))
-                        .await;
+                    let close = if state.streaming.closing() {
+                        CloseFrame { code: 1001, reason: "the server is restarting".into() }
+                    } else {
+                        CloseFrame { code: 1008, reason: "closed by the server".into() }
+                    };
+                    let _ = socket.send(Message::Close(Some(close))).await;
                     break;
                 }
             },

@@ -8,7 +8,7 @@ use crate::domain_policy::rule;
 use crate::helpers::{TestApp, TestBrowser, unescape_html};
 
 /// A browser signed in as a member whose role is `role`.
-async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> TestBrowser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> TestBrowser<'a> {
     let member = app.member(username, "read").await;
     sqlx::query("update users set role = $1 where id = $2")
         .bind(role)

@@ -7,6 +7,7 @@ mod admin_accounts;
 mod admin_domains;
 mod admin_pages;
 mod admin_reports;
+mod announcements;
 mod blocklists;
 mod caches;
 mod cli;

@@ -11,16 +11,17 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{TestApp, TestMember, json_of};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn ws_url(app: &TestApp, query: &str) -> String {
+pub(crate) fn ws_url(app: &TestApp, query: &str) -> String {
     format!(
         "{}/api/v1/streaming?{query}",
         app.base_url.replace("http://", "ws://")
     )
 }
 
-async fn connect(app: &TestApp, query: &str, token: &str) -> Socket {
+pub(crate) async fn connect(app: &TestApp, query: &str, token: &str) -> Socket {
     let mut request = ws_url(app, query).into_client_request().unwrap();
     request
         .headers_mut()
@@ -33,7 +34,7 @@ async fn connect(app: &TestApp, query: &str, token: &str) -> Socket {
 }
 
 /// The next event frame (pings and pongs skipped), or None after `wait`.
-async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
+pub(crate) async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let left = deadline.checked_duration_since(tokio::time::Instant::now())?;
@@ -49,7 +50,7 @@ async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
 }
 
 /// Events until `wait` passes with none.
-async fn drain(socket: &mut Socket, wait: Duration) -> Vec<Value> {
+pub(crate) async fn drain(socket: &mut Socket, wait: Duration) -> Vec<Value> {
     let mut events = Vec::new();
     while let Some(event) = next_event(socket, wait).await {
         events.push(event);
@@ -57,7 +58,7 @@ async fn drain(socket: &mut Socket, wait: Duration) -> Vec<Value> {
     events
 }
 
-fn payload(event: &Value) -> Value {
+pub(crate) fn payload(event: &Value) -> Value {
     serde_json::from_str(event["payload"].as_str().unwrap()).unwrap_or(Value::Null)
 }
 
@@ -437,4 +438,57 @@ async fn a_post_made_through_another_process_reaches_this_ones_clients() {
         format!("ws://{}", app.config.server.domain),
         "streaming is advertised now that it is served"
     );
+}
+
+#[tokio::test]
+async fn a_stopping_process_closes_its_streams_as_going_away() {
+    let app = TestApp::spawn().await;
+    let bob = app.member("bob", "read").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let other = ferrodon::app::AppState::new(app.config.clone(), app.pool.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ferrodon::app::serve(listener, other, async move {
+        let _ = stopped.await;
+    }));
+
+    let mut request = format!("ws://{address}/api/v1/streaming?stream=user")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {}", bob.token).parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let events = app
+        .client
+        .get(format!("http://{address}/api/v1/streaming/user"))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+
+    stop.send(()).unwrap();
+    let close = tokio::time::timeout(SOON, async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("a close frame before the process ends")
+    .expect("a close frame with a code");
+    assert_eq!(u16::from(close.code), 1001, "going away: {close:?}");
+    // The event stream ends too, so the process stops without waiting out its grace period.
+    tokio::time::timeout(SOON, events.bytes())
+        .await
+        .expect("the event stream ended")
+        .unwrap();
+    tokio::time::timeout(SOON, server)
+        .await
+        .expect("the server stopped")
+        .unwrap()
+        .unwrap();
 }

@@ -1,6 +1,7 @@
 //! Every route that returns statuses, checked against one table of who may see what: a private,
 //! a direct, a limited domain's and a remote private status, for a stranger, a follower, a
-//! mentioned member and the public. A route added without the visibility rule fails here.
+//! mentioned member and the public, through the API, the web pages and the streams. A route
+//! added without the visibility rule fails here.
 
 use serde_json::{Value, json};
 
@@ -101,6 +102,50 @@ const WEB_PAGES: &[(&str, &str)] = &[
     ("page /notifications", "GET /api/v1/notifications"),
     ("page /search full text", "GET /api/v2/search full text"),
 ];
+
+/// The streams, each read as the timeline it mirrors (the same rules decide who gets a status):
+/// opened before the statuses are made, read after.
+const STREAMS: &[(&str, &str)] = &[
+    ("stream=user", "GET /api/v1/timelines/home"),
+    ("stream=public", "GET /api/v1/timelines/public"),
+    ("stream=public:local", "GET /api/v1/timelines/public?local=true"),
+    ("stream=public:remote", "GET /api/v1/timelines/public?remote=true"),
+    ("stream=hashtag&tag=matrix", "GET /api/v1/timelines/tag/matrix"),
+    ("stream=direct", "GET /api/v1/conversations"),
+];
+
+/// Opens every stream of [`STREAMS`] for `token` (`None`: anonymous, public streams only).
+async fn open_streams(app: &TestApp, token: Option<&str>) -> Vec<Option<crate::streaming::Socket>> {
+    let mut sockets = Vec::new();
+    for (query, _) in STREAMS {
+        sockets.push(match token {
+            Some(token) => Some(crate::streaming::connect(app, query, token).await),
+            None => tokio_tungstenite::connect_async(crate::streaming::ws_url(app, query))
+                .await
+                .ok()
+                .map(|(socket, _)| socket),
+        });
+    }
+    sockets
+}
+
+/// Everything each stream carried, as one text per stream (payloads hold the statuses' words).
+async fn read_streams(sockets: &mut [Option<crate::streaming::Socket>]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for socket in sockets.iter_mut() {
+        let text = match socket {
+            Some(socket) => crate::streaming::drain(socket, std::time::Duration::from_millis(700))
+                .await
+                .iter()
+                .map(|event| event["payload"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None => String::new(),
+        };
+        texts.push(text);
+    }
+    texts
+}
 
 /// Whether a web page shows the status to `browser` (`None`: a visitor).
 async fn page_shows(
@@ -370,6 +415,18 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
     follow_remote(&app, &follower, &lena, "lena@limited.test").await;
     follow_remote(&app, &follower, &carl, "carl@remote.test").await;
 
+    let mut streams = Vec::new();
+    for (viewer, token) in [
+        (Viewer::Public, None),
+        (Viewer::Stranger, Some(stranger.token.as_str())),
+        (Viewer::Follower, Some(follower.token.as_str())),
+        (Viewer::Mentioned, Some(mentioned.token.as_str())),
+    ] {
+        streams.push((viewer, open_streams(&app, token).await));
+    }
+    // Subscriptions take effect as the sockets open; give the last a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
     let local = |status: &Value, name: &'static str, word: &'static str| Subject {
         name,
         id: status["id"].as_str().unwrap().to_owned(),
@@ -461,14 +518,53 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
         replies.push(reply["id"].as_str().unwrap().to_owned());
     }
 
+    // What each viewer's streams carried, against the timeline each mirrors.
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (viewer, sockets) in &mut streams {
+        let carried = read_streams(sockets).await;
+        // And the positive side: what a member's home and direct streams are for arrives.
+        let wanted: &[(&str, &str)] = match viewer {
+            Viewer::Follower => &[
+                ("stream=user", "quokkaprivate"),
+                ("stream=user", "numbatlimited"),
+                ("stream=user", "dingoprivate"),
+            ],
+            Viewer::Mentioned => &[("stream=direct", "wombatdirect")],
+            _ => &[],
+        };
+        for (query, word) in wanted {
+            let index = STREAMS.iter().position(|(q, _)| q == query).unwrap();
+            if !carried[index].contains(word) {
+                wrong.push(format!("{query}: {word} not streamed to {viewer:?}"));
+            }
+        }
+        for ((query, mirrored), text) in STREAMS.iter().zip(&carried) {
+            for subject in &subjects {
+                let shown = text.contains(subject.word);
+                checked += 1;
+                let right = match expect(mirrored, subject, *viewer) {
+                    Expect::Shown => shown,
+                    Expect::Hidden => !shown,
+                    Expect::Either => true,
+                };
+                if !right {
+                    wrong.push(format!(
+                        "{query}: the {} status {} to {viewer:?}",
+                        subject.name,
+                        if shown { "streamed" } else { "not streamed" }
+                    ));
+                }
+            }
+        }
+    }
+
     let viewers = [
         (Viewer::Public, None),
         (Viewer::Stranger, Some(stranger.token.as_str())),
         (Viewer::Follower, Some(follower.token.as_str())),
         (Viewer::Mentioned, Some(mentioned.token.as_str())),
     ];
-    let mut wrong = Vec::new();
-    let mut checked = 0;
     let signed_in = |name: &'static str| {
         let app = &app;
         async move {
@@ -538,7 +634,7 @@ async fn every_route_that_returns_statuses_shows_each_only_to_those_entitled() {
             }
         }
     }
-    assert!(checked > 380, "{checked}");
+    assert!(checked > 470, "{checked}");
     assert!(
         wrong.is_empty(),
         "{} wrong answers:\n{}",

@@ -182,10 +182,46 @@ pub struct Announcement {
     pub statuses: Vec<serde_json::Value>,
     pub tags: Vec<serde_json::Value>,
     pub emojis: Vec<serde_json::Value>,
-    pub reactions: Vec<serde_json::Value>,
+    pub reactions: Vec<AnnouncementReaction>,
+}
+
+/// One emoji's reactions on an announcement (`url` and `static_url` for custom emoji only).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnouncementReaction {
+    pub name: String,
+    pub count: i64,
+    pub me: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_url: Option<String>,
 }
 
 impl Announcement {
+    /// Renders an announcement row with its reactions (`reactions` may hold others').
+    pub fn with_reactions(
+        row: &db::announcements::Announcement,
+        reactions: &[db::announcements::Reaction],
+        emojis: &[db::custom_emojis::CustomEmoji],
+    ) -> Self {
+        let mut announcement = Self::from_row(row);
+        announcement.reactions = reactions
+            .iter()
+            .filter(|r| r.announcement_id == row.id)
+            .map(|r| {
+                let custom = emojis.iter().find(|e| e.shortcode == r.name);
+                AnnouncementReaction {
+                    name: r.name.clone(),
+                    count: r.count,
+                    me: r.me,
+                    url: custom.map(|e| e.image_url.clone()),
+                    static_url: custom.map(|e| e.static_url.clone()),
+                }
+            })
+            .collect();
+        announcement
+    }
+
     /// Renders an announcement row (its text is plain and becomes HTML).
     pub fn from_row(row: &db::announcements::Announcement) -> Self {
         Self {

@@ -1,5 +1,6 @@
 //! The admin area under `/admin`: pages for the server's administrators (role `admin`) only.
 
+mod announcements;
 mod blocklists;
 mod domain_allows;
 mod domain_blocks;
@@ -53,6 +54,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/blocklist_subscriptions",
             get(blocklists::show_subscriptions).post(blocklists::post_subscriptions),
+        )
+        .route(
+            "/admin/announcements",
+            get(announcements::show_announcements).post(announcements::create_announcement),
+        )
+        .route(
+            "/admin/announcements/{id}/publish",
+            post(announcements::publish_announcement),
+        )
+        .route(
+            "/admin/announcements/{id}/unpublish",
+            post(announcements::unpublish_announcement),
+        )
+        .route(
+            "/admin/announcements/{id}/delete",
+            post(announcements::delete_announcement),
         )
         .route("/admin/reports", get(reports::show_reports))
         .route("/admin/reports/{id}", post(reports::handle_report))
