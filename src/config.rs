@@ -272,6 +272,27 @@ pub struct FederationConfig {
     /// Who may read the list of moderated servers (API and About page).
     #[serde(default)]
     pub show_domain_blocks: DomainBlocksVisibility,
+    /// Activities a second one remote host may deliver to the inbox, after its burst; 0: no limit.
+    #[serde(default = "default_inbox_host_rate")]
+    pub inbox_host_rate: u32,
+    /// Activities one remote host may deliver at once before its rate applies.
+    #[serde(default = "default_inbox_host_burst")]
+    pub inbox_host_burst: u32,
+    /// Activities waiting to be processed past which the inbox answers 503; 0: no bound.
+    #[serde(default = "default_inbox_queue_limit")]
+    pub inbox_queue_limit: u32,
+}
+
+fn default_inbox_host_rate() -> u32 {
+    50
+}
+
+fn default_inbox_host_burst() -> u32 {
+    500
+}
+
+fn default_inbox_queue_limit() -> u32 {
+    100_000
 }
 
 /// Whom the instance federates with.
@@ -411,6 +432,9 @@ impl Default for FederationConfig {
             domains: BTreeMap::new(),
             blocklists: BlocklistConfig::default(),
             show_domain_blocks: DomainBlocksVisibility::default(),
+            inbox_host_rate: default_inbox_host_rate(),
+            inbox_host_burst: default_inbox_host_burst(),
+            inbox_queue_limit: default_inbox_queue_limit(),
         }
     }
 }

@@ -155,6 +155,11 @@ pub async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> R
                     gauges.unavailable_hosts as f64,
                 ),
                 ("ferrodon_job_queue_depth", gauges.jobs_pending as f64),
+                // As this process last counted it for its inbox's bound.
+                (
+                    "ferrodon_inbox_backlog",
+                    state.federation.inbox_limits.waiting() as f64,
+                ),
             ];
             for (metric, value) in lines {
                 let _ = writeln!(text, "# TYPE {metric} gauge\n{metric} {value}");

@@ -172,3 +172,13 @@ pub async fn queue_gauges(db: impl PgExecutor<'_>) -> sqlx::Result<QueueGauges> 
     .fetch_one(db)
     .await
 }
+
+/// Jobs of `kind` waiting to run (given-up ones left out): the inbox's backlog.
+pub async fn count_waiting(db: impl PgExecutor<'_>, kind: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from jobs where kind = $1 and given_up_at is null"#,
+        kind,
+    )
+    .fetch_one(db)
+    .await
+}

@@ -4,13 +4,15 @@
 //! if unknown, refetched once when verification fails, for key rotation), the digest, the date,
 //! and that the signer is the activity's actor. Everything else happens in the job that
 //! processes the activity (`federation::ingest`), so a burst of deliveries costs a signature
-//! check and one insert each.
+//! check and one insert each. A host past its share, or any host while the backlog is full, is
+//! asked to come back later (`inbox_limits`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use super::inbox_limits::Overload;
 use super::signers::{self, NotForUs, SignerError};
 use super::vocab::{self, Activity};
 use crate::app::AppState;
@@ -26,6 +28,8 @@ pub struct Refusal {
     pub status: StatusCode,
     pub reason: &'static str,
     pub detail: String,
+    /// Seconds to wait before sending again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -34,6 +38,33 @@ impl Refusal {
             status,
             reason,
             detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The answer to a host over its share, or to everyone while the backlog is full.
+    fn overloaded(overload: Overload) -> Self {
+        let (refusal, retry_after) = match overload {
+            Overload::HostOverShare { retry_after } => (
+                Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "host_over_share",
+                    "this server delivers faster than its share: slow down",
+                ),
+                retry_after,
+            ),
+            Overload::QueueFull { retry_after } => (
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "queue_full",
+                    "too many activities are waiting to be processed",
+                ),
+                retry_after,
+            ),
+        };
+        Self {
+            retry_after: Some(retry_after),
+            ..refusal
         }
     }
 }
@@ -43,12 +74,18 @@ impl IntoResponse for Refusal {
         crate::metrics::inbox_request(self.reason);
         tracing::info!(reason = self.reason, detail = %self.detail, status = self.status.as_u16(), "inbox refused a request");
         // Our own failures are told in our words; their cause (a database error) stays in the log.
-        let shown = if self.status.is_server_error() {
+        let shown = if self.status.is_server_error() && self.reason != "queue_full" {
             "Temporarily unavailable, try again later"
         } else {
             self.detail.as_str()
         };
-        (self.status, axum::Json(serde_json::json!({ "error": shown }))).into_response()
+        let mut response = (self.status, axum::Json(serde_json::json!({ "error": shown }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -113,6 +150,13 @@ async fn accept(
                 Refusal::new(StatusCode::UNAUTHORIZED, "local_key", "keyId names a local key")
             }
         })?;
+    // The host's share is checked before anything costly and charged once the signature holds.
+    let host = vocab::host_of(pending.key_id()).unwrap_or_default();
+    state
+        .federation
+        .inbox_limits
+        .check(&host, &state.db)
+        .map_err(Refusal::overloaded)?;
     let document = vocab::parse_json(body)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     let activity = Activity::read(&document)
@@ -173,6 +217,7 @@ async fn accept(
             format!("signed by {} but the actor is {}", signer.uri, activity.actor),
         ));
     }
+    state.federation.inbox_limits.charge(&host);
     let job = Job::ProcessActivity {
         activity: document,
         signer_id: signer.account_id,

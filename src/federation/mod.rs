@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod events;
 pub mod fetch;
 pub mod inbox;
+pub mod inbox_limits;
 pub mod ingest;
 pub mod instance_actor;
 pub mod keys;
@@ -87,6 +88,8 @@ pub struct Federation {
     pub delivery: delivery::DeliveryPool,
     /// The operator's domain rules: every path that touches a remote host asks it.
     pub policy: Arc<crate::moderation::DomainPolicy>,
+    /// Each host's share of the inbox and the bound on its backlog.
+    pub inbox_limits: inbox_limits::InboxLimits,
 }
 
 impl Federation {
@@ -98,6 +101,7 @@ impl Federation {
             instance_key: tokio::sync::OnceCell::new(),
             signers: signers::SignerCache::default(),
             delivery: delivery::DeliveryPool::default(),
+            inbox_limits: inbox_limits::InboxLimits::new(&config.federation),
         })
     }
 

@@ -31,6 +31,7 @@ mod health;
 mod helpers;
 mod hostile_text;
 mod ids;
+mod inbox_flood;
 mod instance;
 mod interaction;
 mod jobs;
