@@ -531,6 +531,18 @@ fn media_kind(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// The longest remote poll option kept (Mastodon's own are 50 characters; other servers allow
+/// more, so a generous bound that still keeps a hostile one from filling the database).
+pub const MAX_POLL_OPTION_CHARS: usize = 500;
+
+/// `text` cut to its first `max` characters.
+fn clipped(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
+    }
+    text
+}
+
 fn read_poll(value: &Value) -> Option<Poll> {
     let (key, multiple) = if value.get("anyOf").is_some() {
         ("anyOf", true)
@@ -540,7 +552,7 @@ fn read_poll(value: &Value) -> Option<Poll> {
     let options: Vec<(String, i32)> = many(value, key)
         .into_iter()
         .filter_map(|option| {
-            let title = text_of(option, "name")?;
+            let title = clipped(text_of(option, "name")?, MAX_POLL_OPTION_CHARS);
             let votes = option
                 .get("replies")
                 .and_then(|r| r.get("totalItems"))
@@ -639,6 +651,14 @@ mod tests {
         assert!(matches!(parse_json(b"{nope"), Err(VocabError::Json(_))));
         let nul = parse_json(br#"{"a\u0000b": ["x\u0000y", {"c": "\u0000"}]}"#).unwrap();
         assert_eq!(nul, serde_json::json!({"ab": ["xy", {"c": ""}]}));
+    }
+
+    #[test]
+    fn a_remote_poll_option_is_kept_to_a_bound() {
+        let long = "é".repeat(200_000);
+        let poll = read_poll(&json!({"oneOf": [{"name": long}, {"name": "short"}]})).unwrap();
+        assert_eq!(poll.options[0].0.chars().count(), MAX_POLL_OPTION_CHARS);
+        assert_eq!(poll.options[1].0, "short");
     }
 
     #[test]

@@ -34,11 +34,23 @@ pub fn normalize(input: &str) -> Option<String> {
     }
     let ascii = idna::domain_to_ascii(host).ok()?;
     let ascii = ascii.trim_end_matches('.');
-    if ascii.is_empty() || ascii.split('.').any(str::is_empty) {
+    // DNS's own bounds: 253 characters in all, 63 a label. Anything longer names no host.
+    if ascii.is_empty()
+        || ascii.len() > MAX_LENGTH
+        || ascii
+            .split('.')
+            .any(|label| label.is_empty() || label.len() > MAX_LABEL)
+    {
         return None;
     }
     Some(ascii.to_owned())
 }
+
+/// The longest domain name (in its ASCII spelling).
+const MAX_LENGTH: usize = 253;
+
+/// The longest label of a domain name.
+const MAX_LABEL: usize = 63;
 
 /// The Unicode spelling of a normalized domain, for people (`xn--bcher-kva.example` ->
 /// `bücher.example`); the input itself when it has none.
@@ -83,6 +95,8 @@ pub(crate) fn already_normal(input: &str) -> Option<&str> {
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
         && !input.contains("..")
+        && input.len() <= MAX_LENGTH
+        && input.split('.').all(|label| label.len() <= MAX_LABEL)
         // A label starting `xn--` must decode: pass it through the full path.
         && !input.contains("xn--");
     plain.then_some(input)
@@ -124,6 +138,20 @@ mod tests {
         ] {
             assert_eq!(normalize(spelling).as_deref(), Some("evil.test"), "{spelling}");
         }
+    }
+
+    #[test]
+    fn a_name_longer_than_dns_allows_is_no_domain() {
+        let label = "a".repeat(63);
+        let longest = [label.as_str(); 3].join(".") + ".example";
+        assert_eq!(normalize(&longest).as_deref(), Some(longest.as_str()));
+        assert_eq!(
+            normalize(&format!("{}.test", "a".repeat(64))),
+            None,
+            "a label of 64"
+        );
+        assert_eq!(normalize(&format!("{longest}.{label}")), None, "over 253 in all");
+        assert_eq!(normalize(&"x.".repeat(2_500)), None, "5,000 characters");
     }
 
     #[test]

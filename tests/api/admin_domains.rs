@@ -699,6 +699,14 @@ async fn members_domain_blocks_page_with_link_headers_and_check_scopes() {
     let (_, rest) = json_of(app.get_with(next_path, &alice.token).await).await;
     assert_eq!(rest, json!(["one.test"]));
 
+    // A name longer than DNS allows is no domain (it used to be stored, 5,000 characters of it).
+    let long = format!("{}.test", "x".repeat(5_000));
+    let (status, body) = json_of(
+        app.post_form("/api/v1/domain_blocks", Some(&alice.token), &[("domain", &long)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
     let (status, _) = json_of(
         app.post_form("/api/v1/domain_blocks", Some(&alice.token), &[("domain", "")])
             .await,
