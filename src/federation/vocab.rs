@@ -290,8 +290,8 @@ impl Actor {
             .ok_or(VocabError::Missing("an actor type"))?
             .to_owned();
         let preferred_username = str_of(value, "preferredUsername")
-            .filter(|s| !s.is_empty())
-            .ok_or(VocabError::Missing("preferredUsername"))?
+            .filter(|s| !s.is_empty() && s.chars().count() <= MAX_USERNAME_CHARS)
+            .ok_or(VocabError::Missing("a preferredUsername of 1 to 255 characters"))?
             .to_owned();
         let inbox = id_at(value, "inbox")
             .ok_or(VocabError::Missing("inbox"))?
@@ -311,16 +311,19 @@ impl Actor {
             .filter(|a| has_type(a, "PropertyValue"))
             .filter_map(|a| {
                 Some((
-                    str_of(a, "name")?.to_owned(),
-                    str_of(a, "value").unwrap_or_default().to_owned(),
+                    clipped(str_of(a, "name")?.to_owned(), MAX_FIELD_NAME_CHARS),
+                    clipped(
+                        str_of(a, "value").unwrap_or_default().to_owned(),
+                        MAX_FIELD_VALUE_CHARS,
+                    ),
                 ))
             })
             .take(16)
             .collect();
         Ok(Actor {
             preferred_username,
-            name: text_of(value, "name"),
-            summary: text_of(value, "summary"),
+            name: text_of(value, "name").map(|name| clipped(name, MAX_DISPLAY_NAME_CHARS)),
+            summary: text_of(value, "summary").map(|bio| clipped(bio, MAX_BIO_CHARS)),
             url: url_of(value),
             shared_inbox: value
                 .get("endpoints")
@@ -531,6 +534,14 @@ fn media_kind(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// Bounds on what a remote actor's profile may store: a longer username refuses the actor, the
+/// rest is cut (generous beside Mastodon's local limits of 30, 500, 255 and 255 characters).
+pub const MAX_USERNAME_CHARS: usize = 255;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
+pub const MAX_BIO_CHARS: usize = 10_000;
+pub const MAX_FIELD_NAME_CHARS: usize = 255;
+pub const MAX_FIELD_VALUE_CHARS: usize = 2_047;
+
 /// The longest remote poll option kept (Mastodon's own are 50 characters; other servers allow
 /// more, so a generous bound that still keeps a hostile one from filling the database).
 pub const MAX_POLL_OPTION_CHARS: usize = 500;
@@ -651,6 +662,27 @@ mod tests {
         assert!(matches!(parse_json(b"{nope"), Err(VocabError::Json(_))));
         let nul = parse_json(br#"{"a\u0000b": ["x\u0000y", {"c": "\u0000"}]}"#).unwrap();
         assert_eq!(nul, serde_json::json!({"ab": ["xy", {"c": ""}]}));
+    }
+
+    #[test]
+    fn a_remote_profile_is_kept_to_bounds() {
+        let actor = |username: String| {
+            json!({
+                "id": "https://x.test/users/a", "type": "Person", "inbox": "https://x.test/inbox",
+                "preferredUsername": username,
+                "name": "n".repeat(5_000), "summary": "s".repeat(100_000),
+                "attachment": [{"type": "PropertyValue", "name": "k".repeat(1_000), "value": "v".repeat(50_000)}],
+            })
+        };
+        let read = Actor::read(&actor("a".into())).unwrap();
+        assert_eq!(read.name.unwrap().chars().count(), MAX_DISPLAY_NAME_CHARS);
+        assert_eq!(read.summary.unwrap().chars().count(), MAX_BIO_CHARS);
+        assert_eq!(read.fields[0].0.chars().count(), MAX_FIELD_NAME_CHARS);
+        assert_eq!(read.fields[0].1.chars().count(), MAX_FIELD_VALUE_CHARS);
+        assert!(
+            Actor::read(&actor("u".repeat(256))).is_err(),
+            "a 256-character username"
+        );
     }
 
     #[test]
