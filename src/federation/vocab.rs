@@ -457,8 +457,11 @@ impl Note {
                 Some(Attachment {
                     url,
                     media_type: str_of(a, "mediaType").map(str::to_owned),
-                    name: str_of(a, "name").map(str::to_owned),
-                    blurhash: str_of(a, "blurhash").map(str::to_owned),
+                    // Mastodon's own limit on a description.
+                    name: str_of(a, "name").map(|n| clipped(n.to_owned(), 1_500)),
+                    blurhash: str_of(a, "blurhash")
+                        .filter(|b| b.len() <= 100)
+                        .map(str::to_owned),
                     width: a
                         .get("width")
                         .and_then(Value::as_i64)
