@@ -30,7 +30,7 @@ pub fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     encoded(&picture(width, height), ImageFormat::Png)
 }
 
@@ -78,7 +78,7 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
-async fn upload_to(
+pub(crate) async fn upload_to(
     app: &TestApp,
     path: &str,
     token: &str,

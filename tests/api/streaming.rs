@@ -492,3 +492,92 @@ async fn a_stopping_process_closes_its_streams_as_going_away() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn list_media_and_local_hashtag_streams_carry_only_what_they_name() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let bob = app.member("bob", "read write follow").await;
+    let carol = app.member("carol", "read write follow").await;
+    follow(&app, &bob, &alice).await;
+    let (status, list) = json_of(
+        app.post_form("/api/v1/lists", Some(&bob.token), &[("title", "Friends")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    let list_id = list["id"].as_str().unwrap().to_owned();
+    let response = app
+        .post_form(
+            &format!("/api/v1/lists/{list_id}/accounts"),
+            Some(&bob.token),
+            &[("account_ids[]", &alice.account_id.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let mut bob_list = connect(&app, &format!("stream=list&list={list_id}"), &bob.token).await;
+    let mut carol_media = connect(&app, "stream=public:media", &carol.token).await;
+    let mut carol_local_tag = connect(&app, "stream=hashtag:local&tag=cats", &carol.token).await;
+    // Someone else's list is not to be watched.
+    let refused = tokio_tungstenite::connect_async({
+        let mut request = ws_url(&app, &format!("stream=list&list={list_id}"))
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", carol.token).parse().unwrap(),
+        );
+        request
+    })
+    .await;
+    assert!(refused.is_err(), "carol cannot watch bob's list");
+
+    post(&app, &alice, &[("status", "words only #cats")]).await;
+    let (status, media) = crate::media::upload_to(
+        &app,
+        "/api/v2/media",
+        &alice.token,
+        crate::media::png(8, 8),
+        "image/png",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    post(
+        &app,
+        &alice,
+        &[
+            ("status", "with a picture"),
+            ("media_ids[]", media["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    post(&app, &carol, &[("status", "carol's own, not on the list")]).await;
+
+    let contents = |events: Vec<Value>| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "update")
+            .map(|e| payload(e)["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let on_list = drain(&mut bob_list, SOON).await;
+    assert!(
+        on_list
+            .iter()
+            .all(|e| e["stream"] == json!(["list", list_id.as_str()])),
+        "{on_list:?}"
+    );
+    let on_list = contents(on_list);
+    assert_eq!(on_list.len(), 2, "alice's two, not carol's: {on_list:?}");
+    let with_media = contents(drain(&mut carol_media, Duration::from_millis(500)).await);
+    assert_eq!(
+        with_media,
+        vec!["<p>with a picture</p>".to_owned()],
+        "only the one with media"
+    );
+    let tagged = contents(drain(&mut carol_local_tag, Duration::from_millis(500)).await);
+    assert_eq!(tagged.len(), 1, "{tagged:?}");
+    assert!(tagged[0].contains("words only"));
+}
