@@ -161,11 +161,7 @@ async fn seed(url: &str, statuses: u64) {
         .execute(&mut db)
         .await
         .unwrap();
-    // A bulk load leaves autovacuum, hint-bit writes and a checkpoint to do; done now, they
-    // stay out of the measured runs, as they are on a database in steady use.
-    for statement in ["vacuum (analyze, freeze)", "checkpoint"] {
-        sqlx::raw_sql(statement).execute(&mut db).await.unwrap();
-    }
+    support::settle(&mut db).await;
     db.close().await.unwrap();
 }
 

@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use support::{BINARY, percentile, resident_mb};
+use support::{BINARY, cpu_seconds, percentile, resident_mb};
 
 const POSTER_TOKEN: &str = "bench-stream-poster-00000000000000000000000";
 
@@ -361,18 +361,6 @@ async fn seed(url: &str, streams: u64) {
     .execute(&mut db)
     .await
     .unwrap();
-    for statement in ["vacuum (analyze, freeze)", "checkpoint"] {
-        sqlx::raw_sql(statement).execute(&mut db).await.unwrap();
-    }
+    support::settle(&mut db).await;
     db.close().await.unwrap();
-}
-
-/// User and system CPU seconds the process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the command's ')'.
-    (ticks(11) + ticks(12)) / 100.0
 }

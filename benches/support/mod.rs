@@ -62,3 +62,21 @@ pub fn resident_mb(pid: u32) -> f64 {
         .unwrap_or(0.0)
         / 1024.0
 }
+
+/// Does now what a bulk load leaves to do (autovacuum, hint-bit writes, a checkpoint), so that
+/// it stays out of the measured runs, as it is on a database in steady use.
+pub async fn settle(db: &mut sqlx::PgConnection) {
+    for statement in ["vacuum (analyze, freeze)", "checkpoint"] {
+        sqlx::raw_sql(statement).execute(&mut *db).await.unwrap();
+    }
+}
+
+/// User and system CPU seconds the process has used.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the command's ')'.
+    (ticks(11) + ticks(12)) / 100.0
+}

@@ -16,8 +16,13 @@ pub struct Announcement {
     pub read: bool,
 }
 
-/// Published announcements in force now, newest first.
-pub async fn list_active(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<Announcement>> {
+/// Published announcements in force now, newest first, as `user_id` (none: nobody in
+/// particular) sees them; only announcement `only` when given.
+async fn in_force(
+    db: impl PgExecutor<'_>,
+    user_id: Option<i64>,
+    only: Option<i64>,
+) -> sqlx::Result<Vec<Announcement>> {
     sqlx::query_as!(
         Announcement,
         r#"select a.id, a.text, a.all_day, a.starts_at, a.ends_at,
@@ -27,11 +32,18 @@ pub async fn list_active(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<
            from announcements a
            where a.published and (a.starts_at is null or a.starts_at <= now())
              and (a.ends_at is null or a.ends_at > now())
+             and ($2::bigint is null or a.id = $2)
            order by a.id desc"#,
         user_id,
+        only,
     )
     .fetch_all(db)
     .await
+}
+
+/// Published announcements in force now, newest first.
+pub async fn list_active(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<Announcement>> {
+    in_force(db, Some(user_id), None).await
 }
 
 /// A published announcement in force now, as `user_id` (none: nobody in particular) sees it.
@@ -40,20 +52,7 @@ pub async fn find_active(
     id: i64,
     user_id: Option<i64>,
 ) -> sqlx::Result<Option<Announcement>> {
-    sqlx::query_as!(
-        Announcement,
-        r#"select a.id, a.text, a.all_day, a.starts_at, a.ends_at,
-                  coalesce(a.published_at, a.created_at) as "published_at!", a.updated_at,
-                  exists(select 1 from announcement_dismissals d
-                         where d.announcement_id = a.id and d.user_id = $2) as "read!"
-           from announcements a
-           where a.id = $1 and a.published and (a.starts_at is null or a.starts_at <= now())
-             and (a.ends_at is null or a.ends_at > now())"#,
-        id,
-        user_id,
-    )
-    .fetch_optional(db)
-    .await
+    Ok(in_force(db, user_id, Some(id)).await?.into_iter().next())
 }
 
 /// An announcement as the staff manage it.
@@ -103,7 +102,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, draft: &Draft) -> sqlx::Result<
     .fetch_one(&mut *db)
     .await?;
     if draft.published {
-        record(&mut *db, b'A', id, None).await?;
+        crate::db::cache_events::record(&mut *db, b'A', id, None).await?;
     }
     Ok(id)
 }
@@ -122,7 +121,7 @@ pub async fn set_published(db: &mut sqlx::PgConnection, id: i64, published: bool
     .rows_affected()
         > 0;
     if changed {
-        record(&mut *db, if published { b'A' } else { b'X' }, id, None).await?;
+        crate::db::cache_events::record(&mut *db, if published { b'A' } else { b'X' }, id, None).await?;
     }
     Ok(changed)
 }
@@ -135,7 +134,7 @@ pub async fn delete(db: &mut sqlx::PgConnection, id: i64) -> sqlx::Result<bool> 
         .rows_affected()
         > 0;
     if deleted {
-        record(&mut *db, b'X', id, None).await?;
+        crate::db::cache_events::record(&mut *db, b'X', id, None).await?;
     }
     Ok(deleted)
 }
@@ -185,7 +184,7 @@ pub async fn set_reaction(
     .rows_affected()
         > 0;
     if changed {
-        record(&mut *db, b'R', id, Some(name)).await?;
+        crate::db::cache_events::record(&mut *db, b'R', id, Some(name)).await?;
     }
     Ok(())
 }
@@ -238,17 +237,4 @@ pub async fn count_reaction(db: impl PgExecutor<'_>, id: i64, name: &str) -> sql
     )
     .fetch_one(db)
     .await
-}
-
-/// A change to announcements for the change log (migration 0038 names the kinds).
-async fn record(db: &mut sqlx::PgConnection, kind: u8, id: i64, note: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query!(
-        "insert into cache_events (kind, target, note) values ($1, $2, $3)",
-        kind as i8,
-        id,
-        note,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
 }

@@ -71,3 +71,22 @@ pub async fn prune(db: impl PgExecutor<'_>, horizon: i64) -> sqlx::Result<u64> {
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Writes one change from Rust, for what no trigger sees (announcements: kinds 'A', 'X', 'R',
+/// migration 0038); part of the caller's transaction, so read only after it commits.
+pub async fn record(
+    db: &mut sqlx::PgConnection,
+    kind: u8,
+    target: i64,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into cache_events (kind, target, note) values ($1, $2, $3)",
+        kind as i8,
+        target,
+        note,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
