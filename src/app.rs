@@ -41,9 +41,24 @@ pub struct AppState {
     pub media: crate::media::store::MediaStore,
     /// This process's streaming connections.
     pub streaming: Arc<crate::streaming::hub::Hub>,
+    /// The instance's VAPID key for Web Push, loaded (or made) on first use.
+    pub vapid: Arc<tokio::sync::OnceCell<Arc<crate::push::vapid::VapidKey>>>,
 }
 
 impl AppState {
+    /// The instance's VAPID key (made and stored the first time any process needs it).
+    pub async fn vapid_key(&self) -> crate::error::AppResult<Arc<crate::push::vapid::VapidKey>> {
+        let key = self
+            .vapid
+            .get_or_try_init(|| async {
+                crate::push::vapid::VapidKey::load_or_create(&self.db)
+                    .await
+                    .map(Arc::new)
+            })
+            .await?;
+        Ok(key.clone())
+    }
+
     /// State over an open pool.
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         Ok(Self {
@@ -51,6 +66,7 @@ impl AppState {
             federation: Arc::new(federation::Federation::new(&config)?),
             media: crate::media::store::MediaStore::local(&config.server.data_dir),
             streaming: Arc::default(),
+            vapid: Arc::default(),
             config: Arc::new(config),
             caches: crate::caches::Caches::new(db.clone()),
             db,

@@ -16,6 +16,7 @@ pub mod media;
 pub mod metrics;
 pub mod moderation;
 pub mod passwords;
+pub mod push;
 pub mod secrets;
 pub mod streaming;
 pub mod telemetry;

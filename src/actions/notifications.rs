@@ -1,4 +1,4 @@
-//! A member's own notifications: dismissing one, or all of them.
+//! A member's own notifications: dismissing one, a group, or all of them.
 
 use sqlx::PgPool;
 
@@ -16,5 +16,13 @@ pub async fn dismiss(pool: &PgPool, account_id: i64, id: i64) -> AppResult<()> {
 /// Dismisses every notification of the member.
 pub async fn clear(pool: &PgPool, account_id: i64) -> AppResult<()> {
     db::notifications::delete_all(pool, account_id).await?;
+    Ok(())
+}
+
+/// Dismisses a group of the member's notifications (its key, or `ungrouped-<id>`).
+pub async fn dismiss_group(pool: &PgPool, account_id: i64, group_key: &str) -> AppResult<()> {
+    if db::notification_groups::delete(pool, account_id, group_key).await? == 0 {
+        return Err(AppError::NotFound);
+    }
     Ok(())
 }

@@ -92,6 +92,8 @@ pub enum LiveEvent {
     },
     /// A member's filters changed.
     FiltersChanged(i64),
+    /// A member accepted a notification request: its notifications joined the others.
+    NotificationsMerged(i64),
     /// An announcement was published, or changed while published.
     Announced(i64),
     /// An announcement was withdrawn (unpublished or deleted).
@@ -263,6 +265,7 @@ impl State {
                     live.push(LiveEvent::FiltersChanged(event.target));
                 }
                 b'n' => live.push(LiveEvent::Notification(event.target)),
+                b'M' => live.push(LiveEvent::NotificationsMerged(event.target)),
                 b'p' => live.push(LiveEvent::Posted(event.target)),
                 b'e' => live.push(LiveEvent::Edited(event.target)),
                 b'd' | b'D' => live.push(LiveEvent::Deleted {

@@ -73,7 +73,7 @@ pub async fn prune(db: impl PgExecutor<'_>, horizon: i64) -> sqlx::Result<u64> {
 }
 
 /// Writes one change from Rust, for what no trigger sees (announcements: kinds 'A', 'X', 'R',
-/// migration 0038); part of the caller's transaction, so read only after it commits.
+/// migration 0038; 'M', a member's accepted notification requests merged); part of the caller's transaction, so read only after it commits.
 pub async fn record(
     db: &mut sqlx::PgConnection,
     kind: u8,

@@ -13,10 +13,17 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     /// For `severed_relationships`: the event the member lost relationships in.
     pub relationship_severance_event_id: Option<i64>,
+    /// Kept as a request by the member's notification policy.
+    pub filtered: bool,
+    /// The group it belongs to (favourites and boosts of a status, follows, sign-ups).
+    pub group_key: Option<String>,
 }
 
 /// Notifies a local account, unless it blocks or mutes (with notifications) the sender, is the
-/// sender, or policy filters the sender (limited and not followed, or suspended).
+/// sender, the sender is suspended or on a domain the member blocks, or the member's
+/// notification policy drops it; a notification the policy filters is kept as a request
+/// (`filtered`, see `notification_outcome` in migration 0039: limited senders the member does
+/// not follow are filtered by default).
 pub async fn insert(
     db: impl PgExecutor<'_>,
     account_id: i64,
@@ -25,18 +32,17 @@ pub async fn insert(
     status_id: Option<i64>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "insert into notifications (account_id, from_account_id, type, status_id)
-         select $1::bigint, $2::bigint, $3::text, $4::bigint
+        "insert into notifications (account_id, from_account_id, type, status_id, filtered)
+         select $1::bigint, $2::bigint, $3::text, $4::bigint, policy.outcome = 'filter'
+         from (select notification_outcome($1, $2, $3, $4) as outcome) policy
          where $1::bigint <> $2::bigint
+           and policy.outcome <> 'drop'
            and exists (select 1 from accounts where id = $1 and domain is null)
            and not blocked_between($1, $2)
            and not exists (select 1 from mutes m where m.account_id = $1 and m.target_account_id = $2
                            and m.hide_notifications and (m.expires_at is null or m.expires_at > now()))
-           -- Limited senders the member does not follow are filtered (a follow request still
-           -- shows: it is how the member decides whether to follow back); suspended ones always.
            and not account_suspended($2)
-           and not domain_blocked_by($1, (select a.domain from accounts a where a.id = $2))
-           and ($3::text = 'follow_request' or not hidden_from_public($2, $1))",
+           and not domain_blocked_by($1, (select a.domain from accounts a where a.id = $2))",
         account_id,
         from_account_id,
         kind,
@@ -76,6 +82,8 @@ pub struct NotificationQuery<'a> {
     pub types: &'a [String],
     pub exclude_types: &'a [String],
     pub from_account_id: Option<i64>,
+    /// Also those kept as requests (Mastodon's `include_filtered`).
+    pub include_filtered: bool,
     pub max_id: Option<i64>,
     pub since_id: Option<i64>,
     pub min_id: Option<i64>,
@@ -91,7 +99,7 @@ pub async fn list(
     let mut rows = sqlx::query_as!(
         Notification,
         r#"select n.id, n.from_account_id, n.type as "type", n.status_id, n.created_at,
-                  n.relationship_severance_event_id
+                  n.relationship_severance_event_id, n.filtered, n.group_key
            from notifications n
            where n.account_id = $1
              and (cardinality($2::text[]) = 0 or n.type = any($2))
@@ -100,6 +108,7 @@ pub async fn list(
              and ($5::bigint is null or n.id < $5)
              and (coalesce($7::bigint, $6::bigint) is null or n.id > coalesce($7::bigint, $6::bigint))
              and not blocked_between($1, n.from_account_id)
+             and ($9 or not n.filtered)
            order by case when $7::bigint is null then -n.id else n.id end
            limit $8"#,
         account_id,
@@ -110,6 +119,7 @@ pub async fn list(
         q.since_id,
         q.min_id,
         q.limit,
+        q.include_filtered,
     )
     .fetch_all(db)
     .await?;
@@ -124,7 +134,7 @@ pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Re
     sqlx::query_as!(
         Notification,
         r#"select id, from_account_id, type as "type", status_id, created_at,
-                  relationship_severance_event_id
+                  relationship_severance_event_id, filtered, group_key
            from notifications where account_id = $1 and id = $2"#,
         account_id,
         id
@@ -162,7 +172,7 @@ pub async fn count_unread(
 ) -> sqlx::Result<i64> {
     Ok(sqlx::query_scalar!(
         "select count(*) from (select 1 from notifications where account_id = $1
-                                and ($2::bigint is null or id > $2)
+                                and ($2::bigint is null or id > $2) and not filtered
                                 and not blocked_between($1, from_account_id) limit $3) n",
         account_id,
         after,

@@ -227,6 +227,27 @@ impl Fetcher {
             .unwrap_or(Err(FetchError::TimedOut(self.timeout)))
     }
 
+    /// POSTs `body` to `url` as given (a push service's endpoint): one hop, no redirects, under
+    /// the address guard and the time bound. Any status is an answer for the caller to read.
+    pub async fn post(
+        &self,
+        url: &Url,
+        headers: axum::http::HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, FetchError> {
+        self.within_time_bound(async {
+            self.check_url(url)?;
+            self.client
+                .post(url.clone())
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(network_error)
+        })
+        .await
+    }
+
     /// GETs `url` (following checked redirects), signed by `signer` when given, and returns the
     /// final URL, the content type and the body. Status codes other than 2xx are errors.
     pub async fn get(

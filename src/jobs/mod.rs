@@ -58,6 +58,11 @@ pub enum Job {
     ApplyDomainRule { domain: String },
     /// The same for many domains at once (an import, a block-list refresh).
     ApplyDomainRules { domains: Vec<String> },
+    /// Push a notification to one subscription (queued by the trigger on `notifications`).
+    WebPush {
+        notification_id: i64,
+        subscription_id: i64,
+    },
 }
 
 impl Job {
@@ -70,6 +75,7 @@ impl Job {
             Job::BackfillOutbox { .. } => "backfill_outbox",
             Job::ApplyDomainRule { .. } => "apply_domain_rule",
             Job::ApplyDomainRules { .. } => "apply_domain_rules",
+            Job::WebPush { .. } => "web_push",
         }
     }
 }
@@ -128,7 +134,13 @@ fn next_step(error: &JobError, attempts: i32) -> Next {
 /// services which can refuse for good or ask for patience (push, link previews) answer
 /// [`JobError::Permanent`] or [`JobError::RetryAfter`] themselves.
 async fn perform(state: &AppState, job: Job) -> Result<(), JobError> {
-    Ok(perform_action(state, job).await?)
+    match job {
+        Job::WebPush {
+            notification_id,
+            subscription_id,
+        } => crate::push::send::deliver(state, notification_id, subscription_id).await,
+        job => Ok(perform_action(state, job).await?),
+    }
 }
 
 async fn perform_action(state: &AppState, job: Job) -> AppResult<()> {
@@ -150,6 +162,13 @@ async fn perform_action(state: &AppState, job: Job) -> AppResult<()> {
         Job::ProcessActivity { activity, signer_id } => {
             crate::federation::ingest::process(state, &activity, signer_id).await
         }
+        // Answered by `perform`, which knows its finer outcomes.
+        Job::WebPush {
+            notification_id,
+            subscription_id,
+        } => crate::push::send::deliver(state, notification_id, subscription_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}").into()),
     }
 }
 

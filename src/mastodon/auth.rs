@@ -14,6 +14,8 @@ use crate::secrets;
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub token_id: i64,
+    /// The token as presented: Web Push payloads carry it, so apps know which account a push is for.
+    pub token: String,
     pub application_id: i64,
     pub scopes: Scopes,
     user: Option<AuthUser>,
@@ -119,6 +121,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Auth> {
     };
     Ok(Auth {
         token_id: owner.token_id,
+        token: token.to_owned(),
         application_id: owner.application_id,
         scopes,
         user,

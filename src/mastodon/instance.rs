@@ -28,6 +28,7 @@ async fn facts(state: &AppState) -> AppResult<InstanceFacts> {
         domain_count: db::accounts::list_known_domains(&state.db).await?.len() as i64,
         active_month: db::users::count_active_since(&state.db, Utc::now() - Duration::days(30)).await?,
         contact_account,
+        vapid_public_key: state.vapid_key().await?.public_base64().to_owned(),
     })
 }
 

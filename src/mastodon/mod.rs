@@ -17,12 +17,15 @@ pub mod languages;
 mod lists;
 mod markers;
 mod media;
+mod notification_groups;
+mod notification_requests;
 pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
 mod polls;
 pub mod present;
+mod push;
 pub mod rate_limit;
 mod relationships;
 mod reports;
@@ -283,10 +286,70 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/notifications/clear",
             post(notifications::clear_notifications),
         )
+        .route(
+            "/api/v1/notifications/policy",
+            get(notification_requests::get_policy_v1).patch(notification_requests::update_policy_v1),
+        )
+        .route(
+            "/api/v1/notifications/requests",
+            get(notification_requests::get_requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/merged",
+            get(notification_requests::get_merged),
+        )
+        .route(
+            "/api/v1/notifications/requests/accept",
+            post(notification_requests::accept_requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/dismiss",
+            post(notification_requests::dismiss_requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}",
+            get(notification_requests::get_request),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/accept",
+            post(notification_requests::accept_request),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/dismiss",
+            post(notification_requests::dismiss_request),
+        )
+        .route("/api/v2/notifications", get(notification_groups::get_groups))
+        .route(
+            "/api/v2/notifications/unread_count",
+            get(notification_groups::get_unread_count),
+        )
+        .route(
+            "/api/v2/notifications/policy",
+            get(notification_requests::get_policy).patch(notification_requests::update_policy),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}",
+            get(notification_groups::get_group),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/accounts",
+            get(notification_groups::get_group_accounts),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/dismiss",
+            post(notification_groups::dismiss_group),
+        )
         .route("/api/v1/notifications/{id}", get(notifications::get_notification))
         .route(
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss_notification),
+        )
+        .route(
+            "/api/v1/push/subscription",
+            get(push::get_subscription)
+                .post(push::create_subscription)
+                .put(push::update_subscription)
+                .delete(push::delete_subscription),
         )
         .route("/api/v1/accounts/{id}/lists", get(lists::get_account_lists))
         .route("/api/v1/preferences", get(accounts::get_preferences))

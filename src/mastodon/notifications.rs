@@ -18,7 +18,7 @@ use crate::mastodon::params::{Params, empty_as_none};
 use crate::mastodon::present;
 
 /// The notification types clients may ask for.
-const TYPES: &[&str] = &[
+pub const TYPES: &[&str] = &[
     "mention",
     "status",
     "reblog",
@@ -40,6 +40,8 @@ pub struct NotificationParams {
     exclude_types: Vec<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     account_id: Option<i64>,
+    #[serde(default)]
+    include_filtered: bool,
     #[serde(default, deserialize_with = "empty_as_none")]
     max_id: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
@@ -86,7 +88,7 @@ pub async fn render(
             Some(Notification {
                 id: format_id(n.id),
                 r#type: n.r#type.clone(),
-                group_key: format!("ungrouped-{}", n.id),
+                group_key: group_key(n),
                 created_at: format_time(n.created_at),
                 account,
                 status,
@@ -97,6 +99,14 @@ pub async fn render(
             })
         })
         .collect())
+}
+
+/// The key of the notification's group: its own, or `ungrouped-<id>` (Mastodon's word).
+pub fn group_key(notification: &db::notifications::Notification) -> String {
+    notification
+        .group_key
+        .clone()
+        .unwrap_or_else(|| format!("ungrouped-{}", notification.id))
 }
 
 /// GET /api/v1/notifications
@@ -122,6 +132,7 @@ pub async fn get_notifications(
         types: &types,
         exclude_types: &exclude,
         from_account_id: params.account_id,
+        include_filtered: params.include_filtered,
         max_id: params.max_id,
         since_id: params.since_id,
         min_id: params.min_id,

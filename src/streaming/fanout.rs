@@ -56,7 +56,11 @@ pub async fn deliver(state: &AppState, hub: &Hub, event: LiveEvent) -> AppResult
             public,
         } => deleted(state, hub, &subscribers, status, author, public).await,
         LiveEvent::FiltersChanged(account) => {
-            filters_changed(hub, &subscribers, account);
+            to_member(hub, &subscribers, account, "filters_changed");
+            Ok(())
+        }
+        LiveEvent::NotificationsMerged(account) => {
+            to_member(hub, &subscribers, account, "notifications_merged");
             Ok(())
         }
         LiveEvent::Announced(id) => announced(state, hub, &subscribers, id).await,
@@ -112,13 +116,11 @@ fn to_every_member(hub: &Hub, subscribers: &[Subscriber], event: &'static str, p
 }
 
 /// Tells a member's user streams that their filters changed (clients fetch them again).
-fn filters_changed(hub: &Hub, subscribers: &[Subscriber], account: i64) {
+/// An event without payload to one member's `user` streams (`filters_changed`, `notifications_merged`).
+fn to_member(hub: &Hub, subscribers: &[Subscriber], account: i64, event: &'static str) {
     for subscriber in subscribers.iter().filter(|s| account_of(s) == Some(account)) {
         if subscriber.streams.contains(&Stream::User) {
-            hub.send(
-                subscriber.id,
-                Frame::new(Stream::User.names(), "filters_changed", "".into()),
-            );
+            hub.send(subscriber.id, Frame::new(Stream::User.names(), event, "".into()));
         }
     }
 }
@@ -153,6 +155,10 @@ async fn notification(state: &AppState, hub: &Hub, subscribers: &[Subscriber], i
     let Some(row) = db::notifications::find(&state.db, owner, id).await? else {
         return Ok(());
     };
+    // Kept as a request: the member sees it only by opening their requests.
+    if row.filtered {
+        return Ok(());
+    }
     // Rendered as the API lists it (a notification whose status the owner may not see is none).
     let Some(rendered) = crate::mastodon::notifications::render(state, owner, &[row])
         .await?

@@ -91,8 +91,17 @@ async fn first_screen_lists_are_empty_for_a_new_member() {
         let (status, body) = json_of(app.get_with(path, &member.token).await).await;
         assert_eq!((status, body), (200, json!([])), "{path}");
     }
+    // Elk and Ice Cubes read the push subscription at login: none yet is a 404 (and a token
+    // without the `push` scope is refused, as Mastodon refuses it).
     assert_eq!(
         app.get_with("/api/v1/push/subscription", &member.token)
+            .await
+            .status(),
+        403
+    );
+    let pusher = app.member("trinity", "read push").await;
+    assert_eq!(
+        app.get_with("/api/v1/push/subscription", &pusher.token)
             .await
             .status(),
         404

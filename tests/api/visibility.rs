@@ -323,6 +323,9 @@ async fn notifications_and_conversations_follow_what_the_member_may_see() {
     let app = TestApp::spawn().await;
     let alice = app.member("alice", "read write follow").await;
     let bob = app.member("bob", "read write follow").await;
+    // Bob follows Alice: a stranger's private mention would be a request (his policy's default).
+    let follow = format!("/api/v1/accounts/{}/follow", alice.account_id);
+    assert_eq!(app.post_form(&follow, Some(&bob.token), &[]).await.status(), 200);
     let status = post(
         &app,
         &alice,

@@ -15,13 +15,13 @@ pub struct Application {
     /// Newline-separated, as older clients read it.
     pub redirect_uri: String,
     pub redirect_uris: Vec<String>,
-    /// Web Push is not offered yet: an empty key.
+    /// The instance's Web Push VAPID public key, base64url.
     pub vapid_key: String,
 }
 
 impl Application {
-    /// Renders an application row.
-    pub fn from_row(row: &db::oauth::Application) -> Self {
+    /// Renders an application row, with the instance's VAPID public key.
+    pub fn from_row(row: &db::oauth::Application, vapid_key: &str) -> Self {
         Self {
             id: format_id(row.id),
             name: row.name.clone(),
@@ -34,7 +34,7 @@ impl Application {
                 .collect(),
             redirect_uri: row.redirect_uris.join("\n"),
             redirect_uris: row.redirect_uris.clone(),
-            vapid_key: String::new(),
+            vapid_key: vapid_key.to_owned(),
         }
     }
 }

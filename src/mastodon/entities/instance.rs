@@ -62,6 +62,8 @@ pub struct InstanceFacts {
     pub domain_count: i64,
     pub active_month: i64,
     pub contact_account: Option<Account>,
+    /// The Web Push VAPID public key, base64url.
+    pub vapid_public_key: String,
 }
 
 /// `GET /api/v2/instance`.
@@ -169,7 +171,7 @@ impl InstanceV2 {
                     "privacy_policy": format!("{base}/privacy-policy"),
                     "terms_of_service": null,
                 },
-                "vapid": { "public_key": "" },
+                "vapid": { "public_key": facts.vapid_public_key },
                 "accounts": {
                     "max_featured_tags": 10,
                     "max_pinned_statuses": 5,

@@ -123,7 +123,7 @@ pub async fn create_app(
     let (row, client_secret) =
         actions::oauth::register_application(&state.db, name, website, &redirect_uris, &scopes).await?;
     Ok(Json(CredentialApplication {
-        application: Application::from_row(&row),
+        application: Application::from_row(&row, state.vapid_key().await?.public_base64()),
         client_id: row.client_id,
         client_secret,
         client_secret_expires_at: 0,
@@ -135,5 +135,8 @@ pub async fn verify_app(State(state): State<AppState>, auth: Auth) -> AppResult<
     let row = db::oauth::find_application(&state.db, auth.application_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(Application::from_row(&row)))
+    Ok(Json(Application::from_row(
+        &row,
+        state.vapid_key().await?.public_base64(),
+    )))
 }

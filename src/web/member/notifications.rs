@@ -114,6 +114,7 @@ pub async fn show_notifications(
             types: &types,
             exclude_types: &[],
             from_account_id: None,
+            include_filtered: false,
             max_id: query.max_id,
             since_id: None,
             min_id: None,
