@@ -108,7 +108,7 @@ def run_push(check, h, s, sink):
 
     for name in ("carol", "dave", "erin"):
         def sign_up(name=name):
-            username = f"{name}_{h.suffix}"
+            username = f"push{name}_{h.suffix}"
             password = secrets.token_urlsafe(18)
             email = f"{username}@example.com"
             token = h.client().create_account(username, password, email, agreement=True, locale="en",
