@@ -476,6 +476,45 @@ async fn notifications_from_a_limited_account_reach_only_its_followers() {
     assert_eq!(for_stranger, json!([]));
     let (_, for_fan) = get_json(&app, "/api/v1/notifications?types[]=mention", &fan.token).await;
     assert_eq!(for_fan.as_array().unwrap().len(), 1);
+    // For the member who does not follow them, it waits as a request (Mastodon's
+    // `for_limited_accounts = filter`), which they may accept; with `drop`, nothing is kept.
+    let (_, requests) = get_json(&app, "/api/v1/notifications/requests", &stranger.token).await;
+    assert_eq!(requests.as_array().unwrap().len(), 1, "{requests}");
+    assert_eq!(requests[0]["account"]["acct"], "bob@limited.test");
+    let (_, for_fan) = get_json(&app, "/api/v1/notifications/requests", &fan.token).await;
+    assert_eq!(for_fan, json!([]));
+    let id = requests[0]["id"].as_str().unwrap();
+    let accepted = app
+        .post_form(
+            &format!("/api/v1/notifications/requests/{id}/accept"),
+            Some(&stranger.token),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+    let (_, for_stranger) = get_json(&app, "/api/v1/notifications?types[]=mention", &stranger.token).await;
+    assert_eq!(for_stranger.as_array().unwrap().len(), 1);
+    let dropping = app
+        .send_form(
+            reqwest::Method::PATCH,
+            "/api/v2/notifications/policy",
+            Some(&fan.token),
+            &[("for_limited_accounts", "drop")],
+        )
+        .await;
+    assert_eq!(dropping.status(), 200);
+    sqlx::query("delete from follows where account_id = $1")
+        .bind(fan.account_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    deliver(&app, &bob, &mention(&fan, "3")).await;
+    let kept: i64 = sqlx::query_scalar("select count(*) from notifications where account_id = $1")
+        .bind(fan.account_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "the dropped mention left nothing");
 }
 
 #[tokio::test]

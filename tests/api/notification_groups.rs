@@ -315,3 +315,37 @@ async fn the_policy_files_strangers_as_requests_until_accepted_and_drops_when_to
     assert_eq!(v1["filter_not_following"], true);
     assert_eq!(v1["filter_not_followers"], false);
 }
+
+#[tokio::test]
+async fn a_request_is_not_streamed_and_accepting_it_tells_the_streams_notifications_merged() {
+    use crate::streaming::{connect, drain, next_event};
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let stranger = app.member("stranger", "read write follow").await;
+    let mut socket = connect(&app, "stream=user", &alice.token).await;
+    post(
+        &app,
+        &stranger,
+        &[("status", "@alice hush"), ("visibility", "direct")],
+    )
+    .await;
+    let events = drain(&mut socket, std::time::Duration::from_secs(2)).await;
+    assert!(
+        !events.iter().any(|e| e["event"] == "notification"),
+        "a filtered notification is not streamed: {events:?}"
+    );
+    let (_, requests) = get(&app, &alice, "/api/v1/notifications/requests").await;
+    let id = requests[0]["id"].as_str().unwrap();
+    ok(
+        &app,
+        &alice,
+        "/api/v1/notifications/requests/accept",
+        &[("id[]", id)],
+    )
+    .await;
+    let event = next_event(&mut socket, std::time::Duration::from_secs(3))
+        .await
+        .expect("notifications_merged");
+    assert_eq!(event["event"], "notifications_merged", "{event}");
+    assert_eq!(event["stream"], serde_json::json!(["user"]));
+}
