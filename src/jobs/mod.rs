@@ -130,45 +130,33 @@ fn next_step(error: &JobError, attempts: i32) -> Next {
     }
 }
 
-/// Runs a job. Every kind today fails only transiently (its action's error); kinds that talk to
-/// services which can refuse for good or ask for patience (push, link previews) answer
-/// [`JobError::Permanent`] or [`JobError::RetryAfter`] themselves.
+/// Runs a job. Most kinds fail only transiently (their action's error); push, which talks to
+/// services that can refuse for good or ask for patience, answers [`JobError::Permanent`] or
+/// [`JobError::RetryAfter`] itself.
 async fn perform(state: &AppState, job: Job) -> Result<(), JobError> {
     match job {
+        Job::EndPoll { poll_id } => {
+            Ok(actions::polls::notify_ended(&state.db, &state.base_url, poll_id).await?)
+        }
+        Job::SendPollCounts { poll_id } => {
+            Ok(actions::polls::send_counts(&state.db, &state.base_url, poll_id).await?)
+        }
+        Job::PublishScheduledStatus { scheduled_status_id } => {
+            actions::scheduled::publish(&state.db, &state.config, scheduled_status_id).await?;
+            Ok(())
+        }
+        Job::BackfillOutbox { account_id } => {
+            Ok(crate::federation::resolve::backfill_outbox(state, account_id).await?)
+        }
+        Job::ApplyDomainRule { domain } => Ok(actions::domain_blocks::apply(state, &domain).await?),
+        Job::ApplyDomainRules { domains } => Ok(actions::domain_blocks::apply_many(state, &domains).await?),
+        Job::ProcessActivity { activity, signer_id } => {
+            Ok(crate::federation::ingest::process(state, &activity, signer_id).await?)
+        }
         Job::WebPush {
             notification_id,
             subscription_id,
         } => crate::push::send::deliver(state, notification_id, subscription_id).await,
-        job => Ok(perform_action(state, job).await?),
-    }
-}
-
-async fn perform_action(state: &AppState, job: Job) -> AppResult<()> {
-    match job {
-        Job::EndPoll { poll_id } => actions::polls::notify_ended(&state.db, &state.base_url, poll_id).await,
-        Job::SendPollCounts { poll_id } => {
-            actions::polls::send_counts(&state.db, &state.base_url, poll_id).await
-        }
-        Job::PublishScheduledStatus { scheduled_status_id } => {
-            actions::scheduled::publish(&state.db, &state.config, scheduled_status_id)
-                .await
-                .map(|_| ())
-        }
-        Job::BackfillOutbox { account_id } => {
-            crate::federation::resolve::backfill_outbox(state, account_id).await
-        }
-        Job::ApplyDomainRule { domain } => actions::domain_blocks::apply(state, &domain).await,
-        Job::ApplyDomainRules { domains } => actions::domain_blocks::apply_many(state, &domains).await,
-        Job::ProcessActivity { activity, signer_id } => {
-            crate::federation::ingest::process(state, &activity, signer_id).await
-        }
-        // Answered by `perform`, which knows its finer outcomes.
-        Job::WebPush {
-            notification_id,
-            subscription_id,
-        } => crate::push::send::deliver(state, notification_id, subscription_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}").into()),
     }
 }
 

@@ -349,3 +349,91 @@ async fn a_request_is_not_streamed_and_accepting_it_tells_the_streams_notificati
     assert_eq!(event["event"], "notifications_merged", "{event}");
     assert_eq!(event["stream"], serde_json::json!(["user"]));
 }
+
+#[tokio::test]
+async fn the_web_shows_filtered_notifications_to_accept_or_dismiss_and_sets_the_policy() {
+    use crate::web_member::{signed_in, token};
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice", "read write follow").await;
+    let stranger = app.member("stranger", "read write follow").await;
+    let other = app.member("other", "read write follow").await;
+    post(
+        &app,
+        &stranger,
+        &[("status", "@alice a word in private"), ("visibility", "direct")],
+    )
+    .await;
+    post(
+        &app,
+        &other,
+        &[("status", "@alice another word"), ("visibility", "direct")],
+    )
+    .await;
+    let mut browser = signed_in(&app, "alice").await;
+    let (code, _, notifications) = browser.get("/notifications").await;
+    assert_eq!(code, 200);
+    assert!(
+        notifications.contains("Filtered notifications (2)"),
+        "{notifications}"
+    );
+    let (code, _, page) = browser.get("/notifications/requests").await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("a word in private") && page.contains("another word"),
+        "{page}"
+    );
+    let (_, requests) = get(&app, &alice, "/api/v1/notifications/requests").await;
+    let by = |who: &TestMember| {
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["account"]["id"] == who.account_id.to_string())
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (code, location, _) = browser
+        .post(
+            &format!("/notifications/requests/{}/accept", by(&stranger)),
+            &[("authenticity_token", &token(&page))],
+        )
+        .await;
+    assert_eq!(
+        (code, location.as_deref()),
+        (303, Some("/notifications/requests"))
+    );
+    let (code, _, _) = browser
+        .post(
+            &format!("/notifications/requests/{}/dismiss", by(&other)),
+            &[("authenticity_token", &token(&page))],
+        )
+        .await;
+    assert_eq!(code, 303);
+    let (_, listed) = get(&app, &alice, "/api/v1/notifications").await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "the accepted one joined, the dismissed one went"
+    );
+    // Without the form's token, nothing changes; with it, the policy is saved.
+    let (code, _, _) = browser
+        .post("/notifications/policy", &[("for_new_accounts", "drop")])
+        .await;
+    assert_eq!(code, 422);
+    let (code, _, _) = browser
+        .post(
+            "/notifications/policy",
+            &[
+                ("authenticity_token", &token(&page)),
+                ("for_new_accounts", "drop"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 303);
+    let (_, policy) = get(&app, &alice, "/api/v2/notifications/policy").await;
+    assert_eq!(policy["for_new_accounts"], "drop");
+    let (_, _, page) = browser.get("/notifications/requests").await;
+    assert!(page.contains(r#"<option value="drop" selected>"#), "{page}");
+}

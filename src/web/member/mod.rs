@@ -4,6 +4,7 @@
 mod accounts;
 mod compose;
 mod interact;
+mod notification_requests;
 mod notifications;
 pub mod post_view;
 mod search;
@@ -56,6 +57,15 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/{action}", post(interact::act_on_account))
         .route("/follow_requests", get(accounts::show_follow_requests))
         .route("/notifications", get(notifications::show_notifications))
+        .route(
+            "/notifications/requests",
+            get(notification_requests::show_requests),
+        )
+        .route(
+            "/notifications/requests/{id}/{action}",
+            post(notification_requests::answer_request),
+        )
+        .route("/notifications/policy", post(notification_requests::save_policy))
         .route("/search", get(search::show_search))
         .route("/remote_follow", get(accounts::remote_follow))
         .merge(settings::routes())

@@ -62,6 +62,8 @@ pub struct NotificationsPage {
     filters: Vec<FilterLink>,
     notifications: Vec<NotificationLine>,
     older: Option<String>,
+    /// Notifications the member's policy kept apart, waiting as requests.
+    filtered: i64,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -167,6 +169,7 @@ pub async fn show_notifications(
             .collect(),
         notifications,
         older,
+        filtered: db::notification_requests::summary(&state.db, viewer).await?.1,
     };
     Ok((member.browser.jar, page).into_response())
 }
