@@ -93,9 +93,10 @@ pub async fn subscribe(state: &AppState, request: &Subscribe<'_>) -> AppResult<d
     let p256dh = decode_key(request.p256dh)
         .filter(|key| key.len() == 65 && key[0] == 4)
         .ok_or_else(|| invalid("Keys p256dh is not an uncompressed P-256 public key"))?;
+    // RFC 8291 §3.2: sixteen random octets.
     let auth = decode_key(request.auth)
-        .filter(|secret| (1..=64).contains(&secret.len()))
-        .ok_or_else(|| invalid("Keys auth is not a valid authentication secret"))?;
+        .filter(|secret| secret.len() == 16)
+        .ok_or_else(|| invalid("Keys auth is not a 16-byte authentication secret"))?;
     let policy = checked_policy(request.policy)?;
     let alerts = known_alerts(request.alerts.iter().cloned());
     Ok(db::push::upsert(

@@ -46,6 +46,7 @@ mod paging;
 mod polls;
 mod profile_pictures;
 mod publishing;
+mod push_service;
 mod rate_limits;
 mod registrations;
 mod search;

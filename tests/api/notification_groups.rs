@@ -388,7 +388,7 @@ async fn the_web_shows_filtered_notifications_to_accept_or_dismiss_and_sets_the_
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["account"]["id"] == who.account_id.to_string())
+            .find(|r| r["account"]["id"].as_str().and_then(|id| id.parse().ok()) == Some(who.account_id))
             .unwrap()["id"]
             .as_str()
             .unwrap()
