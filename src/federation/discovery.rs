@@ -47,6 +47,14 @@ async fn nodeinfo(state: &AppState, version: &str) -> AppResult<Response> {
         "metadata": {
             "nodeName": state.config.title(),
             "nodeDescription": state.config.instance.description,
+            // `software` says what runs here; `upstream` says which client API it speaks, and at
+            // which version (the one `/api/v1/instance` claims). Clients that read NodeInfo to
+            // pick an API (megalodon's `detector`, so Whalebird and Fedistar) know the Mastodon
+            // family by this field, as they know Mastodon's own forks.
+            "upstream": {
+                "name": "mastodon",
+                "version": crate::mastodon::entities::instance::MASTODON_VERSION,
+            },
         },
     });
     let content_type = format!(

@@ -115,8 +115,8 @@ fn to_every_member(hub: &Hub, subscribers: &[Subscriber], event: &'static str, p
     }
 }
 
-/// Tells a member's user streams that their filters changed (clients fetch them again).
-/// An event without payload to one member's `user` streams (`filters_changed`, `notifications_merged`).
+/// An event without payload to one member's `user` streams: `filters_changed` (clients fetch
+/// their filters again), `notifications_merged` (clients reload notifications).
 fn to_member(hub: &Hub, subscribers: &[Subscriber], account: i64, event: &'static str) {
     for subscriber in subscribers.iter().filter(|s| account_of(s) == Some(account)) {
         if subscriber.streams.contains(&Stream::User) {

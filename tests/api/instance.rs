@@ -103,6 +103,9 @@ async fn nodeinfo_names_ferrodon_and_keeps_metadata() {
         assert_eq!(body["software"]["name"], "ferrodon");
         assert_eq!(body["protocols"], json!(["activitypub"]));
         assert!(body["metadata"].is_object());
+        // What API it speaks, for clients that choose by NodeInfo (megalodon's `detector`).
+        assert_eq!(body["metadata"]["upstream"]["name"], "mastodon");
+        assert_eq!(body["metadata"]["upstream"]["version"], "4.0.0");
         assert_eq!(body["openRegistrations"], true);
         assert_eq!(body["usage"]["users"]["total"], 0);
     }
