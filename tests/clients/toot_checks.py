@@ -242,8 +242,8 @@ def ids(statuses):
 def capture_tui(toot, home, expected, wait=30):
     """Starts `toot tui` in a tmux server of its own, 120x40, and returns its screen once it
     shows `expected` (or after `wait` seconds)."""
-    socket = f"ferrodon-toot-{os.getpid()}"
-    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+    # Its socket in the checks' own directory, removed with it.
+    tmux = ["tmux", "-S", str(home / "tmux.sock"), "-f", "/dev/null"]
     env_words = " ".join(
         f"{k}={shlex.quote(toot.env[k])}" for k in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "PATH") if k in toot.env
     )
@@ -541,12 +541,14 @@ def run(runner, check, toot, home, base):
     check("delete", delete, [members])
 
     def tui():
+        toot.run("follow", bob_name)
         newest = toot.json("post", f"Seen in the TUI {suffix}", user=bob)
-        home = toot.json("timelines", "home", "--limit", "1")
-        expect(ids(home) == [newest["id"]], f"bob's post tops alice's home timeline: {ids(home)}")
+        timeline = toot.json("timelines", "home", "--limit", "1")
+        expect(ids(timeline) == [newest["id"]], f"bob's post tops alice's home timeline: {ids(timeline)}")
         screen = capture_tui(toot, home, f"Seen in the TUI {suffix}")
         expect(f"Seen in the TUI {suffix}" in screen, f"the first screen shows the newest post:\n{screen}")
         expect(bob_name in screen, f"and its author:\n{screen}")
+        expect("[home]" in screen, f"in the home timeline:\n{screen}")
 
     if shutil.which("tmux"):
         check("tui: the first screen in tmux shows the home timeline", tui, [followed])
