@@ -324,7 +324,10 @@ async fn read_changes(shared: Arc<Shared>) {
             match result {
                 Ok(changes) => (true, state.apply(generation, changes)),
                 Err(error) => {
-                    tracing::warn!(%error, "the cache change log could not be read");
+                    // A stopping process (its pool closed) has nothing to warn about.
+                    if !shared.db.is_closed() {
+                        tracing::warn!(%error, "the cache change log could not be read");
+                    }
                     state.forget_everything();
                     state.snapshot = None;
                     (false, Vec::new())
@@ -374,6 +377,8 @@ async fn wake_on_notifications(shared: Arc<Shared>) {
                         // The connection was lost (the next call makes it again): whatever was
                         // committed meanwhile is in the log, so read it.
                         Ok(None) => shared.wake.notify_one(),
+                        // The process is stopping: its pool is closed for good.
+                        Err(_) if shared.db.is_closed() => return,
                         Err(error) => {
                             tracing::warn!(%error, "lost the notifications channel; listening again");
                             break;
@@ -381,6 +386,7 @@ async fn wake_on_notifications(shared: Arc<Shared>) {
                     }
                 }
             }
+            Err(_) if shared.db.is_closed() => return,
             Err(error) => {
                 tracing::warn!(%error, ?wait, "cannot listen for notifications; retrying");
                 tokio::time::sleep(wait).await;
