@@ -156,21 +156,4 @@ language sql stable as $$
     end
 $$;
 
--- A request for each sender whose notification was filtered, brought up to date by each new one.
-create or replace function cache_events_of_new_notifications() returns trigger
-language plpgsql as $$
-begin
-    if exists (select 1 from new_rows) then
-        insert into cache_events (kind, target) select 'n', id from new_rows;
-        insert into notification_requests as r (account_id, from_account_id, last_status_id)
-        select distinct on (account_id, from_account_id) account_id, from_account_id, status_id
-        from new_rows where filtered
-        order by account_id, from_account_id, id desc
-        on conflict (account_id, from_account_id) do update
-            set last_status_id = coalesce(excluded.last_status_id, r.last_status_id),
-                updated_at = now();
-        perform pg_notify('ferrodon_notifications', '');
-    end if;
-    return null;
-end
-$$;
+-- The requests themselves are made by the trigger that logs each new notification (0040).

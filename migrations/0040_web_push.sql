@@ -32,10 +32,11 @@ create table push_subscriptions (
 );
 create index push_subscriptions_account on push_subscriptions (account_id);
 
--- Every new notification that a subscription asks for becomes a push job, in the transaction
--- that wrote it, whatever statement did: the subscription's alerts and policy, and the member's
--- mutes, decide here; filters (text matching) when the job runs. A filtered notification (a
--- request) is never pushed.
+-- The trigger that logs each new notification (0036) now also brings the sender's request up to
+-- date when the notification was filtered (0039), and makes every new notification that a
+-- subscription asks for a push job, in the transaction that wrote it, whatever statement did:
+-- the subscription's alerts and policy, and the member's mutes, decide here; filters (text
+-- matching) when the job runs. A filtered notification (a request) is never pushed.
 create or replace function cache_events_of_new_notifications() returns trigger
 language plpgsql as $$
 begin
