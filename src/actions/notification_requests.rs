@@ -63,34 +63,31 @@ pub async fn update_policy(pool: &PgPool, account_id: i64, change: PolicyChange)
     Ok(policy)
 }
 
-/// Accepts requests `ids` (the member's own; others are ignored in bulk, 404 alone): their
-/// notifications join the others and their senders are accepted from now on; the member's
-/// streams hear `notifications_merged` once it is done.
-pub async fn accept(pool: &PgPool, account_id: i64, ids: &[i64], one: bool) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
-    let mut any = false;
-    for id in ids {
-        any |= db::notification_requests::accept(&mut tx, account_id, *id).await?;
-    }
-    if one && !any {
-        return Err(AppError::NotFound);
-    }
-    if any {
-        db::cache_events::record(&mut tx, b'M', account_id, None).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+/// What a member does with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Its notifications join the others and its sender is accepted from now on; the member's
+    /// streams hear `notifications_merged` once it is done.
+    Accept,
+    /// It goes, with the notifications it held.
+    Dismiss,
 }
 
-/// Dismisses requests `ids` and the notifications they held (404 alone when not the member's).
-pub async fn dismiss(pool: &PgPool, account_id: i64, ids: &[i64], one: bool) -> AppResult<()> {
+/// Answers requests `ids` (the member's own; others are ignored in bulk, 404 when `one`).
+pub async fn answer(pool: &PgPool, account_id: i64, ids: &[i64], one: bool, answer: Answer) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     let mut any = false;
     for id in ids {
-        any |= db::notification_requests::dismiss(&mut tx, account_id, *id).await?;
+        any |= match answer {
+            Answer::Accept => db::notification_requests::accept(&mut tx, account_id, *id).await?,
+            Answer::Dismiss => db::notification_requests::dismiss(&mut tx, account_id, *id).await?,
+        };
     }
     if one && !any {
         return Err(AppError::NotFound);
+    }
+    if any && answer == Answer::Accept {
+        db::cache_events::record(&mut tx, b'M', account_id, None).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -130,18 +130,22 @@ pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Re
     .await
 }
 
-/// Accepts a request: its notifications join the others, the sender is accepted from now on,
-/// the request goes. False when the member has no such request.
-pub async fn accept(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<bool> {
-    let Some(from) = sqlx::query_scalar!(
+/// Removes the member's request `id`; whose it was (the sender), if there was one.
+async fn take(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
         "delete from notification_requests where account_id = $1 and id = $2
          returning from_account_id",
         account_id,
         id
     )
-    .fetch_optional(&mut *db)
-    .await?
-    else {
+    .fetch_optional(db)
+    .await
+}
+
+/// Accepts a request: its notifications join the others, the sender is accepted from now on,
+/// the request goes. False when the member has no such request.
+pub async fn accept(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<bool> {
+    let Some(from) = take(db, account_id, id).await? else {
         return Ok(false);
     };
     sqlx::query!(
@@ -165,15 +169,7 @@ pub async fn accept(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sq
 
 /// Dismisses a request and the notifications it held. False when there is none.
 pub async fn dismiss(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<bool> {
-    let Some(from) = sqlx::query_scalar!(
-        "delete from notification_requests where account_id = $1 and id = $2
-         returning from_account_id",
-        account_id,
-        id
-    )
-    .fetch_optional(&mut *db)
-    .await?
-    else {
+    let Some(from) = take(db, account_id, id).await? else {
         return Ok(false);
     };
     sqlx::query!(

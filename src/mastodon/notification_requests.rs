@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::actions::notification_requests::{self as requests, PolicyChange};
+use crate::actions::notification_requests::{self as requests, Answer, PolicyChange};
 use crate::app::AppState;
 use crate::db;
 use crate::db::notification_requests::Policy;
@@ -224,7 +224,7 @@ pub async fn accept_request(
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    requests::accept(&state.db, viewer, &[id], true).await?;
+    requests::answer(&state.db, viewer, &[id], true, Answer::Accept).await?;
     Ok(Json(json!({})))
 }
 
@@ -236,7 +236,7 @@ pub async fn dismiss_request(
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
     let id = ids::parse(&id).ok_or(AppError::NotFound)?;
-    requests::dismiss(&state.db, viewer, &[id], true).await?;
+    requests::answer(&state.db, viewer, &[id], true, Answer::Dismiss).await?;
     Ok(Json(json!({})))
 }
 
@@ -257,7 +257,7 @@ pub async fn accept_requests(
     Params(params): Params<BulkParams>,
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
-    requests::accept(&state.db, viewer, &parse_ids(&params.id), false).await?;
+    requests::answer(&state.db, viewer, &parse_ids(&params.id), false, Answer::Accept).await?;
     Ok(Json(json!({})))
 }
 
@@ -268,7 +268,7 @@ pub async fn dismiss_requests(
     Params(params): Params<BulkParams>,
 ) -> AppResult<Json<Value>> {
     let viewer = auth.require_user(&["write:notifications"])?.account_id;
-    requests::dismiss(&state.db, viewer, &parse_ids(&params.id), false).await?;
+    requests::answer(&state.db, viewer, &parse_ids(&params.id), false, Answer::Dismiss).await?;
     Ok(Json(json!({})))
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::PageParams;
 use super::post_view::{AccountLine, PostView};
 use super::{Member, here};
-use crate::actions::notification_requests::{self as requests, PolicyChange};
+use crate::actions::notification_requests::{self as requests, Answer, PolicyChange};
 use crate::app::AppState;
 use crate::db;
 use crate::error::PageError;
@@ -133,8 +133,8 @@ pub async fn answer_request(
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "There is no such request."))?;
     let viewer = member.account_id();
     match action.as_str() {
-        "accept" => requests::accept(&state.db, viewer, &[id], true).await?,
-        "dismiss" => requests::dismiss(&state.db, viewer, &[id], true).await?,
+        "accept" => requests::answer(&state.db, viewer, &[id], true, Answer::Accept).await?,
+        "dismiss" => requests::answer(&state.db, viewer, &[id], true, Answer::Dismiss).await?,
         _ => return Err(PageError::new(StatusCode::NOT_FOUND, "There is no such action.")),
     }
     Ok(Redirect::to("/notifications/requests").into_response())
