@@ -131,7 +131,7 @@ pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Re
 }
 
 /// Removes the member's request `id`; whose it was (the sender), if there was one.
-async fn take(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<Option<i64>> {
+pub async fn take(db: &mut sqlx::PgConnection, account_id: i64, id: i64) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
         "delete from notification_requests where account_id = $1 and id = $2
          returning from_account_id",
