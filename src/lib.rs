@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod cross_origin;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod federation;
 pub mod ids;

@@ -87,6 +87,36 @@ enum AccountsCommand {
         #[arg(long)]
         if_missing: bool,
     },
+    /// Set a new password (generated and printed when not given) and sign the member out
+    /// everywhere: browsers and apps.
+    ResetPassword {
+        /// Username of the local account.
+        name: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Change a member's sign-in: role, address, confirmation, login, two-factor sign-in.
+    Modify {
+        /// Username of the local account.
+        name: String,
+        #[arg(long, value_parser = ["user", "moderator", "admin"])]
+        role: Option<String>,
+        /// A new address, taken as confirmed.
+        #[arg(long)]
+        email: Option<String>,
+        /// Mark the address confirmed.
+        #[arg(long)]
+        confirm: bool,
+        /// Disable the login (no sign-in, no app access) until --enable.
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Enable a disabled login.
+        #[arg(long)]
+        enable: bool,
+        /// Turn two-factor sign-in off (for a member who lost their phone and recovery codes).
+        #[arg(long)]
+        disable_two_factor: bool,
+    },
     /// Approve an account that signed up while registrations needed approval.
     Approve {
         /// Username of the local account.
@@ -199,6 +229,50 @@ async fn run_accounts(config: Config, command: AccountsCommand) -> anyhow::Resul
                 let account = local_account(&database, &name).await?;
                 let moved = ferrodon::actions::account_moves::move_to(&state, account, &handle).await?;
                 println!("{name} moved to {handle}: {moved} local followers follow the new account; other servers are told by the running server's delivery worker");
+                Ok(())
+            }
+            AccountsCommand::ResetPassword { name, password } => {
+                let account = local_account(&database, &name).await?;
+                let generated = password.is_none();
+                let password = match password {
+                    Some(password) => password,
+                    None => generate_password()?,
+                };
+                ferrodon::actions::operator_accounts::reset_password(&database.pool, account, &password)
+                    .await
+                    .map_err(people_error)?;
+                println!("new password for {name}; they were signed out everywhere");
+                if generated {
+                    println!("password: {password}");
+                    println!("(shown only this once)");
+                }
+                Ok(())
+            }
+            AccountsCommand::Modify {
+                name,
+                role,
+                email,
+                confirm,
+                disable,
+                enable,
+                disable_two_factor,
+            } => {
+                let account = local_account(&database, &name).await?;
+                let role = role
+                    .map(|r| r.parse::<accounts::Role>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?;
+                let change = ferrodon::actions::operator_accounts::Modification {
+                    role,
+                    email: email.as_deref(),
+                    confirm,
+                    disabled: (disable || enable).then_some(disable),
+                    disable_two_factor,
+                };
+                ferrodon::actions::operator_accounts::modify(&database.pool, account, &change)
+                    .await
+                    .map_err(people_error)?;
+                println!("modified {name}");
                 Ok(())
             }
             AccountsCommand::Approve { name } => {
@@ -341,11 +415,7 @@ async fn create_account(
         },
     )
     .await
-    .map_err(|error| match error {
-        // Validation messages are for people: show them without the "Validation failed" prefix.
-        AppError::Validation { description, .. } => anyhow::anyhow!("{description}"),
-        other => anyhow::Error::new(other),
-    })?;
+    .map_err(people_error)?;
     println!(
         "created account {name} (id {}, role {})",
         created.account_id,
@@ -356,6 +426,14 @@ async fn create_account(
         println!("(shown only this once: keep it somewhere safe)");
     }
     Ok(())
+}
+
+/// Validation messages are for people: shown without the "Validation failed" prefix.
+fn people_error(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Validation { description, .. } => anyhow::anyhow!("{description}"),
+        other => anyhow::Error::new(other),
+    }
 }
 
 /// A random password of 24 characters from an alphabet without look-alikes.

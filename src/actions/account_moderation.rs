@@ -3,7 +3,9 @@
 
 use sqlx::PgPool;
 
+use crate::app::AppState;
 use crate::db;
+use crate::email::{self, notices};
 use crate::error::{AppError, AppResult};
 
 /// What `POST /api/v1/admin/accounts/:id/action` does (Mastodon's `type`).
@@ -190,17 +192,57 @@ async fn pending(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<
     Ok(())
 }
 
-/// Approves a pending sign-up.
-pub async fn approve(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
-    pending(pool, moderator, id).await?;
-    db::users::approve(pool, id).await?;
+/// Approves a pending sign-up, and tells the applicant by mail.
+pub async fn approve(state: &AppState, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    pending(&state.db, moderator, id).await?;
+    let mut tx = crate::db::begin(&state.db).await?;
+    if db::users::approve(&mut *tx, id).await? {
+        tell_applicant(&mut tx, state, id, true).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
-/// Rejects a pending sign-up: the account goes altogether, freeing its username.
-pub async fn reject(pool: &PgPool, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
-    pending(pool, moderator, id).await?;
-    db::account_moderation::delete_account(pool, id).await?;
+/// Rejects a pending sign-up: the account goes altogether, freeing its username and address;
+/// the applicant is told by mail.
+pub async fn reject(state: &AppState, moderator: Moderator<'_>, id: i64) -> AppResult<()> {
+    pending(&state.db, moderator, id).await?;
+    let mut tx = crate::db::begin(&state.db).await?;
+    tell_applicant(&mut tx, state, id, false).await?;
+    tx.commit().await?;
+    db::account_moderation::delete_account(&state.db, id).await?;
+    Ok(())
+}
+
+async fn tell_applicant(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    account_id: i64,
+    approved: bool,
+) -> AppResult<()> {
+    let Some(user) = db::users::find_by_account(&mut *tx, account_id).await? else {
+        return Ok(());
+    };
+    let Some(account) = db::accounts::find(&mut *tx, account_id).await? else {
+        return Ok(());
+    };
+    let sign_in = format!("{}/auth/sign_in", state.base_url);
+    let notice = notices::sign_up_decided(&account.username, approved, &sign_in);
+    email::queue(&mut *tx, notice.render(&user.email, state.config.title())?).await?;
+    Ok(())
+}
+
+/// Mails a member what the staff did to their account and why (the admin API's
+/// `send_email_notification`); nothing for remote accounts.
+pub async fn mail_warning(state: &AppState, id: i64, action: &str, text: &str) -> AppResult<()> {
+    let Some(user) = db::users::find_by_account(&state.db, id).await? else {
+        return Ok(());
+    };
+    let account = db::accounts::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let notice = notices::moderation_warning(&account.username, action, text);
+    email::queue(&state.db, notice.render(&user.email, state.config.title())?).await?;
     Ok(())
 }
 

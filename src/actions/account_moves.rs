@@ -7,6 +7,9 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::federation::{events, resolve, urls};
 
+/// Days between two moves of one account (as Mastodon).
+pub const MOVE_COOLDOWN_DAYS: i64 = 30;
+
 /// The actor URI of the account `handle` (`user@domain`, or a local `user`) names, found or
 /// fetched as a member's lookup would.
 async fn actor_uri_of(state: &AppState, handle: &str) -> AppResult<(i64, String)> {
@@ -53,6 +56,14 @@ pub async fn move_to(state: &AppState, account_id: i64, handle: &str) -> AppResu
         .await?
         .filter(|a| a.domain.is_none())
         .ok_or(AppError::NotFound)?;
+    if let Some(at) = db::remote_accounts::moved_at(&state.db, account_id).await?
+        && chrono::Utc::now() - at < chrono::Duration::days(MOVE_COOLDOWN_DAYS)
+    {
+        return Err(AppError::Invalid(format!(
+            "an account can move once every {MOVE_COOLDOWN_DAYS} days; the last move was on {}",
+            at.format("%Y-%m-%d")
+        )));
+    }
     let own_uri = urls::actor(&state.base_url, &account.username);
     let (target, target_uri) = actor_uri_of(state, handle).await?;
     if target == account_id {
@@ -86,4 +97,19 @@ pub async fn move_to(state: &AppState, account_id: i64, handle: &str) -> AppResu
         }
     }
     Ok(moved)
+}
+
+/// Removes an alias the member declared (by its URI); false when it was not one.
+pub async fn remove_alias(state: &AppState, account_id: i64, uri: &str) -> AppResult<bool> {
+    let mut aliases = db::remote_accounts::also_known_as(&state.db, account_id).await?;
+    let before = aliases.len();
+    aliases.retain(|alias| alias != uri);
+    if aliases.len() == before {
+        return Ok(false);
+    }
+    let mut tx = crate::db::begin(&state.db).await?;
+    db::accounts::set_also_known_as(&mut *tx, account_id, &aliases).await?;
+    events::profile_updated(&mut tx, &state.base_url, account_id).await?;
+    tx.commit().await?;
+    Ok(true)
 }

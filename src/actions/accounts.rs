@@ -2,6 +2,7 @@
 
 use sqlx::PgPool;
 
+use crate::app::AppState;
 use crate::config::RegistrationMode;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -259,6 +260,8 @@ pub async fn create_local(pool: &PgPool, new: NewAccount<'_>) -> AppResult<Creat
             approved: new.approved,
             locale: new.locale,
             sign_up_reason: new.reason,
+            // The operator vouches for the addresses of accounts they make.
+            confirmed: new.creator == Creator::Operator,
         },
     )
     .await
@@ -284,8 +287,9 @@ pub struct SignUp<'a> {
 }
 
 /// Creates an account for a sign-up: the agreement must be accepted, an unusable locale falls
-/// back to `en`, and in approval mode the account waits for the staff.
-pub async fn sign_up(pool: &PgPool, mode: RegistrationMode, request: &SignUp<'_>) -> AppResult<Created> {
+/// back to `en`, and in approval mode the account waits for the staff (who get a mail, if they
+/// asked for one). A mail asks the new member to confirm their address.
+pub async fn sign_up(state: &AppState, request: &SignUp<'_>) -> AppResult<Created> {
     if !request.agreement {
         return Err(AppError::Validation {
             field: "agreement",
@@ -302,20 +306,36 @@ pub async fn sign_up(pool: &PgPool, mode: RegistrationMode, request: &SignUp<'_>
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .unwrap_or("en");
-    create_local(
-        pool,
+    let pending = state.config.registrations.mode == RegistrationMode::Approval;
+    let reason = request.reason.map(str::trim).filter(|r| !r.is_empty());
+    let created = create_local(
+        &state.db,
         NewAccount {
             username: request.username,
             email: request.email,
             password: request.password,
             role: Role::User,
-            approved: mode != RegistrationMode::Approval,
+            approved: !pending,
             creator: Creator::SignUp,
             locale,
-            reason: request.reason.map(str::trim).filter(|r| !r.is_empty()),
+            reason,
         },
     )
-    .await
+    .await?;
+    // The account exists whatever happens to the mails: a failure here leaves the member to ask
+    // for the confirmation again, not without an account.
+    let username = request.username.trim();
+    let email = request.email.trim();
+    let mut tx = crate::db::begin(&state.db).await?;
+    crate::actions::emails::queue_confirmation(&mut tx, state, created.user_id, username, email, false)
+        .await?;
+    if pending {
+        let url = format!("{}/admin/accounts?status=pending", state.base_url);
+        let notice = crate::email::notices::pending_sign_up(username, email, reason, &url);
+        crate::actions::emails::notify_staff(&mut tx, state, "pending_sign_up", &notice).await?;
+    }
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// Approves a pending local account; false when it was approved already.
@@ -491,7 +511,7 @@ fn username_taken() -> AppError {
     Problem::new("username", "ERR_TAKEN", "Username has already been taken").into()
 }
 
-fn email_taken() -> AppError {
+pub(crate) fn email_taken() -> AppError {
     Problem::new("email", "ERR_TAKEN", "Email has already been taken").into()
 }
 

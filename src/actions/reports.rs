@@ -29,7 +29,8 @@ pub struct RemoteReport<'a> {
 
 /// Files a remote report about a local account; statuses that are not the account's are left
 /// out. Returns the report's id, or `None` when this Flag was filed before.
-pub async fn file_remote(pool: &PgPool, report: &RemoteReport<'_>) -> AppResult<Option<i64>> {
+pub async fn file_remote(state: &AppState, report: &RemoteReport<'_>) -> AppResult<Option<i64>> {
+    let pool = &state.db;
     let target = db::accounts::find(pool, report.target)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -60,9 +61,31 @@ pub async fn file_remote(pool: &PgPool, report: &RemoteReport<'_>) -> AppResult<
     let id = db::reports::insert(&mut *tx, &new).await?;
     if let Some(id) = id {
         db::notifications::notify_staff(&mut *tx, report.reporter, "admin.report", Some(id)).await?;
+        mail_staff(&mut tx, state, report.reporter, &target, &comment).await?;
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// Mails the staff who asked for it about a new report.
+async fn mail_staff(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    reporter: i64,
+    target: &db::accounts::Account,
+    comment: &str,
+) -> AppResult<()> {
+    let handle = |account: &db::accounts::Account| match &account.domain {
+        Some(domain) => format!("@{}@{domain}", account.username),
+        None => format!("@{}", account.username),
+    };
+    let reporter = match db::accounts::find(&mut *tx, reporter).await? {
+        Some(account) => handle(&account),
+        None => "Someone".to_owned(),
+    };
+    let url = format!("{}/admin/reports", state.base_url);
+    let notice = crate::email::notices::new_report(&reporter, &handle(target), comment.trim(), &url);
+    crate::actions::emails::notify_staff(tx, state, "report", &notice).await
 }
 
 /// A member's report.
@@ -154,6 +177,7 @@ pub async fn file(state: &AppState, report: &MemberReport<'_>) -> AppResult<i64>
         .await?
         .ok_or_else(|| anyhow::anyhow!("a report without a uri conflicted"))?;
     db::notifications::notify_staff(&mut *tx, report.reporter, "admin.report", Some(id)).await?;
+    mail_staff(&mut tx, state, report.reporter, &target, comment).await?;
     if forward && let Some(target_uri) = target.uri.as_deref() {
         let status_uris: Vec<String> = db::statuses::list_by_ids(&mut *tx, &status_ids)
             .await?

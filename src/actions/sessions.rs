@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
+use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::{passwords, secrets};
@@ -19,6 +20,8 @@ pub enum SignInRefusal {
     WrongCredentials,
     /// Right password, but the account awaits the staff's approval.
     PendingApproval,
+    /// Right password, but the address is unconfirmed and the server requires confirmation.
+    Unconfirmed,
 }
 
 /// A sign-in attempt: the member its login (email or username) names, if any, and the key its
@@ -46,6 +49,7 @@ pub async fn attempt(pool: &PgPool, login: &str) -> AppResult<Attempt> {
 pub async fn check_password(
     attempt: Attempt,
     password: &str,
+    require_confirmation: bool,
 ) -> AppResult<Result<db::users::User, SignInRefusal>> {
     let user = attempt.user;
     let stored = user
@@ -57,6 +61,9 @@ pub async fn check_password(
         .await
         .map_err(anyhow::Error::from)?;
     Ok(match user {
+        Some(user) if matches && require_confirmation && user.confirmed_at.is_none() => {
+            Err(SignInRefusal::Unconfirmed)
+        }
         Some(user) if matches && user.approved => Ok(user),
         Some(_) if matches => Err(SignInRefusal::PendingApproval),
         _ => Err(SignInRefusal::WrongCredentials),
@@ -104,14 +111,17 @@ pub enum PasswordRefusal {
 
 /// Changes a member's password after checking the current one. Every other browser session of
 /// theirs ends (the one named by `keep_session`, the member's own, stays); apps keep their
-/// tokens, as in Mastodon (they are revoked one by one on the applications page).
+/// tokens, as in Mastodon, unless `sign_out_apps` asks that they be revoked too. The member is
+/// told by mail.
 pub async fn change_password(
-    pool: &PgPool,
+    state: &AppState,
     user_id: i64,
     current: &str,
     new: &str,
     keep_session: &str,
+    sign_out_apps: bool,
 ) -> AppResult<Result<(), PasswordRefusal>> {
+    let pool = &state.db;
     let user = db::users::find(pool, user_id).await?.ok_or(AppError::NotFound)?;
     let hash = user.password_hash.clone();
     let current = current.to_owned();
@@ -129,9 +139,28 @@ pub async fn change_password(
         .await
         .map_err(anyhow::Error::from)?
         .map_err(AppError::Internal)?;
+    let account = db::accounts::find(pool, user.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut tx = db::begin(pool).await?;
     db::users::update_password(&mut *tx, user_id, &hash).await?;
     db::sessions::delete_others(&mut *tx, user_id, &secrets::digest(keep_session)).await?;
+    if sign_out_apps {
+        db::oauth::revoke_all_user_tokens(&mut *tx, user_id).await?;
+    }
+    let notice = crate::email::notices::password_changed(&account.username);
+    crate::email::queue(&mut *tx, notice.render(&user.email, state.config.title())?).await?;
     tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// Whether `password` is the member's (for forms that ask for it again before a grave change).
+pub async fn password_matches(pool: &PgPool, user_id: i64, password: &str) -> AppResult<bool> {
+    let user = db::users::find(pool, user_id).await?.ok_or(AppError::NotFound)?;
+    let (hash, password) = (user.password_hash, password.to_owned());
+    Ok(
+        tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
+            .await
+            .map_err(anyhow::Error::from)?,
+    )
 }

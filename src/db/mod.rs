@@ -40,6 +40,8 @@ pub mod statuses;
 pub mod streaming;
 pub mod tags;
 pub mod timelines;
+pub mod two_factor;
+pub mod user_tokens;
 pub mod users;
 
 use std::time::Duration;

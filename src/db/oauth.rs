@@ -174,6 +174,7 @@ pub struct TokenOwner {
     pub account_id: Option<i64>,
     pub role: Option<String>,
     pub approved: Option<bool>,
+    pub confirmed: Option<bool>,
     pub last_active_at: Option<DateTime<Utc>>,
 }
 
@@ -186,7 +187,7 @@ pub async fn find_live_token(
         TokenOwner,
         r#"select t.id as token_id, t.application_id, t.scopes, t.user_id,
                   u.account_id as "account_id?", u.role as "role?", u.approved as "approved?",
-                  u.last_active_at
+                  u.confirmed_at is not null as "confirmed?", u.last_active_at
            from oauth_access_tokens t left join users u on u.id = t.user_id
            left join accounts a on a.id = u.account_id
            where t.token_digest = $1 and t.revoked_at is null
@@ -296,6 +297,17 @@ pub async fn revoke_user_tokens(
          where user_id = $1 and application_id = $2 and revoked_at is null",
         user_id,
         application_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes every token of a member, whatever the app (a password reset); how many.
+pub async fn revoke_all_user_tokens(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update oauth_access_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
+        user_id,
     )
     .execute(db)
     .await?;

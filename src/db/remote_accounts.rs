@@ -170,7 +170,9 @@ pub async fn mark_gone(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
 /// Records a move: the account now lives at `target`.
 pub async fn set_moved_to(db: impl PgExecutor<'_>, id: i64, target: i64) -> sqlx::Result<()> {
     sqlx::query!(
-        "update accounts set moved_to_account_id = $2 where id = $1",
+        "update accounts set moved_to_account_id = $2,
+                moved_at = case when domain is null then now() else moved_at end
+         where id = $1",
         id,
         target
     )
@@ -302,4 +304,17 @@ pub async fn list_ids_in_domains(
     )
     .fetch_all(db)
     .await
+}
+
+/// When a member last moved away (none: never).
+pub async fn moved_at(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(
+        sqlx::query_scalar!("select moved_at from accounts where id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
 }

@@ -82,3 +82,11 @@ pub async fn delete_others(db: impl PgExecutor<'_>, user_id: i64, keep: &str) ->
     .await?;
     Ok(())
 }
+
+/// Ends every browser session of a member (a password reset).
+pub async fn delete_all_for_user(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from web_sessions where user_id = $1", user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

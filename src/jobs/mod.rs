@@ -63,6 +63,8 @@ pub enum Job {
         notification_id: i64,
         subscription_id: i64,
     },
+    /// Send a rendered mail.
+    Email { mail: crate::email::Mail },
 }
 
 impl Job {
@@ -76,6 +78,7 @@ impl Job {
             Job::ApplyDomainRule { .. } => "apply_domain_rule",
             Job::ApplyDomainRules { .. } => "apply_domain_rules",
             Job::WebPush { .. } => "web_push",
+            Job::Email { .. } => "email",
         }
     }
 }
@@ -157,6 +160,7 @@ async fn perform(state: &AppState, job: Job) -> Result<(), JobError> {
             notification_id,
             subscription_id,
         } => crate::push::send::deliver(state, notification_id, subscription_id).await,
+        Job::Email { mail } => crate::email::deliver(state, &mail).await,
     }
 }
 
@@ -252,6 +256,9 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 Ok(pruned) if pruned > 0 => tracing::info!(pruned, "removed uploads left unattached"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "unattached uploads could not be pruned"),
+            }
+            if let Err(error) = db::user_tokens::prune(&state.db).await {
+                tracing::warn!(%error, "expired mailed links could not be pruned");
             }
         }
         if cache_events_pruned.is_none_or(|(at, _)| at.elapsed() >= CACHE_EVENTS_PRUNE_INTERVAL) {

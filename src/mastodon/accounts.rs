@@ -71,7 +71,7 @@ pub async fn create_account(
         locale: params.locale.as_deref(),
         reason: params.reason.as_deref(),
     };
-    let created = actions::accounts::sign_up(&state.db, state.config.registrations.mode, &request).await?;
+    let created = actions::accounts::sign_up(&state, &request).await?;
     let token = actions::oauth::issue_token(
         &state.db,
         auth.application_id,

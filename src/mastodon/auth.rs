@@ -94,13 +94,27 @@ fn invalid_token() -> AppError {
 /// The token `token` as a request presents it (also streaming's, which may come in the WebSocket
 /// protocol header).
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Auth> {
+    authenticate_as(state, token, false).await
+}
+
+/// [`authenticate`], letting a member whose address awaits confirmation through when
+/// `unconfirmed_ok` (the endpoint that sends the confirmation again).
+pub async fn authenticate_as(state: &AppState, token: &str, unconfirmed_ok: bool) -> AppResult<Auth> {
     let owner = db::oauth::find_live_token(&state.db, &secrets::digest(token))
         .await?
         .ok_or_else(invalid_token)?;
     let scopes = Scopes::parse(&owner.scopes).map_err(|_| invalid_token())?;
     let user = match (owner.user_id, owner.account_id) {
         (Some(user_id), Some(account_id)) => {
-            if owner.approved == Some(false) {
+            if owner.confirmed == Some(false)
+                && state.config.registrations.require_email_confirmation
+                && !unconfirmed_ok
+            {
+                return Err(AppError::Forbidden(
+                    "Your login is missing a confirmed e-mail address".into(),
+                ));
+            }
+            if owner.approved == Some(false) && !unconfirmed_ok {
                 return Err(AppError::Forbidden(
                     "Your login is currently pending approval".into(),
                 ));
@@ -148,5 +162,19 @@ impl OptionalFromRequestParts<AppState> for Auth {
             None => Ok(None),
             Some(token) => authenticate(state, &token).await.map(Some),
         }
+    }
+}
+
+/// A member's token accepted even while their address awaits confirmation or their sign-up
+/// awaits approval: only for the endpoint that mails the confirmation again.
+#[derive(Debug, Clone)]
+pub struct UnconfirmedAuth(pub Auth);
+
+impl FromRequestParts<AppState> for UnconfirmedAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts).ok_or_else(invalid_token)?;
+        authenticate_as(state, &token, true).await.map(UnconfirmedAuth)
     }
 }

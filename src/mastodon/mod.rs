@@ -6,6 +6,7 @@ pub mod announcements;
 pub mod auth;
 pub mod conversations;
 mod domain_blocks;
+mod emails;
 pub mod entities;
 mod featured;
 pub mod filtering;
@@ -344,6 +345,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss_notification),
         )
+        .route("/api/v1/emails/confirmations", post(emails::resend_confirmation))
         .route(
             "/api/v1/push/subscription",
             get(push::get_subscription)

@@ -162,12 +162,17 @@ pub async fn sign_in(
             return Ok(response);
         }
     };
-    let user = match actions::sessions::check_password(attempt, &form.password).await? {
+    let require_confirmation = state.config.registrations.require_email_confirmation;
+    let user = match actions::sessions::check_password(attempt, &form.password, require_confirmation).await? {
         Ok(user) => user,
         Err(refusal) => {
             let message = match refusal {
                 SignInRefusal::WrongCredentials => "Invalid email, username or password.",
                 SignInRefusal::PendingApproval => "Your account is waiting for the staff's approval.",
+                SignInRefusal::Unconfirmed => {
+                    "Confirm your email address first: follow the link in the mail we sent. \
+                     No mail? Ask for another under \"Didn't receive a confirmation mail?\" below."
+                }
             };
             let page = SignInPage::new(
                 &state.config,
@@ -178,6 +183,9 @@ pub async fn sign_in(
             return Ok((StatusCode::UNAUTHORIZED, browser.jar, page).into_response());
         }
     };
+    if user.otp_enabled {
+        return crate::web::two_factor_sign_in::ask(&state, browser, user.id, &return_to).await;
+    }
     let session = actions::sessions::start_session(&state.db, user.id).await?;
     let jar = browser.jar.add(session_cookie(&state.config, session));
     Ok((jar, Redirect::to(&return_to)).into_response())
@@ -318,7 +326,7 @@ pub async fn sign_up_form(
         locale: None,
         reason: form.reason.as_deref(),
     };
-    let created = match actions::accounts::sign_up(&state.db, mode, &request).await {
+    let created = match actions::accounts::sign_up(&state, &request).await {
         Ok(created) => created,
         Err(error @ (AppError::Validation { .. } | AppError::Invalid(_))) => {
             return Ok(refuse(
@@ -330,10 +338,27 @@ pub async fn sign_up_form(
         }
         Err(other) => return Err(other.into()),
     };
+    let confirm = if state.config.email.sends() {
+        format!(
+            " We sent a mail to {} with a link to confirm your address.",
+            form.email.trim()
+        )
+    } else {
+        String::new()
+    };
     if mode == RegistrationMode::Approval {
         let page = MessagePage {
             heading: "Thank you for signing up".into(),
-            message: "The staff will review your request; you can sign in once it is approved.".into(),
+            message: format!(
+                "The staff will review your request; you can sign in once it is approved.{confirm}"
+            ),
+        };
+        return Ok(page.into_response());
+    }
+    if state.config.registrations.require_email_confirmation {
+        let page = MessagePage {
+            heading: "Check your mail".into(),
+            message: format!("{} Follow it, then sign in.", confirm.trim()),
         };
         return Ok(page.into_response());
     }

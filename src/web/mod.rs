@@ -2,7 +2,8 @@
 
 mod about;
 mod admin;
-mod auth;
+pub(crate) mod auth;
+mod email_links;
 mod feeds;
 mod health;
 mod home;
@@ -16,13 +17,14 @@ pub mod session;
 mod severed_relationships;
 pub mod status_page;
 mod status_view;
+mod two_factor_sign_in;
 
 pub use auth::SignInPage;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 
@@ -54,6 +56,20 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_in", get(auth::show_sign_in).post(auth::sign_in))
         .route("/auth/sign_out", get(auth::show_sign_out).post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
+        .route("/auth/sign_in/two_factor", post(two_factor_sign_in::answer))
+        .route("/auth/confirmation", get(email_links::confirm))
+        .route(
+            "/auth/confirmation/new",
+            get(email_links::show_confirmation_request).post(email_links::request_confirmation),
+        )
+        .route(
+            "/auth/password/new",
+            get(email_links::show_reset_request).post(email_links::request_reset),
+        )
+        .route(
+            "/auth/password/edit",
+            get(email_links::show_new_password).post(email_links::save_new_password),
+        )
         .route(
             "/authorize_interaction",
             get(interaction::show_interaction).post(interaction::follow_from_interaction),

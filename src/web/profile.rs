@@ -50,6 +50,8 @@ pub struct ProfilePage {
     noindex: bool,
     statuses: Vec<StatusView>,
     older: Option<String>,
+    /// Where the account moved: its handle and page.
+    moved_to: Option<(String, String)>,
 }
 
 /// The profile page of a local account the public may see; `max_id` pages to older statuses.
@@ -104,7 +106,29 @@ pub async fn show(
             })
         })
         .collect();
+    let moved_to = match account.moved_to_account_id {
+        Some(id) => db::accounts::find(&state.db, id)
+            .await?
+            .map(|target| match &target.domain {
+                Some(domain) => (
+                    format!("@{}@{domain}", target.username),
+                    // Only web links: a remote server chose this URL.
+                    target
+                        .url
+                        .clone()
+                        .or(target.uri.clone())
+                        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                        .unwrap_or_default(),
+                ),
+                None => (
+                    format!("@{}@{}", target.username, state.config.server.domain),
+                    urls::profile(base, &target.username),
+                ),
+            }),
+        None => None,
+    };
     Ok(ProfilePage {
+        moved_to,
         nav,
         member_page: format!("/accounts/{}", account.id),
         username: account.username.clone(),

@@ -351,3 +351,108 @@ async fn accounts_approve_command_lets_a_pending_member_in() {
         .unwrap();
     assert!(!output.status.success());
 }
+
+#[tokio::test]
+async fn accounts_reset_password_and_modify_commands_change_a_members_sign_in() {
+    let database = TestDatabase::create().await;
+    let pool = database.pool().await;
+    let created = ferrodon::actions::accounts::create_local(
+        &pool,
+        ferrodon::actions::accounts::NewAccount {
+            username: "locked_out",
+            email: "old@example.com",
+            password: "a fine password",
+            role: ferrodon::actions::accounts::Role::User,
+            approved: true,
+            creator: ferrodon::actions::accounts::Creator::SignUp,
+            locale: "en",
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let (app, _) = ferrodon::actions::oauth::register_application(
+        &pool,
+        "Test",
+        None,
+        &["urn:ietf:wg:oauth:2.0:oob".to_owned()],
+        &ferrodon::mastodon::scopes::Scopes::parse("read").unwrap(),
+    )
+    .await
+    .unwrap();
+    ferrodon::actions::oauth::issue_token(
+        &pool,
+        app.id,
+        Some(created.user_id),
+        &ferrodon::mastodon::scopes::Scopes::parse("read").unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        ferrodon(dir.path())
+            .arg("accounts")
+            .args(args)
+            .env("FERRODON_DATABASE__URL", &database.url)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["reset-password", "locked_out"]);
+    let (stdout, stderr) = output_text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("the generated password")
+        .to_owned();
+    let hash: String = sqlx::query_scalar("select password_hash from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(ferrodon::passwords::verify(&password, &hash));
+    let live: i64 = sqlx::query_scalar("select count(*) from oauth_access_tokens where revoked_at is null")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 0, "the member is signed out of apps");
+    let output = run(&["reset-password", "locked_out", "--password", "short"]);
+    assert!(!output.status.success());
+    assert!(
+        output_text(&output).1.contains("too short"),
+        "{}",
+        output_text(&output).1
+    );
+
+    let output = run(&[
+        "modify",
+        "locked_out",
+        "--role",
+        "moderator",
+        "--email",
+        "new@example.com",
+        "--disable",
+    ]);
+    assert!(output.status.success(), "{:?}", output_text(&output));
+    let (role, email, confirmed, disabled): (String, String, bool, bool) =
+        sqlx::query_as("select role, email, confirmed_at is not null, disabled from users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (role.as_str(), email.as_str(), confirmed, disabled),
+        ("moderator", "new@example.com", true, true)
+    );
+    assert!(run(&["modify", "locked_out", "--enable"]).status.success());
+    let disabled: bool = sqlx::query_scalar("select disabled from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!disabled);
+    let output = run(&["modify", "locked_out", "--email", "not an address"]);
+    assert!(!output.status.success());
+    assert!(
+        !run(&["modify", "locked_out", "--role", "emperor"])
+            .status
+            .success()
+    );
+}

@@ -91,7 +91,7 @@ pub(super) async fn flag(state: &AppState, activity: &Activity<'_>, signer_id: i
         comment: &comment,
         uri,
     };
-    actions::reports::file_remote(&state.db, &report).await?;
+    actions::reports::file_remote(state, &report).await?;
     Ok(())
 }
 

@@ -197,8 +197,11 @@ pub struct ActionParams {
     kind: String,
     #[serde(default, deserialize_with = "empty_as_none")]
     report_id: Option<i64>,
-    /// A note to the member: kept in the log only (no account warnings or email yet).
+    /// A note to the member: in the log, and in the mail when one is sent.
     text: Option<String>,
+    /// Mail the member (a local one) what was done, with `text`.
+    #[serde(default)]
+    send_email_notification: bool,
 }
 
 /// POST /api/v1/admin/accounts/:id/action
@@ -212,7 +215,8 @@ pub async fn act_on_account(
     let id = account_id(&id)?;
     let sanction = Sanction::parse(params.kind.trim())
         .ok_or_else(|| AppError::Invalid("Validation failed: Type is not included in the list".into()))?;
-    if let Some(text) = params.text.as_deref().filter(|t| !t.trim().is_empty()) {
+    let text = params.text.as_deref().map(str::trim).unwrap_or_default();
+    if !text.is_empty() {
         tracing::info!(account = id, note = text, "moderation note");
     }
     actions::account_moderation::act(
@@ -224,6 +228,9 @@ pub async fn act_on_account(
         params.report_id,
     )
     .await?;
+    if params.send_email_notification {
+        actions::account_moderation::mail_warning(&state, id, params.kind.trim(), text).await?;
+    }
     Ok(Json(serde_json::json!({})))
 }
 
@@ -248,7 +255,7 @@ pub async fn approve_account(
 ) -> AppResult<Json<AdminAccount>> {
     let user = require_staff(&auth, WRITE)?;
     let id = account_id(&id)?;
-    actions::account_moderation::approve(&state.db, moderator(user), id).await?;
+    actions::account_moderation::approve(&state, moderator(user), id).await?;
     Ok(Json(admin_account(&state, id).await?))
 }
 
@@ -262,7 +269,7 @@ pub async fn reject_account(
     let id = account_id(&id)?;
     // Rendered before it goes: the answer shows the sign-up that was rejected.
     let shown = admin_account(&state, id).await?;
-    actions::account_moderation::reject(&state.db, moderator(user), id).await?;
+    actions::account_moderation::reject(&state, moderator(user), id).await?;
     Ok(Json(shown))
 }
 

@@ -211,13 +211,23 @@ pub async fn create_token(
             let attempt = actions::sessions::attempt(&state.db, &login).await?;
             state.limiter.hit(per_account, &attempt.counted_as)?;
             let scopes = requested_scopes(request.scope.as_deref(), &app)?;
-            match actions::sessions::check_password(attempt, &password).await? {
+            let require_confirmation = state.config.registrations.require_email_confirmation;
+            match actions::sessions::check_password(attempt, &password, require_confirmation).await? {
+                // A password alone must not open an account that asks for a second factor.
+                Ok(user) if user.otp_enabled => Err(oauth_error(
+                    "invalid_grant",
+                    "This account has two-factor sign-in; sign in through the browser instead.",
+                )),
                 Ok(user) => Ok(token_json(
                     actions::oauth::issue_token(&state.db, app.id, Some(user.id), &scopes).await?,
                 )),
                 Err(SignInRefusal::PendingApproval) => Err(oauth_error(
                     "invalid_grant",
                     "Your login is currently pending approval.",
+                )),
+                Err(SignInRefusal::Unconfirmed) => Err(oauth_error(
+                    "invalid_grant",
+                    "Your login is missing a confirmed e-mail address.",
                 )),
                 Err(SignInRefusal::WrongCredentials) => Err(oauth_error(
                     "invalid_grant",

@@ -5,6 +5,7 @@ mod blocklists;
 mod domain_allows;
 mod domain_blocks;
 mod reports;
+mod sign_ups;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -72,6 +73,8 @@ pub fn routes() -> Router<AppState> {
             post(announcements::delete_announcement),
         )
         .route("/admin/reports", get(reports::show_reports))
+        .route("/admin/accounts", get(sign_ups::show_sign_ups))
+        .route("/admin/accounts/{id}", post(sign_ups::decide))
         .route("/admin/reports/{id}", post(reports::handle_report))
 }
 

@@ -4,10 +4,12 @@
 mod accounts;
 mod compose;
 mod interact;
+mod leaving;
 mod notification_requests;
 mod notifications;
 pub mod post_view;
 mod search;
+mod security;
 mod settings;
 mod thread;
 pub mod timelines;
@@ -69,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search::show_search))
         .route("/remote_follow", get(accounts::remote_follow))
         .merge(settings::routes())
+        .merge(security::routes())
+        .merge(leaving::routes())
 }
 
 /// A page's query or form, read as the API reads parameters; what cannot be read is an error

@@ -359,6 +359,9 @@ pub struct PasswordForm {
     password: String,
     #[serde(default)]
     password_confirmation: String,
+    /// Revoke every app's token too.
+    #[serde(default)]
+    sign_out_apps: bool,
 }
 
 /// POST /settings/password
@@ -398,11 +401,12 @@ pub async fn save_password(
         .map(|cookie| cookie.value().to_owned())
         .unwrap_or_default();
     let outcome = actions::sessions::change_password(
-        &state.db,
+        &state,
         member.user.id,
         &form.current_password,
         &form.password,
         &session,
+        form.sign_out_apps,
     )
     .await?;
     match outcome {
