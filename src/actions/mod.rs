@@ -13,6 +13,8 @@ pub mod emails;
 pub mod featured;
 pub mod filters;
 pub mod follows;
+pub mod import_files;
+pub mod imports;
 pub mod interactions;
 pub mod lists;
 pub mod markers;

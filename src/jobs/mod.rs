@@ -65,6 +65,8 @@ pub enum Job {
     },
     /// Send a rendered mail.
     Email { mail: crate::email::Mail },
+    /// Carry out the rows of a member's import (a batch, then another job for the rest).
+    ProcessImport { import_id: i64 },
 }
 
 impl Job {
@@ -79,6 +81,7 @@ impl Job {
             Job::ApplyDomainRules { .. } => "apply_domain_rules",
             Job::WebPush { .. } => "web_push",
             Job::Email { .. } => "email",
+            Job::ProcessImport { .. } => "process_import",
         }
     }
 }
@@ -161,6 +164,7 @@ async fn perform(state: &AppState, job: Job) -> Result<(), JobError> {
             subscription_id,
         } => crate::push::send::deliver(state, notification_id, subscription_id).await,
         Job::Email { mail } => crate::email::deliver(state, &mail).await,
+        Job::ProcessImport { import_id } => Ok(actions::imports::process(state, import_id).await?),
     }
 }
 

@@ -14,6 +14,7 @@ mod cli;
 mod connections;
 mod conversations;
 mod cross_origin;
+mod data_portability;
 mod delivery;
 mod domain_policy;
 mod embedded_db;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod compose;
+mod data;
 mod interact;
 mod leaving;
 mod notification_requests;
@@ -73,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(security::routes())
         .merge(leaving::routes())
+        .merge(data::routes())
 }
 
 /// A page's query or form, read as the API reads parameters; what cannot be read is an error
