@@ -284,6 +284,8 @@ pub struct SignUp<'a> {
     pub agreement: bool,
     pub locale: Option<&'a str>,
     pub reason: Option<&'a str>,
+    /// The client's address, checked against the staff's address blocks.
+    pub ip: &'a str,
 }
 
 /// Creates an account for a sign-up: the agreement must be accepted, an unusable locale falls
@@ -306,7 +308,16 @@ pub async fn sign_up(state: &AppState, request: &SignUp<'_>) -> AppResult<Create
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .unwrap_or("en");
-    let pending = state.config.registrations.mode == RegistrationMode::Approval;
+    use crate::actions::sign_up_blocks::{self, Severity};
+    let severity = sign_up_blocks::severity_for(&state.db, request.ip).await?;
+    if severity >= Some(Severity::SignUpBlock) {
+        return Err(AppError::Forbidden(
+            "Sign-ups from your address are not allowed here".into(),
+        ));
+    }
+    sign_up_blocks::check_email(&state.db, request.email).await?;
+    let pending = state.config.registrations.mode == RegistrationMode::Approval
+        || severity == Some(Severity::RequiresApproval);
     let reason = request.reason.map(str::trim).filter(|r| !r.is_empty());
     let created = create_local(
         &state.db,

@@ -72,6 +72,7 @@ pub async fn resend_confirmation(state: &AppState, user_id: i64, new_email: Opti
             if let Some(problem) = crate::actions::accounts::email_problem(email) {
                 return Err(problem.into());
             }
+            crate::actions::sign_up_blocks::check_email(&state.db, email).await?;
             if !email.eq_ignore_ascii_case(&user.email) && db::users::exists_email(&mut *tx, email).await? {
                 return Err(crate::actions::accounts::email_taken());
             }
@@ -146,6 +147,11 @@ pub async fn change_email(
         return Ok(Err(EmailChangeRefusal::Unacceptable(
             "That is already your address.".into(),
         )));
+    }
+    if let Err(AppError::Validation { description, .. }) =
+        crate::actions::sign_up_blocks::check_email(&state.db, new_email).await
+    {
+        return Ok(Err(EmailChangeRefusal::Unacceptable(description)));
     }
     if db::users::exists_email(&state.db, new_email).await? {
         return Ok(Err(EmailChangeRefusal::Unacceptable(

@@ -32,6 +32,7 @@ pub mod remote_statuses;
 pub mod reports;
 pub mod scheduled;
 pub mod sessions;
+pub mod sign_up_blocks;
 pub mod statuses;
 pub mod tags;
 pub mod two_factor;

@@ -37,6 +37,7 @@ pub mod scheduled_statuses;
 pub mod search;
 pub mod sessions;
 pub mod severances;
+pub mod sign_up_blocks;
 pub mod status_display;
 pub mod statuses;
 pub mod streaming;

@@ -70,6 +70,7 @@ pub async fn create_account(
         agreement: params.agreement,
         locale: params.locale.as_deref(),
         reason: params.reason.as_deref(),
+        ip: &ip,
     };
     let created = actions::accounts::sign_up(&state, &request).await?;
     let token = actions::oauth::issue_token(

@@ -113,6 +113,14 @@ pub async fn sign_in(
     Params(form): Params<SignInForm>,
 ) -> Result<Response, PageError> {
     browser.verify_csrf(&form.authenticity_token)?;
+    if actions::sign_up_blocks::severity_for(&state.db, &ip).await?
+        == Some(actions::sign_up_blocks::Severity::NoAccess)
+    {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Signing in from your address is not allowed here.",
+        ));
+    }
     let return_to = safe_return(&form.return_to);
     let limits = &state.config.rate_limits;
     let per_ip = Limit {
@@ -325,6 +333,7 @@ pub async fn sign_up_form(
         agreement: form.agreement,
         locale: None,
         reason: form.reason.as_deref(),
+        ip: &ip,
     };
     let created = match actions::accounts::sign_up(&state, &request).await {
         Ok(created) => created,

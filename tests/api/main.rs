@@ -54,6 +54,7 @@ mod rate_limits;
 mod registrations;
 mod search;
 mod security_headers;
+mod sign_up_blocks;
 mod signed_requests;
 mod smtp_sink;
 mod social;

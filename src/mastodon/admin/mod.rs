@@ -5,6 +5,7 @@ pub mod accounts;
 mod domain_allows;
 mod domain_blocks;
 pub mod reports;
+mod sign_up_blocks;
 
 use axum::Router;
 use axum::routing::get;
@@ -71,5 +72,23 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/admin/domain_allows/{id}",
             get(domain_allows::get_domain_allow).delete(domain_allows::delete_domain_allow),
+        )
+        .route(
+            "/api/v1/admin/email_domain_blocks",
+            get(sign_up_blocks::list_email_domain_blocks).post(sign_up_blocks::create_email_domain_block),
+        )
+        .route(
+            "/api/v1/admin/email_domain_blocks/{id}",
+            get(sign_up_blocks::get_email_domain_block).delete(sign_up_blocks::delete_email_domain_block),
+        )
+        .route(
+            "/api/v1/admin/ip_blocks",
+            get(sign_up_blocks::list_ip_blocks).post(sign_up_blocks::create_ip_block),
+        )
+        .route(
+            "/api/v1/admin/ip_blocks/{id}",
+            get(sign_up_blocks::get_ip_block)
+                .put(sign_up_blocks::update_ip_block)
+                .delete(sign_up_blocks::delete_ip_block),
         )
 }

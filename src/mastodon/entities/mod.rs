@@ -7,6 +7,7 @@ pub mod instance;
 mod lists_and_filters;
 mod media;
 mod moderation;
+mod sign_up_blocks;
 mod status;
 
 pub use account::{Account, AccountField, CredentialAccount, Relationship, Role, Source, custom_emojis};
@@ -18,6 +19,7 @@ pub use lists_and_filters::{
 };
 pub use media::MediaAttachment;
 pub use moderation::{AdminAccount, AdminReport, Report, ReportParties};
+pub use sign_up_blocks::{AdminEmailDomainBlock, AdminIpBlock};
 pub use status::{
     Context, Conversation, Notification, Poll, PollOption, RelationshipSeveranceEvent, ScheduledStatus,
     Status, StatusApplication, StatusEdit, StatusMention, StatusSource, StatusTag,

@@ -203,6 +203,14 @@ pub async fn create_token(
                 period: Duration::from_secs(300),
             };
             state.limiter.hit(sign_in, &ip_key)?;
+            if actions::sign_up_blocks::severity_for(&state.db, &ip_key).await?
+                == Some(actions::sign_up_blocks::Severity::NoAccess)
+            {
+                return Err(oauth_error(
+                    "invalid_grant",
+                    "Signing in from your address is not allowed here.",
+                ));
+            }
             let per_account = Limit {
                 name: "sign_in_account",
                 max: limits.sign_in_per_account,

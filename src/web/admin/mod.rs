@@ -5,6 +5,7 @@ mod blocklists;
 mod domain_allows;
 mod domain_blocks;
 mod reports;
+mod sign_up_blocks;
 mod sign_ups;
 
 use axum::Router;
@@ -75,6 +76,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/reports", get(reports::show_reports))
         .route("/admin/accounts", get(sign_ups::show_sign_ups))
         .route("/admin/accounts/{id}", post(sign_ups::decide))
+        .route(
+            "/admin/sign_up_blocks",
+            get(sign_up_blocks::show).post(sign_up_blocks::add),
+        )
+        .route(
+            "/admin/sign_up_blocks/{kind}/{id}/delete",
+            post(sign_up_blocks::lift),
+        )
         .route("/admin/reports/{id}", post(reports::handle_report))
 }
 
