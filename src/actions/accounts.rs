@@ -286,6 +286,8 @@ pub struct SignUp<'a> {
     pub reason: Option<&'a str>,
     /// The client's address, checked against the staff's address blocks.
     pub ip: &'a str,
+    /// An invite link's code: lets the person in whatever the mode, without approval.
+    pub invite_code: Option<&'a str>,
 }
 
 /// Creates an account for a sign-up: the agreement must be accepted, an unusable locale falls
@@ -316,7 +318,17 @@ pub async fn sign_up(state: &AppState, request: &SignUp<'_>) -> AppResult<Create
         ));
     }
     sign_up_blocks::check_email(&state.db, request.email).await?;
-    let pending = state.config.registrations.mode == RegistrationMode::Approval
+    let invite = match request.invite_code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Some(crate::actions::invites::usable(&state.db, code).await?),
+        None => None,
+    };
+    let mode = state.config.registrations.mode;
+    if invite.is_none() && !mode.open_to_all() {
+        return Err(AppError::Forbidden(
+            "Sign-ups need an invite on this server".into(),
+        ));
+    }
+    let pending = (mode == RegistrationMode::Approval && invite.is_none())
         || severity == Some(Severity::RequiresApproval);
     let reason = request.reason.map(str::trim).filter(|r| !r.is_empty());
     let created = create_local(
@@ -340,6 +352,12 @@ pub async fn sign_up(state: &AppState, request: &SignUp<'_>) -> AppResult<Create
     let mut tx = crate::db::begin(&state.db).await?;
     crate::actions::emails::queue_confirmation(&mut tx, state, created.user_id, username, email, false)
         .await?;
+    if let Some(invite) = &invite {
+        // Counted once the account exists; two sign-ups racing for an invite's last use may
+        // both get in, which costs nothing worse than one extra member.
+        db::invites::use_once(&mut *tx, &invite.code).await?;
+        db::invites::set_user_invite(&mut *tx, created.user_id, invite.id).await?;
+    }
     if pending {
         let url = format!("{}/admin/accounts?status=pending", state.base_url);
         let notice = crate::email::notices::pending_sign_up(username, email, reason, &url);

@@ -16,6 +16,7 @@ pub mod follows;
 pub mod import_files;
 pub mod imports;
 pub mod interactions;
+pub mod invites;
 pub mod lists;
 pub mod markers;
 pub mod media;

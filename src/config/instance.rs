@@ -56,16 +56,39 @@ pub struct RegistrationsConfig {
     /// they can sign in or use an app. Needs `email.host`.
     #[serde(default)]
     pub require_email_confirmation: bool,
+    /// Who may make invite links: `members`, `staff` or `none`.
+    #[serde(default)]
+    pub invites: InvitesBy,
 }
 
-/// Whether sign-ups are open, need approval, or are closed.
+/// Whether sign-ups are open, need approval, need an invite, or are closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationMode {
     #[default]
     Open,
     Approval,
+    /// Only with an invite link.
+    Invite,
     Closed,
+}
+
+impl RegistrationMode {
+    /// Whether anyone may sign up without an invite.
+    pub fn open_to_all(self) -> bool {
+        matches!(self, Self::Open | Self::Approval)
+    }
+}
+
+/// Who may make invite links (an invite lets its holder sign up whatever the mode, without
+/// waiting for approval).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitesBy {
+    #[default]
+    Members,
+    Staff,
+    None,
 }
 
 /// `[oauth]`: OAuth 2 server options.

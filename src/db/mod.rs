@@ -20,6 +20,7 @@ pub mod imports;
 pub mod ingest;
 pub mod instance_actor;
 pub mod interactions;
+pub mod invites;
 pub mod jobs;
 pub mod lists;
 pub mod markers;

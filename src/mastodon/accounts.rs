@@ -34,6 +34,9 @@ pub struct SignUpParams {
     locale: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    /// An invite link's code.
+    #[serde(default)]
+    invite_code: Option<String>,
 }
 
 /// POST /api/v1/accounts
@@ -50,7 +53,7 @@ pub async fn create_account(
         ));
     }
     let mode = state.config.registrations.mode;
-    if mode == RegistrationMode::Closed {
+    if mode == RegistrationMode::Closed && params.invite_code.as_deref().is_none_or(str::is_empty) {
         return Err(AppError::Forbidden(
             "Registrations are closed on this server".into(),
         ));
@@ -71,6 +74,7 @@ pub async fn create_account(
         locale: params.locale.as_deref(),
         reason: params.reason.as_deref(),
         ip: &ip,
+        invite_code: params.invite_code.as_deref(),
     };
     let created = actions::accounts::sign_up(&state, &request).await?;
     let token = actions::oauth::issue_token(

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
@@ -41,7 +41,7 @@ impl SignInPage {
             csrf_token: csrf_token.to_owned(),
             return_to: return_to.to_owned(),
             error,
-            registrations_open: config.registrations.mode != RegistrationMode::Closed,
+            registrations_open: config.registrations.mode.open_to_all(),
         }
     }
 }
@@ -58,6 +58,8 @@ struct SignUpPage {
     closed: bool,
     username: String,
     email: String,
+    /// The invite the person came with (empty: none).
+    invite_code: String,
 }
 
 /// A page that says one thing: a heading and a sentence.
@@ -245,17 +247,45 @@ pub async fn show_sign_up(
     browser: Browser,
     Params(query): Params<SignInQuery>,
 ) -> Response {
+    sign_up_page(&state, browser, safe_return(&query.return_to), None)
+}
+
+/// GET /invite/{code}: the sign-up form with an invite, which opens it in every mode and skips
+/// approval.
+pub async fn show_invite(
+    State(state): State<AppState>,
+    browser: Browser,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    match actions::invites::usable(&state.db, &code).await {
+        Ok(invite) => Ok(sign_up_page(&state, browser, "/".into(), Some(invite.code))),
+        Err(AppError::Forbidden(_)) => Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            "This invite link is not valid anymore: it expired, was used up or was revoked.",
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn sign_up_page(
+    state: &AppState,
+    browser: Browser,
+    return_to: String,
+    invite_code: Option<String>,
+) -> Response {
     let mode = state.config.registrations.mode;
+    let invited = invite_code.is_some();
     let page = SignUpPage {
         nav: Nav::visitor(),
         title: state.config.title().to_owned(),
         csrf_token: browser.csrf_token.clone(),
-        return_to: safe_return(&query.return_to),
+        return_to,
         error: None,
-        approval_required: mode == RegistrationMode::Approval,
-        closed: mode == RegistrationMode::Closed,
+        approval_required: mode == RegistrationMode::Approval && !invited,
+        closed: !mode.open_to_all() && !invited,
         username: String::new(),
         email: String::new(),
+        invite_code: invite_code.unwrap_or_default(),
     };
     let status = if page.closed {
         StatusCode::FORBIDDEN
@@ -280,6 +310,8 @@ pub struct SignUpForm {
     #[serde(default)]
     reason: Option<String>,
     #[serde(default)]
+    invite_code: String,
+    #[serde(default)]
     authenticity_token: String,
     #[serde(default)]
     return_to: String,
@@ -294,7 +326,8 @@ pub async fn sign_up_form(
 ) -> Result<Response, PageError> {
     browser.verify_csrf(&form.authenticity_token)?;
     let mode = state.config.registrations.mode;
-    if mode == RegistrationMode::Closed {
+    let invited = !form.invite_code.trim().is_empty();
+    if !mode.open_to_all() && !invited {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             "Sign-ups are closed on this server.",
@@ -316,10 +349,11 @@ pub async fn sign_up_form(
             csrf_token: browser.csrf_token.clone(),
             return_to: return_to.clone(),
             error: Some(message),
-            approval_required: mode == RegistrationMode::Approval,
+            approval_required: mode == RegistrationMode::Approval && !invited,
             closed: false,
             username: form.username.clone(),
             email: form.email.clone(),
+            invite_code: form.invite_code.clone(),
         };
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
@@ -334,10 +368,11 @@ pub async fn sign_up_form(
         locale: None,
         reason: form.reason.as_deref(),
         ip: &ip,
+        invite_code: invited.then_some(form.invite_code.as_str()),
     };
     let created = match actions::accounts::sign_up(&state, &request).await {
         Ok(created) => created,
-        Err(error @ (AppError::Validation { .. } | AppError::Invalid(_))) => {
+        Err(error @ (AppError::Validation { .. } | AppError::Invalid(_) | AppError::Forbidden(_))) => {
             return Ok(refuse(
                 error
                     .to_string()
@@ -355,7 +390,7 @@ pub async fn sign_up_form(
     } else {
         String::new()
     };
-    if mode == RegistrationMode::Approval {
+    if mode == RegistrationMode::Approval && !invited {
         let page = MessagePage {
             heading: "Thank you for signing up".into(),
             message: format!(

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::nav::Nav;
 use super::session::Browser;
 use crate::app::AppState;
-use crate::config::RegistrationMode;
 use crate::db;
 use crate::error::PageError;
 
@@ -34,7 +33,7 @@ pub async fn show_home(State(state): State<AppState>, browser: Browser) -> Resul
         domain: state.config.server.domain.clone(),
         description: state.config.instance.description.clone(),
         members: db::accounts::count_local(&state.db).await?,
-        registrations_open: state.config.registrations.mode != RegistrationMode::Closed,
+        registrations_open: state.config.registrations.mode.open_to_all(),
     };
     Ok((browser.jar, page).into_response())
 }

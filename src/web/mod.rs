@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_out", get(auth::show_sign_out).post(auth::sign_out))
         .route("/auth/sign_up", get(auth::show_sign_up).post(auth::sign_up_form))
         .route("/auth/sign_in/two_factor", post(two_factor_sign_in::answer))
+        .route("/invite/{code}", get(auth::show_invite))
         .route("/auth/confirmation", get(email_links::confirm))
         .route(
             "/auth/confirmation/new",

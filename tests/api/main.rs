@@ -35,6 +35,7 @@ mod ids;
 mod inbox_flood;
 mod instance;
 mod interaction;
+mod invites;
 mod jobs;
 mod layers;
 mod leaving;

@@ -187,7 +187,7 @@ impl InstanceV2 {
                 "translation": { "enabled": false },
             }),
             registrations: json!({
-                "enabled": mode != RegistrationMode::Closed,
+                "enabled": mode.open_to_all(),
                 "approval_required": mode == RegistrationMode::Approval,
                 "reason_required": false,
                 "message": null,
@@ -224,9 +224,9 @@ impl InstanceV1 {
             }),
             thumbnail: thumbnail_url(config),
             languages: config.instance.languages.clone(),
-            registrations: mode != RegistrationMode::Closed,
+            registrations: mode.open_to_all(),
             approval_required: mode == RegistrationMode::Approval,
-            invites_enabled: false,
+            invites_enabled: config.registrations.invites != crate::config::InvitesBy::None,
             configuration: json!({
                 "accounts": { "max_featured_tags": 10 },
                 "statuses": statuses_configuration(config),

@@ -5,6 +5,7 @@ mod accounts;
 mod compose;
 mod data;
 mod interact;
+mod invites;
 mod leaving;
 mod notification_requests;
 mod notifications;
@@ -75,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .merge(security::routes())
         .merge(leaving::routes())
         .merge(data::routes())
+        .merge(invites::routes())
 }
 
 /// A page's query or form, read as the API reads parameters; what cannot be read is an error
