@@ -438,11 +438,5 @@ fn people_error(error: AppError) -> anyhow::Error {
 
 /// A random password of 24 characters from an alphabet without look-alikes.
 fn generate_password() -> anyhow::Result<String> {
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect())
+    ferrodon::secrets::readable(24)
 }

@@ -23,13 +23,7 @@ pub fn may_invite(state: &AppState, role: &str) -> bool {
 
 /// Eight characters from an alphabet without look-alikes.
 fn new_code() -> AppResult<String> {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect())
+    Ok(crate::secrets::readable(8)?)
 }
 
 /// Makes an invite: `max_uses` (none: unlimited) and `expires_in` seconds (none: never).
