@@ -232,9 +232,10 @@ async fn tell_applicant(
     Ok(())
 }
 
-/// Mails a member what the staff did to their account and why (the admin API's
-/// `send_email_notification`); nothing for remote accounts.
-pub async fn mail_warning(state: &AppState, id: i64, action: &str, text: &str) -> AppResult<()> {
+/// Tells a member what the staff did to their account and why (the admin API's
+/// `send_email_notification`): an account warning, its `moderation_warning` notification, and
+/// a mail. Nothing for remote accounts.
+pub async fn warn(state: &AppState, moderator: i64, id: i64, action: &str, text: &str) -> AppResult<()> {
     let Some(user) = db::users::find_by_account(&state.db, id).await? else {
         return Ok(());
     };
@@ -242,7 +243,10 @@ pub async fn mail_warning(state: &AppState, id: i64, action: &str, text: &str) -
         .await?
         .ok_or(AppError::NotFound)?;
     let notice = notices::moderation_warning(&account.username, action, text);
-    email::queue(&state.db, notice.render(&user.email, state.config.title())?).await?;
+    let mut tx = crate::db::begin(&state.db).await?;
+    db::account_warnings::insert_and_notify(&mut tx, moderator, id, action, text).await?;
+    email::queue(&mut *tx, notice.render(&user.email, state.config.title())?).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account_domain_blocks;
 pub mod account_moderation;
+pub mod account_warnings;
 pub mod accounts;
 pub mod announcements;
 pub mod blocklists;

@@ -83,7 +83,7 @@ pub async fn newest(
     sqlx::query_as!(
         super::notifications::Notification,
         r#"select id, from_account_id, type as "type", status_id, created_at,
-                  relationship_severance_event_id, filtered, group_key
+                  relationship_severance_event_id, filtered, group_key, account_warning_id
            from notifications
            where account_id = $1
              and (case when $3::bigint is null then group_key = $2 else id = $3 end)

@@ -17,6 +17,8 @@ pub struct Notification {
     pub filtered: bool,
     /// The group it belongs to (favourites and boosts of a status, follows, sign-ups).
     pub group_key: Option<String>,
+    /// For `moderation_warning`: what the staff did and said.
+    pub account_warning_id: Option<i64>,
 }
 
 /// Notifies a local account, unless it blocks or mutes (with notifications) the sender, is the
@@ -99,7 +101,7 @@ pub async fn list(
     let mut rows = sqlx::query_as!(
         Notification,
         r#"select n.id, n.from_account_id, n.type as "type", n.status_id, n.created_at,
-                  n.relationship_severance_event_id, n.filtered, n.group_key
+                  n.relationship_severance_event_id, n.filtered, n.group_key, n.account_warning_id
            from notifications n
            where n.account_id = $1
              and (cardinality($2::text[]) = 0 or n.type = any($2))
@@ -134,7 +136,7 @@ pub async fn find(db: impl PgExecutor<'_>, account_id: i64, id: i64) -> sqlx::Re
     sqlx::query_as!(
         Notification,
         r#"select id, from_account_id, type as "type", status_id, created_at,
-                  relationship_severance_event_id, filtered, group_key
+                  relationship_severance_event_id, filtered, group_key, account_warning_id
            from notifications where account_id = $1 and id = $2"#,
         account_id,
         id

@@ -253,6 +253,9 @@ async fn present_groups(
         if let Some(report) = &notification.report {
             entry["report"] = json!(report);
         }
+        if let Some(warning) = &notification.moderation_warning {
+            entry["moderation_warning"] = json!(warning);
+        }
         if let Some(event) = &notification.event {
             entry["event"] = json!(event);
         }

@@ -30,6 +30,7 @@ pub const TYPES: &[&str] = &[
     "admin.sign_up",
     "admin.report",
     "severed_relationships",
+    "moderation_warning",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +78,19 @@ pub async fn render(
     } else {
         Default::default()
     };
+    let warning_ids: Vec<i64> = rows.iter().filter_map(|n| n.account_warning_id).collect();
+    let mut warnings = std::collections::HashMap::new();
+    if !warning_ids.is_empty() {
+        let viewer_account = present::accounts(state, &[viewer]).await?;
+        for row in db::account_warnings::list_by_ids(&state.db, &warning_ids).await? {
+            if let Some(target) = viewer_account.get(&row.target_account_id) {
+                warnings.insert(
+                    row.id,
+                    crate::mastodon::entities::AccountWarning::new(&row, target.clone()),
+                );
+            }
+        }
+    }
     Ok(rows
         .iter()
         .filter_map(|n| {
@@ -96,6 +110,7 @@ pub async fn render(
                     .relationship_severance_event_id
                     .and_then(|id| events.get(&id).cloned()),
                 report: reports.get(&n.id).cloned(),
+                moderation_warning: n.account_warning_id.and_then(|id| warnings.get(&id).cloned()),
             })
         })
         .collect())

@@ -487,6 +487,27 @@ async fn staff_get_the_mails_they_asked_for_and_applicants_hear_the_decision() {
     assert_eq!(warning.header("Subject").unwrap(), "A notice about your account");
     assert!(warning.text().contains("Your account was limited"));
     assert!(warning.text().contains("Please stop."));
+    // And in the app: a `moderation_warning` notification with the account warning.
+    let (status, notifications) = json_of(
+        app.get_with("/api/v1/notifications?types[]=moderation_warning", &target.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{notifications}");
+    let warning = &notifications[0]["moderation_warning"];
+    assert_eq!(warning["action"], "silence", "{notifications}");
+    assert_eq!(warning["text"], "Please stop.");
+    assert_eq!(warning["target_account"]["id"], target.account_id.to_string());
+    assert!(warning["appeal"].is_null());
+    let (status, groups) = json_of(app.get_with("/api/v2/notifications", &target.token).await).await;
+    assert_eq!(status, 200);
+    let group = groups["notification_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "moderation_warning")
+        .unwrap_or_else(|| panic!("{groups}"));
+    assert_eq!(group["moderation_warning"]["action"], "silence");
 }
 
 #[tokio::test]

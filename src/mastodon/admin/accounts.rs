@@ -229,7 +229,7 @@ pub async fn act_on_account(
     )
     .await?;
     if params.send_email_notification {
-        actions::account_moderation::mail_warning(&state, id, params.kind.trim(), text).await?;
+        actions::account_moderation::warn(&state, user.account_id, id, params.kind.trim(), text).await?;
     }
     Ok(Json(serde_json::json!({})))
 }

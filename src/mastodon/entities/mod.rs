@@ -18,7 +18,7 @@ pub use lists_and_filters::{
     Announcement, CustomEmoji, FilterKeyword, FilterStatus, FilterV1, FilterV2, List, Marker, Tag, TagHistory,
 };
 pub use media::MediaAttachment;
-pub use moderation::{AdminAccount, AdminReport, Report, ReportParties};
+pub use moderation::{AccountWarning, AdminAccount, AdminReport, Report, ReportParties};
 pub use sign_up_blocks::{AdminEmailDomainBlock, AdminIpBlock};
 pub use status::{
     Context, Conversation, Notification, Poll, PollOption, RelationshipSeveranceEvent, ScheduledStatus,

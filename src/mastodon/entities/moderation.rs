@@ -148,3 +148,30 @@ impl AdminReport {
         }
     }
 }
+
+/// AccountWarning: what the staff did to the member's account, as its `moderation_warning`
+/// notification carries it (appeals are not taken yet: `appeal` is null).
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountWarning {
+    pub id: String,
+    pub action: String,
+    pub text: String,
+    pub status_ids: Vec<String>,
+    pub target_account: super::Account,
+    pub appeal: Option<serde_json::Value>,
+    pub created_at: String,
+}
+
+impl AccountWarning {
+    pub fn new(row: &crate::db::account_warnings::AccountWarning, target_account: super::Account) -> Self {
+        Self {
+            id: super::format_id(row.id),
+            action: row.action.clone(),
+            text: row.text.clone(),
+            status_ids: row.status_ids.iter().map(|id| super::format_id(*id)).collect(),
+            target_account,
+            appeal: None,
+            created_at: super::format_time(row.created_at),
+        }
+    }
+}

@@ -111,6 +111,9 @@ pub struct Notification {
     /// The report an `admin.report` notification is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<super::Report>,
+    /// What the staff did, for `moderation_warning`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_warning: Option<super::AccountWarning>,
 }
 
 /// A suspension or block that ended some of the member's follow relationships.
