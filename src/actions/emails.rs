@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::email::{self, notices};
 use crate::error::{AppError, AppResult};
-use crate::{passwords, secrets};
+use crate::secrets;
 
 /// How long a confirmation link works.
 pub const CONFIRMATION_DAYS: i64 = 3;
@@ -131,12 +131,7 @@ pub async fn change_email(
     let user = db::users::find(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let hash = user.password_hash.clone();
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
-    if !matches {
+    if !crate::actions::sessions::hash_matches(&user.password_hash, password).await? {
         return Ok(Err(EmailChangeRefusal::WrongPassword));
     }
     let new_email = new_email.trim();

@@ -123,12 +123,7 @@ pub async fn change_password(
 ) -> AppResult<Result<(), PasswordRefusal>> {
     let pool = &state.db;
     let user = db::users::find(pool, user_id).await?.ok_or(AppError::NotFound)?;
-    let hash = user.password_hash.clone();
-    let current = current.to_owned();
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&current, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
-    if !matches {
+    if !hash_matches(&user.password_hash, current).await? {
         return Ok(Err(PasswordRefusal::WrongCurrentPassword));
     }
     if let Some(problem) = crate::actions::accounts::password_problem(new) {
@@ -157,7 +152,13 @@ pub async fn change_password(
 /// Whether `password` is the member's (for forms that ask for it again before a grave change).
 pub async fn password_matches(pool: &PgPool, user_id: i64, password: &str) -> AppResult<bool> {
     let user = db::users::find(pool, user_id).await?.ok_or(AppError::NotFound)?;
-    let (hash, password) = (user.password_hash, password.to_owned());
+    hash_matches(&user.password_hash, password).await
+}
+
+/// Whether `password` matches a stored hash, checked off the async runtime (Argon2 is slow on
+/// purpose).
+pub async fn hash_matches(hash: &str, password: &str) -> AppResult<bool> {
+    let (hash, password) = (hash.to_owned(), password.to_owned());
     Ok(
         tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
             .await

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::email::notices;
 use crate::error::{AppError, AppResult};
-use crate::{passwords, secrets};
+use crate::secrets;
 
 /// Seconds per code.
 const STEP_SECONDS: u64 = 30;
@@ -117,15 +117,6 @@ pub enum Refusal {
     AlreadyDone,
 }
 
-async fn password_matches(hash: &str, password: &str) -> AppResult<bool> {
-    let (hash, password) = (hash.to_owned(), password.to_owned());
-    Ok(
-        tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
-            .await
-            .map_err(anyhow::Error::from)?,
-    )
-}
-
 fn new_recovery_code() -> AppResult<String> {
     let mut bytes = [0u8; 5];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
@@ -158,7 +149,7 @@ pub async fn enable(
     if otp.enabled {
         return Ok(Err(Refusal::AlreadyDone));
     }
-    if !password_matches(&user.password_hash, password).await? {
+    if !crate::actions::sessions::hash_matches(&user.password_hash, password).await? {
         return Ok(Err(Refusal::WrongPassword));
     }
     let account = db::accounts::find(&state.db, user.account_id)
@@ -222,7 +213,7 @@ pub async fn disable(
     if !user.otp_enabled {
         return Ok(Err(Refusal::AlreadyDone));
     }
-    if !password_matches(&user.password_hash, password).await? {
+    if !crate::actions::sessions::hash_matches(&user.password_hash, password).await? {
         return Ok(Err(Refusal::WrongPassword));
     }
     if !verify(state, user_id, code).await? {
